@@ -1,0 +1,34 @@
+# The user's door: `make run` and `make test` set everything up themselves on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint bench config
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+# An editable install in strict mode: the default mode hides twisted/plugins from twistd in this
+# flat layout. Re-run every time, so new modules and entry points are picked up (it is quick).
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e '.[dev]' --config-settings editable_mode=strict
+	$(BIN)/python -c "from twisted.plugin import IPlugin, getPlugins; list(getPlugins(IPlugin))"
+
+run: install
+	$(BIN)/twistd --nodaemon --pidfile= exchangesim --config etc/sim.ini
+
+test: install
+	$(BIN)/python -m pytest
+	$(BIN)/python -m twisted.trial tests
+
+lint: install
+	$(BIN)/ruff check exchangesim tests bench twisted
+	$(BIN)/ruff format --check exchangesim tests bench twisted
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+# Regenerate etc/sim.ini from the package's defaults (a test checks they agree).
+config: install
+	$(BIN)/python -m exchangesim.config > etc/sim.ini

@@ -1,0 +1,25 @@
+"""JSON bodies and the one error shape every native route and stream answers with."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.web.iweb import IRequest
+
+__all__ = ["error_payload", "json_body"]
+
+
+def json_body(request: IRequest, payload: Any, status: int = 200) -> bytes:
+    """Set the status and content type of ``request`` and return ``payload`` encoded as JSON."""
+    request.setResponseCode(status)
+    request.setHeader(b"content-type", b"application/json")
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def error_payload(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The error object: a stable machine ``code``, a human ``message`` and the ``field`` at fault."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return {"error": error}

@@ -1,0 +1,214 @@
+"""Value kinds of configuration keys: how each is parsed from INI text, checked and written back."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+__all__ = ()
+
+KIND = "exchangesim.kind"
+DOC = "exchangesim.doc"
+
+_SYMBOL = re.compile(r"^[A-Z0-9]{1,12}/[A-Z0-9]{1,12}$")
+_ASSET = re.compile(r"^[A-Z0-9]{1,12}$")
+_TRUE = {"1", "yes", "true", "on"}
+_FALSE = {"0", "no", "false", "off"}
+
+
+@attrs.frozen
+class Kind:
+    """One kind of value: ``convert`` accepts INI text or a Python value and raises ``ValueError``
+    with a reason a user can act on; ``format`` writes the INI text back."""
+
+    name: str
+    convert: Callable[[Any], Any]
+    format: Callable[[Any], str] = str
+
+
+class SettingError(ValueError):
+    """A value a key cannot take; ``key`` names it and ``reason`` says why."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+def setting(kind: Kind, default: Any, doc: str, check: Callable[[Any], None] | None = None) -> Any:
+    """An attrs field for one INI key: converted and checked at construction and on assignment."""
+    convert = _optional(kind.convert) if default is None else kind.convert
+
+    def convert_named(value: Any, field: attrs.Attribute) -> Any:
+        try:
+            return convert(value)
+        except ValueError as error:
+            raise SettingError(field.name, str(error)) from None
+
+    def validate(instance: object, field: attrs.Attribute, value: Any) -> None:
+        if check is None:
+            return
+        try:
+            check(value)
+        except ValueError as error:
+            raise SettingError(field.name, str(error)) from None
+
+    return attrs.field(
+        default=default,
+        converter=attrs.Converter(convert_named, takes_field=True),
+        validator=validate,
+        metadata={KIND: kind, DOC: doc},
+    )
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None or value == "" else convert(value)
+
+
+def at_least(low: float | Decimal, *, exclusive: bool = False) -> Callable[[Any], None]:
+    """A check that a number is >= low (or > low)."""
+
+    def check(value: Any) -> None:
+        if value is None:
+            return
+        if value < low or (exclusive and value == low):
+            raise ValueError(f"must be {'greater than' if exclusive else 'at least'} {low}")
+
+    return check
+
+
+def between(low: float | Decimal, high: float | Decimal) -> Callable[[Any], None]:
+    """A check that low <= value <= high."""
+
+    def check(value: Any) -> None:
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+
+    return check
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError("expected true or false")
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        return int(value)
+    raise ValueError("expected a whole number")
+
+
+def _real(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number") from None
+    if not math.isfinite(number):
+        raise ValueError("expected a finite number")
+    return number
+
+
+def to_decimal(value: Any) -> Decimal:
+    """A finite Decimal from text, int, Decimal or float (a float through its shortest repr)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal number")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("expected a decimal number such as 50000.00") from None
+    if not number.is_finite():
+        raise ValueError("expected a finite decimal number")
+    return number
+
+
+def _symbol(value: Any) -> str:
+    value = _text(value).strip()
+    if not _SYMBOL.match(value):
+        raise ValueError(f"{value!r} is not a symbol of the form BASE/QUOTE, such as BTC/USD")
+    return value
+
+
+def _symbols(value: Any) -> tuple[str, ...]:
+    items = [item.strip() for item in value.split(",")] if isinstance(value, str) else list(value)
+    symbols = tuple(_symbol(item) for item in items if item != "")
+    if not symbols:
+        raise ValueError("name at least one symbol")
+    if len(set(symbols)) != len(symbols):
+        raise ValueError("a symbol is listed twice")
+    return symbols
+
+
+def _balances(value: Any) -> dict[str, Decimal]:
+    if isinstance(value, str):
+        pairs = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            asset, colon, amount = item.partition(":")
+            if not colon:
+                raise ValueError(f"{item!r} is not ASSET:AMOUNT, such as USD:100000")
+            pairs.append((asset.strip(), amount.strip()))
+    else:
+        pairs = list(dict(value).items())
+    balances: dict[str, Decimal] = {}
+    for asset, amount in pairs:
+        if not isinstance(asset, str) or not _ASSET.match(asset):
+            raise ValueError(f"{asset!r} is not an asset name such as USD")
+        if asset in balances:
+            raise ValueError(f"asset {asset} is listed twice")
+        number = to_decimal(amount)
+        if number < 0:
+            raise ValueError(f"the balance of {asset} is negative")
+        balances[asset] = number
+    return balances
+
+
+def _endpoint(value: Any) -> str:
+    from twisted.internet.endpoints import serverFromString
+    from twisted.internet.testing import MemoryReactor
+
+    value = _text(value).strip()
+    try:
+        serverFromString(MemoryReactor(), value)
+    except Exception as error:  # serverFromString raises many types for a bad description
+        raise ValueError(f"not a Twisted server endpoint description ({error})") from None
+    return value
+
+
+def _format_decimal(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+TEXT = Kind("text", _text)
+BOOLEAN = Kind("boolean", _boolean, lambda value: "true" if value else "false")
+INTEGER = Kind("integer", _integer, lambda value: "" if value is None else str(value))
+REAL = Kind("number", _real, repr)
+DECIMAL = Kind("decimal", to_decimal, _format_decimal)
+SYMBOL = Kind("symbol", _symbol)
+SYMBOLS = Kind("symbols", _symbols, ", ".join)
+BALANCES = Kind(
+    "balances",
+    _balances,
+    lambda value: ", ".join(f"{asset}:{_format_decimal(amount)}" for asset, amount in value.items()),
+)
+ENDPOINT = Kind("endpoint", _endpoint)

@@ -1,0 +1,176 @@
+"""Read INI (or the seed's JSON) files into a ``Config``, collecting every problem before refusing."""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._kinds import SettingError
+from ._sections import NAMED_SECTIONS, SECTIONS, Config
+from ._seedjson import sections_from_seed_json
+
+__all__ = ()
+
+PROGRAMMATIC = "<Config>"
+"""The source named in problems found in a ``Config`` built in Python rather than read from a file."""
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with the configuration, and where it is."""
+
+    source: str
+    reason: str
+    section: str | None = None
+    key: str | None = None
+    value: Any = None
+
+    def __str__(self) -> str:
+        place = self.source
+        if self.section is not None:
+            place += f": [{self.section}]"
+        if self.key is not None:
+            place += f" {self.key} = {self.value!r}" if self.value is not None else f" {self.key}"
+        return f"{place}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` lists every reason at once."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
+    """Defaults, then each file in turn (later files override earlier ones); raise ``ConfigError``."""
+    config = Config()
+    problems: list[Problem] = []
+    origins: dict[str, str] = {}
+    for path in map(os.fspath, paths):
+        for section, items in _read(path, problems):
+            origins[section] = path
+            _apply(config, path, section, items, problems)
+    for section, source in origins.items():
+        prefix, _, name = section.partition(":")
+        if prefix == "symbol" and name in config.symbols and name not in config.exchange.symbols:
+            problems.append(Problem(source, "this symbol is not listed in [exchange] symbols", section))
+    problems += check_config(config, origins)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def check_config(config: Config, origins: dict[str, str] | None = None) -> list[Problem]:
+    """Problems of values that are valid alone but not together (also run on programmatic configs)."""
+    origins = origins or {}
+    problems = []
+    for name in config.exchange.symbols:
+        section = f"symbol:{name}"
+        symbol = config.symbols.get(name)
+        if symbol is None:
+            problems.append(
+                Problem(
+                    origins.get("exchange", PROGRAMMATIC),
+                    f"{name} has no [{section}] section",
+                    "exchange",
+                    "symbols",
+                    ", ".join(config.exchange.symbols),
+                )
+            )
+            continue
+        for key, reason in symbol.problems():
+            value = getattr(symbol, key)
+            problems.append(Problem(origins.get(section, PROGRAMMATIC), reason, section, key, value))
+    return problems
+
+
+def _read(path: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except FileNotFoundError:
+        problems.append(Problem(path, "no such file"))
+        return []
+    except IsADirectoryError:
+        problems.append(Problem(path, "is a directory, not a configuration file"))
+        return []
+    except PermissionError:
+        problems.append(Problem(path, "permission denied"))
+        return []
+    except UnicodeDecodeError as error:
+        problems.append(Problem(path, f"not UTF-8 text (byte {error.start})"))
+        return []
+    if path.endswith(".json"):
+        return _read_seed_json(path, text, problems)
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0")
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as error:
+        problems.append(Problem(path, " ".join(str(error).split())))
+        return []
+    return [(name, dict(parser.items(name))) for name in parser.sections()]
+
+
+def _read_seed_json(path: str, text: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        problems.append(
+            Problem(path, f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        )
+        return []
+    try:
+        return sections_from_seed_json(document)
+    except ValueError as error:
+        problems.append(Problem(path, str(error)))
+        return []
+
+
+def _apply(config: Config, source: str, section: str, items: dict[str, Any], problems: list[Problem]) -> None:
+    target = _section_target(config, source, section, problems)
+    if target is None:
+        return
+    keys = [field.name for field in attrs.fields(type(target)) if field.name != "_sealed"]
+    for key, value in items.items():
+        if key not in keys:
+            problems.append(Problem(source, "unknown key" + _suggest(key, keys), section, key))
+            continue
+        try:
+            setattr(target, key, value)
+        except SettingError as error:
+            problems.append(Problem(source, error.reason, section, key, value))
+
+
+def _section_target(config: Config, source: str, section: str, problems: list[Problem]) -> Any:
+    if section in SECTIONS:
+        return getattr(config, SECTIONS[section])
+    prefix, colon, name = section.partition(":")
+    if colon and prefix in NAMED_SECTIONS:
+        attribute, cls, name_kind = NAMED_SECTIONS[prefix]
+        try:
+            name = name_kind.convert(name)
+        except ValueError as error:
+            problems.append(Problem(source, f"bad section name: {error}", section))
+            return None
+        return getattr(config, attribute).setdefault(name, cls())
+    known = list(SECTIONS) + [f"{prefix}:NAME" for prefix in NAMED_SECTIONS]
+    problems.append(Problem(source, "unknown section" + _suggest(section, known), section))
+    return None
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; known: {', '.join(sorted(choices))}"

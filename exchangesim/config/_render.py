@@ -1,0 +1,45 @@
+"""Write a configuration out as a documented INI file (``etc/sim.ini`` is this, over the defaults)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import attrs
+
+from ._kinds import DOC, KIND
+from ._sections import NAMED_SECTIONS, SECTIONS, Config
+
+__all__ = ()
+
+HEADER = """\
+# exchangesim configuration: every key, with its default value and what it does.
+# Generated from the package's defaults by `make config` (python -m exchangesim.config);
+# a test checks that the two agree. Pass your own file with --config; later files override earlier.
+"""
+
+
+def render_ini(config: Config | None = None) -> str:
+    """The INI text of ``config`` (the defaults when None), one documented key per setting."""
+    config = config or Config()
+    names = {attribute: name for name, attribute in SECTIONS.items()}
+    named = {attribute: prefix for prefix, (attribute, _, _) in NAMED_SECTIONS.items()}
+    blocks = [HEADER]
+    for field in attrs.fields(Config):
+        value = getattr(config, field.name)
+        if field.name in names:
+            blocks.append(_render_section(names[field.name], value))
+        elif field.name in named:
+            blocks += [_render_section(f"{named[field.name]}:{name}", item) for name, item in value.items()]
+    return "\n".join(blocks)
+
+
+def _render_section(name: str, settings: Any) -> str:
+    lines = [f"[{name}]"]
+    for field in attrs.fields(type(settings)):
+        if KIND not in field.metadata:
+            continue
+        lines += textwrap.wrap(field.metadata[DOC], width=98, initial_indent="# ", subsequent_indent="# ")
+        text = field.metadata[KIND].format(getattr(settings, field.name))
+        lines.append(f"{field.name} = {text}".rstrip())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,269 @@
+"""The configuration sections as attrs classes: the one place where every key, default and doc lives."""
+
+from __future__ import annotations
+
+import copy
+import types
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._kinds import (
+    BALANCES,
+    BOOLEAN,
+    DECIMAL,
+    ENDPOINT,
+    INTEGER,
+    REAL,
+    SYMBOL,
+    SYMBOLS,
+    TEXT,
+    Kind,
+    SettingError,
+    at_least,
+    between,
+    setting,
+    to_decimal,
+)
+
+__all__ = ()
+
+
+def _refuse_when_sealed(instance: Any, attribute: attrs.Attribute, value: Any) -> Any:
+    if instance._sealed:
+        raise attrs.exceptions.FrozenInstanceError()
+    return value
+
+
+def section(cls: type) -> type:
+    """Make a settings class: mutable, converted and validated on assignment, sealable."""
+    cls.__annotations__ = {"_sealed": bool, **cls.__annotations__}
+    cls._sealed = attrs.field(default=False, init=False, repr=False, eq=False, on_setattr=attrs.setters.NO_OP)
+    return attrs.define(
+        on_setattr=[_refuse_when_sealed, attrs.setters.convert, attrs.setters.validate],
+    )(cls)
+
+
+def seal(settings: Any) -> Any:
+    """Freeze a deep copy of a settings object (sections, mappings and all) for the running services."""
+    frozen = copy.deepcopy(settings)
+    _seal_in_place(frozen)
+    return frozen
+
+
+def _seal_in_place(value: Any) -> Any:
+    if attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            if field.name != "_sealed":
+                object.__setattr__(value, field.name, _seal_in_place(getattr(value, field.name)))
+        object.__setattr__(value, "_sealed", True)
+        return value
+    if isinstance(value, dict):
+        return types.MappingProxyType({key: _seal_in_place(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_seal_in_place(item) for item in value)
+    return value
+
+
+@section
+class ServerConfig:
+    """[server]: where and how the daemon listens."""
+
+    endpoint: str = setting(
+        ENDPOINT,
+        "tcp:8765:interface=127.0.0.1",
+        "Twisted server endpoint description the daemon listens on; REST, WebSocket, metrics and the"
+        " dashboard share it. Loopback only unless you open it, e.g. tcp:8765:interface=0.0.0.0;"
+        " tcp:0 picks a free port and logs it. --listen overrides it.",
+    )
+
+
+@section
+class ExchangeConfig:
+    """[exchange]: what is traded, the seed, the clock and the fees."""
+
+    symbols: tuple[str, ...] = setting(
+        SYMBOLS,
+        ("BTC/USD", "ETH/USD"),
+        "Symbols traded, comma-separated; each needs a [symbol:NAME] section with its initial_price"
+        " (the two default symbols have one built in).",
+    )
+    seed: int = setting(
+        INTEGER,
+        42,
+        "Seed of every random choice (price paths, agents, faults), so a run can be replayed.",
+        at_least(0),
+    )
+    tick_interval_ms: int = setting(
+        INTEGER,
+        1,
+        "Milliseconds between price ticks (the programmatic form also takes seconds: tick_interval).",
+        between(1, 3_600_000),
+    )
+    maker_fee: Decimal = setting(
+        DECIMAL,
+        Decimal("0.001"),
+        "Fee rate charged to the resting side of a trade, in the asset it receives (0.001 = 0.1%).",
+        between(Decimal(0), Decimal("0.1")),
+    )
+    taker_fee: Decimal = setting(
+        DECIMAL,
+        Decimal("0.001"),
+        "Fee rate charged to the aggressing side of a trade, in the asset it receives.",
+        between(Decimal(0), Decimal("0.1")),
+    )
+
+    @property
+    def tick_interval(self) -> Decimal:
+        """The tick interval in seconds, as the seed's configuration states it."""
+        return Decimal(self.tick_interval_ms) / 1000
+
+    @tick_interval.setter
+    def tick_interval(self, seconds: Any) -> None:
+        try:
+            milliseconds = to_decimal(seconds) * 1000
+        except ValueError as error:
+            raise SettingError("tick_interval", str(error)) from None
+        if milliseconds != milliseconds.to_integral_value():
+            raise SettingError("tick_interval", "must be a whole number of milliseconds")
+        self.tick_interval_ms = int(milliseconds)
+
+
+@section
+class SymbolConfig:
+    """[symbol:NAME]: one instrument's starting price, steps and limits."""
+
+    initial_price: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "Price the market starts at; required, on the tick_size grid.",
+        at_least(0, exclusive=True),
+    )
+    tick_size: Decimal = setting(
+        DECIMAL,
+        Decimal("0.01"),
+        "Price step; prices off this grid are rejected.",
+        at_least(0, exclusive=True),
+    )
+    lot_size: Decimal = setting(
+        DECIMAL,
+        Decimal("0.0001"),
+        "Quantity step; quantities off this grid are rejected.",
+        at_least(0, exclusive=True),
+    )
+    min_qty: Decimal = setting(
+        DECIMAL,
+        Decimal("0.0001"),
+        "Smallest order quantity; a multiple of lot_size.",
+        at_least(0, exclusive=True),
+    )
+    max_qty: Decimal = setting(
+        DECIMAL,
+        Decimal("1000"),
+        "Largest order quantity; a multiple of lot_size.",
+        at_least(0, exclusive=True),
+    )
+    min_notional: Decimal = setting(
+        DECIMAL, Decimal("1"), "Smallest price x quantity of an order, in the quote asset.", at_least(0)
+    )
+    maker_fee: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "Maker fee rate for this symbol; empty uses [exchange] maker_fee.",
+        between(0, Decimal("0.1")),
+    )
+    taker_fee: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "Taker fee rate for this symbol; empty uses [exchange] taker_fee.",
+        between(0, Decimal("0.1")),
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, reason) pairs for values that are fine alone but do not fit together."""
+        found = []
+        if self.initial_price is None:
+            found.append(("initial_price", "required for a traded symbol"))
+        elif self.initial_price % self.tick_size:
+            found.append(("initial_price", f"not on the tick_size grid ({self.tick_size})"))
+        for key in ("min_qty", "max_qty"):
+            if getattr(self, key) % self.lot_size:
+                found.append((key, f"not a multiple of lot_size ({self.lot_size})"))
+        if self.min_qty > self.max_qty:
+            found.append(("min_qty", f"greater than max_qty ({self.max_qty})"))
+        return found
+
+
+def _default_symbols() -> dict[str, SymbolConfig]:
+    return {
+        "BTC/USD": SymbolConfig(initial_price=Decimal("50000.00")),
+        "ETH/USD": SymbolConfig(
+            initial_price=Decimal("3000.00"),
+            lot_size=Decimal("0.001"),
+            min_qty=Decimal("0.001"),
+            max_qty=Decimal("10000"),
+        ),
+    }
+
+
+@section
+class AccountsConfig:
+    """[accounts]: the accounts every run starts with."""
+
+    default_balance: dict[str, Decimal] = setting(
+        BALANCES,
+        attrs.Factory(lambda: {"USD": Decimal("100000"), "BTC": Decimal("10"), "ETH": Decimal("100")}),
+        "Balances of the default account, which serves requests that name no API key: ASSET:AMOUNT, ...",
+    )
+
+
+@section
+class MarketDataConfig:
+    """[market_data]: the price model that moves every symbol."""
+
+    model: str = setting(TEXT, "gbm", "Price model name (gbm: geometric Brownian motion).")
+    drift: float = setting(REAL, 0.0, "Annualised drift of the price model (0.05 = +5% a year).")
+    volatility: float = setting(
+        REAL, 0.8, "Annualised volatility of the price model (0.8 = 80% a year).", between(0.0, 100.0)
+    )
+
+
+@section
+class FailuresConfig:
+    """[failures]: fault injection as a whole."""
+
+    enabled: bool = setting(BOOLEAN, False, "Apply the configured faults; false keeps every fault idle.")
+    seed: int | None = setting(
+        INTEGER, None, "Seed of the fault decisions; empty derives it from [exchange] seed.", at_least(0)
+    )
+
+
+@section
+class Config:
+    """The whole configuration; ``Config()`` holds the defaults, ``load_config`` reads files into it."""
+
+    server: ServerConfig = attrs.field(factory=ServerConfig)
+    exchange: ExchangeConfig = attrs.field(factory=ExchangeConfig)
+    symbols: dict[str, SymbolConfig] = attrs.field(factory=_default_symbols)
+    accounts: AccountsConfig = attrs.field(factory=AccountsConfig)
+    market_data: MarketDataConfig = attrs.field(factory=MarketDataConfig)
+    failures: FailuresConfig = attrs.field(factory=FailuresConfig)
+
+    def traded_symbols(self) -> dict[str, SymbolConfig]:
+        """The [symbol:NAME] sections of the symbols [exchange] lists, in that order."""
+        return {name: self.symbols[name] for name in self.exchange.symbols if name in self.symbols}
+
+
+SECTIONS: dict[str, str] = {
+    "server": "server",
+    "exchange": "exchange",
+    "accounts": "accounts",
+    "market_data": "market_data",
+    "failures": "failures",
+}
+"""INI section name -> ``Config`` attribute, for the sections that appear once."""
+
+NAMED_SECTIONS: dict[str, tuple[str, type, Kind]] = {"symbol": ("symbols", SymbolConfig, SYMBOL)}
+"""INI section prefix (``[symbol:BTC/USD]``) -> ``Config`` attribute holding a dict, its class, and the
+kind of the name after the colon."""

@@ -1,0 +1,106 @@
+"""The daemon's services, built in one place from a sealed configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twisted.application.service import MultiService, Service
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import serverFromString
+from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.server import Site
+
+from . import __version__
+from .api.native import NativeAPI, NativeWebSocketFactory
+from .api.site import build_root
+from .config import Config
+
+__all__ = ["ExchangeService", "ListeningService"]
+
+
+class ListeningService(Service):
+    """Listens on an endpoint description, reports the bound address, and writes it to a port file."""
+
+    log = Logger()
+
+    def __init__(
+        self, reactor: IReactorCore, description: str, factory: IProtocolFactory, port_file: str | None = None
+    ) -> None:
+        self._reactor = reactor
+        self.description = description
+        self._factory = factory
+        self._port_file = port_file
+        self._listen_requested = False
+        self.port: IListeningPort | None = None
+        self.listening: Deferred[IListeningPort] = Deferred()
+
+    def privilegedStartService(self) -> None:
+        """Listen now, before twistd drops privileges; ``listening`` fires with the port or the failure."""
+        self._listen_requested = True
+        endpoint = serverFromString(self._reactor, self.description)
+        endpoint.listen(self._factory).addCallbacks(self._listened, self._failed)
+
+    def startService(self) -> None:
+        super().startService()
+        if not self._listen_requested:
+            self.privilegedStartService()
+
+    def _listened(self, port: IListeningPort) -> None:
+        self.port = port
+        address = port.getHost()
+        if self._port_file:
+            Path(self._port_file).write_text(f"{address.port}\n", encoding="ascii")
+        self.log.info(
+            "listening on {host}:{port} ({description})",
+            host=address.host,
+            port=address.port,
+            description=self.description,
+        )
+        self.listening.callback(port)
+
+    def _failed(self, failure: Failure) -> None:
+        self.log.error(
+            "cannot listen on {description}: {reason}",
+            description=self.description,
+            reason=failure.getErrorMessage(),
+        )
+        self.listening.errback(failure)
+
+    def stopService(self) -> Deferred[None] | None:
+        super().stopService()
+        if self.port is None:
+            return None
+        port, self.port = self.port, None
+        return port.stopListening()
+
+
+class ExchangeService(MultiService):
+    """The whole simulator as one service: the web endpoint and what it serves."""
+
+    log = Logger()
+
+    def __init__(self, config: Config, reactor: IReactorCore, port_file: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.ws_factory = NativeWebSocketFactory(reactor)
+        root = build_root(NativeAPI(config, reactor).resource(), self.ws_factory)
+        self.web = ListeningService(reactor, config.server.endpoint, Site(root), port_file)
+        self.web.setServiceParent(self)
+
+    def privilegedStartService(self) -> None:
+        self.log.info(
+            "exchangesim {version} starting; seed {seed}", version=__version__, seed=self.config.exchange.seed
+        )
+        super().privilegedStartService()
+
+    def startService(self) -> None:
+        # A Site does not start a factory wrapped in WebSocketResource; its owner must.
+        self.ws_factory.doStart()
+        super().startService()
+
+    def stopService(self) -> Deferred[None]:
+        stopped = super().stopService()
+        stopped.addBoth(lambda result: (self.ws_factory.doStop(), result)[1])
+        return stopped

@@ -1,0 +1,203 @@
+"""Reading INI and JSON files: overrides, and every class of error reported together with its place."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from exchangesim.config import ConfigError, _loader, load_config
+
+
+def write(tmp_path, text, name="sim.ini"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def problems_of(*paths):
+    with pytest.raises(ConfigError) as caught:
+        load_config(paths)
+    return caught.value.problems
+
+
+def test_no_files_gives_the_defaults():
+    config = load_config([])
+    assert config.server.endpoint == "tcp:8765:interface=127.0.0.1"
+    assert config.exchange.symbols == ("BTC/USD", "ETH/USD")
+
+
+def test_values_are_typed_and_later_files_override_earlier(tmp_path):
+    first = write(tmp_path, "[exchange]\nseed = 7\ntaker_fee = 0.002\n[failures]\nenabled = yes\n", "a.ini")
+    second = write(tmp_path, "[exchange]\nseed = 9\n", "b.ini")
+    config = load_config([first, second])
+    assert config.exchange.seed == 9
+    assert config.exchange.taker_fee == Decimal("0.002")
+    assert config.failures.enabled is True
+
+
+def test_a_new_symbol_needs_listing_and_an_initial_price(tmp_path):
+    path = write(
+        tmp_path,
+        "[exchange]\nsymbols = BTC/USD, SOL/USD\n[symbol:SOL/USD]\ninitial_price = 150.25\nlot_size = 0.01\n"
+        "min_qty = 0.01\n",
+    )
+    config = load_config([path])
+    assert list(config.traded_symbols()) == ["BTC/USD", "SOL/USD"]
+    assert config.symbols["SOL/USD"].initial_price == Decimal("150.25")
+
+
+def test_every_problem_is_reported_at_once_with_file_section_key_value_and_reason(tmp_path):
+    path = write(
+        tmp_path,
+        "[server]\nendpont = tcp:1\n"
+        "[exchange]\nseed = minus one\ntaker_fee = 0.5\n"
+        "[failures]\nenabled = maybe\n"
+        "[market_dta]\nmodel = gbm\n",
+    )
+    found = {(p.section, p.key): p for p in problems_of(path)}
+    assert set(found) == {
+        ("server", "endpont"),
+        ("exchange", "seed"),
+        ("exchange", "taker_fee"),
+        ("failures", "enabled"),
+        ("market_dta", None),
+    }
+    assert "did you mean 'endpoint'?" in found["server", "endpont"].reason
+    assert "did you mean 'market_data'?" in found["market_dta", None].reason
+    assert found["exchange", "seed"].value == "minus one"
+    assert found["exchange", "taker_fee"].reason == "must be between 0 and 0.1"
+    message = str(ConfigError(list(found.values())))
+    assert f"{path}: [failures] enabled = 'maybe': expected true or false" in message
+    assert message.startswith("invalid configuration (5 problems):")
+
+
+def test_a_bad_endpoint_is_refused_at_load_time(tmp_path):
+    (problem,) = problems_of(write(tmp_path, "[server]\nendpoint = carrier-pigeon:80\n"))
+    assert (problem.section, problem.key) == ("server", "endpoint")
+    assert "not a Twisted server endpoint description" in problem.reason
+
+
+def test_a_missing_file_is_named(tmp_path):
+    missing = str(tmp_path / "nowhere.ini")
+    (problem,) = problems_of(missing)
+    assert str(problem) == f"{missing}: no such file"
+
+
+def test_problems_from_several_files_are_collected(tmp_path):
+    missing = str(tmp_path / "nowhere.ini")
+    bad = write(tmp_path, "[exchange]\nseed = x\n")
+    assert [p.source for p in problems_of(missing, bad)] == [missing, bad]
+
+
+def test_an_unreadable_file_is_named(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_loader, "open", refuse, raising=False)  # root reads any file, so pretend
+    (problem,) = problems_of(write(tmp_path, "[server]\n"))
+    assert problem.reason == "permission denied"
+
+
+def test_a_directory_is_not_a_config_file(tmp_path):
+    (problem,) = problems_of(str(tmp_path))
+    assert "is a directory" in problem.reason
+
+
+def test_text_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "sim.ini"
+    path.write_bytes(b"[server]\nendpoint = \xff\n")
+    (problem,) = problems_of(str(path))
+    assert problem.reason.startswith("not UTF-8 text")
+
+
+def test_syntax_errors_are_reported_with_the_line(tmp_path):
+    (problem,) = problems_of(write(tmp_path, "endpoint = tcp:1\n"))
+    assert "no section headers" in problem.reason and "line: 1" in problem.reason
+    (problem,) = problems_of(write(tmp_path, "[exchange]\nseed = 1\nseed = 2\n"))
+    assert "seed" in problem.reason and "already exists" in problem.reason
+
+
+def test_interpolation_is_off(tmp_path):
+    config = load_config([write(tmp_path, "[market_data]\nmodel = %(gbm)s\n")])
+    assert config.market_data.model == "%(gbm)s"
+
+
+def test_the_default_section_is_not_special(tmp_path):
+    (problem,) = problems_of(write(tmp_path, "[DEFAULT]\nseed = 1\n"))
+    assert problem.section == "DEFAULT" and problem.reason.startswith("unknown section")
+
+
+def test_symbol_sections_are_checked_as_a_whole(tmp_path):
+    path = write(
+        tmp_path,
+        "[exchange]\nsymbols = BTC/USD, XRP/USD\n"
+        "[symbol:BTC/USD]\ninitial_price = 50000.005\nmin_qty = 0.00015\n"
+        "[symbol:DOGE/USD]\ninitial_price = 0.1\n"
+        "[symbol:btc-usd]\ninitial_price = 1\n",
+    )
+    found = {(p.section, p.key): p.reason for p in problems_of(path)}
+    assert found == {
+        ("exchange", "symbols"): "XRP/USD has no [symbol:XRP/USD] section",
+        ("symbol:BTC/USD", "initial_price"): "not on the tick_size grid (0.01)",
+        ("symbol:BTC/USD", "min_qty"): "not a multiple of lot_size (0.0001)",
+        ("symbol:DOGE/USD", None): "this symbol is not listed in [exchange] symbols",
+        (
+            "symbol:btc-usd",
+            None,
+        ): "bad section name: 'btc-usd' is not a symbol of the form BASE/QUOTE, such as BTC/USD",
+    }
+
+
+def test_balances_parse_and_refuse_bad_pairs(tmp_path):
+    config = load_config([write(tmp_path, "[accounts]\ndefault_balance = USD:250.50, SOL:3\n")])
+    assert config.accounts.default_balance == {"USD": Decimal("250.50"), "SOL": Decimal("3")}
+    (problem,) = problems_of(write(tmp_path, "[accounts]\ndefault_balance = USD=5\n"))
+    assert problem.reason == "'USD=5' is not ASSET:AMOUNT, such as USD:100000"
+    (problem,) = problems_of(write(tmp_path, "[accounts]\ndefault_balance = USD:-5\n"))
+    assert problem.reason == "the balance of USD is negative"
+
+
+@pytest.mark.parametrize("text", ["NaN", "inf", "-Infinity", "1e", ""])
+def test_decimals_must_be_finite_numbers(tmp_path, text):
+    (problem,) = problems_of(write(tmp_path, f"[exchange]\nmaker_fee = {text}\n"))
+    assert problem.key == "maker_fee"
+
+
+def test_the_seed_json_maps_key_by_key(tmp_path):
+    seed = {
+        "server": {"host": "localhost", "port": 9001},
+        "exchange": {
+            "symbols": ["BTC/USD"],
+            "initial_prices": {"BTC/USD": 42000.5},
+            "default_balance": {"USD": 5000, "BTC": 1.5},
+            "tick_interval": 0.01,
+        },
+        "pricing_model": {"model_type": "gbm", "drift": 0.05, "volatility": 0.3},
+        "failures": {"enabled": True},
+    }
+    config = load_config([write(tmp_path, json.dumps(seed), "config.json")])
+    assert config.server.endpoint == "tcp:9001:interface=localhost"
+    assert config.exchange.symbols == ("BTC/USD",)
+    assert config.symbols["BTC/USD"].initial_price == Decimal("42000.5")
+    assert config.accounts.default_balance == {"USD": Decimal(5000), "BTC": Decimal("1.5")}
+    assert config.exchange.tick_interval_ms == 10
+    assert (config.market_data.model, config.market_data.drift, config.market_data.volatility) == (
+        "gbm",
+        0.05,
+        0.3,
+    )
+    assert config.failures.enabled is True
+
+
+def test_the_seed_json_reports_problems_in_ini_terms(tmp_path):
+    seed = {"exchange": {"tick_interval": 0.0005}, "pricing_model": {"volatility": -1}, "server": [1]}
+    (problem,) = problems_of(write(tmp_path, json.dumps(seed), "config.json"))
+    assert problem.reason == "'server' must be a JSON object of keys"
+    seed.pop("server")
+    found = {(p.section, p.key) for p in problems_of(write(tmp_path, json.dumps(seed), "config.json"))}
+    assert found == {("exchange", "tick_interval_ms"), ("market_data", "volatility")}
+
+
+def test_broken_json_is_reported_with_its_line(tmp_path):
+    (problem,) = problems_of(write(tmp_path, '{"server":\n', "config.json"))
+    assert problem.reason.startswith("not valid JSON") and "line 2" in problem.reason

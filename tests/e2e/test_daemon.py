@@ -1,0 +1,66 @@
+"""The real daemon over a real loopback socket: it serves, stops on SIGTERM, and refuses bad starts."""
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .daemon import TWISTD, Daemon, run_twistd
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_health_over_loopback_then_a_clean_sigterm_stop(tmp_path):
+    daemon = Daemon(tmp_path, "--config", str(REPO / "etc" / "sim.ini"))
+    try:
+        with urllib.request.urlopen(f"{daemon.base_url}/api/v1/health", timeout=10) as response:
+            health = json.load(response)
+    finally:
+        code = daemon.stop(timeout=5)
+    assert health["status"] == "ok" and health["seed"] == 42
+    # twistd re-raises the signal after a clean shutdown; systemd counts SIGTERM as a clean exit.
+    assert code == -signal.SIGTERM, daemon.output
+    assert "Server Shut Down." in daemon.output
+    assert "Traceback" not in daemon.output
+
+
+def test_an_invalid_config_exits_nonzero_with_the_reason_and_no_traceback(tmp_path):
+    path = tmp_path / "sim.ini"
+    path.write_text("[exchange]\nseed = -3\n[exchnage]\n", encoding="utf-8")
+    result = run_twistd(tmp_path, "--config", str(path))
+    assert result.returncode != 0
+    assert f"{path}: [exchange] seed = '-3': must be at least 0" in result.stderr
+    assert f"{path}: [exchnage]: unknown section; did you mean 'exchange'?" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_missing_config_file_exits_nonzero(tmp_path):
+    result = run_twistd(tmp_path, "--config", str(tmp_path / "absent.ini"))
+    assert result.returncode != 0
+    assert f"{tmp_path / 'absent.ini'}: no such file" in result.stderr
+
+
+def test_a_port_in_use_exits_nonzero_with_a_clear_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_twistd(tmp_path, "--listen", f"tcp:{port}:interface=127.0.0.1")
+    assert result.returncode != 0
+    assert f"cannot listen on tcp:{port}:interface=127.0.0.1" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_systemd_unit_verifies(tmp_path):
+    unit = (REPO / "etc" / "exchangesim.service").read_text(encoding="utf-8")
+    assert "/opt/exchangesim/venv/bin/twistd --nodaemon --pidfile=" in unit
+    local = tmp_path / "exchangesim.service"
+    local.write_text(unit.replace("/opt/exchangesim/venv/bin/twistd", TWISTD), encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "verify", str(local)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
