@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Replay the peers' seeded order stream through our bare book, our full engine and the naive baseline.
+
+Prints one JSON line per engine (median of the repeats, ratio against the baseline of the same run):
+
+    python bench/engine.py                      # full 1M-op stream, 3 repeats
+    python bench/engine.py -n 200000 -r 5       # a prefix, 5 repeats
+
+* ``book``: ``exchangesim.engine.OrderBook`` (the class the Exchange uses) through its public
+  methods, one call per operation, with a fill sink that counts maker fills and volume.
+* ``engine``: the ``Exchange`` facade with two accounts (the stream's order id parity picks the
+  account), balance holds, maker/taker fees, positions and per-command event records; the events
+  are materialised as attrs objects only when read (``engine+events`` reads them all, through a
+  subscriber, to show that cost too).
+* ``baseline``: ``baseline_engine.BaselineBook`` called exactly as the peers' own adapter calls it.
+
+Nothing is converted inside the timed loops (the stream is turned into Python lists first). GC stays
+enabled and untuned, as in the peers' adapters and in the daemon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from exchangesim.engine import Exchange, Instrument, OrderBook, parse_amount  # noqa: E402
+
+LIMIT, CANCEL = 0, 1
+SIDES = ("BUY", "SELL")
+SYMBOL = "SIM/USD"
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--peers", default=os.path.join(ROOT, "..", "shared", "bench", "peers"), help="peers folder"
+    )
+    ap.add_argument(
+        "--stream", default=os.path.join(HERE, "data", "stream_1m.npy"), help="stream .npy (made if missing)"
+    )
+    ap.add_argument("-n", type=int, default=0, help="replay only the first N operations (0 = all)")
+    ap.add_argument("-r", "--repeat", type=int, default=3, help="runs per engine; the median is reported")
+    ap.add_argument("--only", nargs="*", default=None, help="subset of: book engine engine+events")
+    return ap.parse_args()
+
+
+def load_stream(args: argparse.Namespace) -> tuple[int, list, list, list, list, list]:
+    """The stream as Python lists (generated with the peers' gen_stream.py when missing)."""
+    if not os.path.exists(args.stream):
+        subprocess.run(
+            [sys.executable, os.path.join(args.peers, "gen_stream.py"), "--out", args.stream],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    import numpy as np
+
+    arr = np.load(args.stream)
+    if args.n:
+        arr = arr[: args.n]
+    return (
+        len(arr),
+        arr["op"].tolist(),
+        arr["side"].tolist(),
+        arr["price"].tolist(),
+        arr["qty"].tolist(),
+        arr["oid"].tolist(),
+    )
+
+
+def run_baseline(stream, baseline_cls) -> tuple[float, tuple]:
+    n, ops, sides, prices, qtys, oids = stream
+    book = baseline_cls()
+    limit, market, cancel = book.limit, book.market, book.cancel
+    t0 = time.perf_counter()
+    for i in range(n):
+        op = ops[i]
+        if op == LIMIT:
+            limit(oids[i], sides[i], prices[i], qtys[i])
+        elif op == CANCEL:
+            cancel(oids[i])
+        else:
+            market(sides[i], qtys[i])
+    elapsed = time.perf_counter() - t0
+    return elapsed, (book.trades, book.volume, book.best_bid(), book.best_ask())
+
+
+def run_book(stream) -> tuple[float, tuple]:
+    n, ops, sides, prices, qtys, oids = stream
+    trades = volume = 0
+
+    def count(price: int, makers: dict, filled: int, left: int) -> None:
+        nonlocal trades, volume
+        trades += len(makers)
+        volume += filled
+
+    book = OrderBook(count)
+    limit, market, cancel = book.add_limit, book.market, book.cancel
+    t0 = time.perf_counter()
+    for i in range(n):
+        op = ops[i]
+        if op == LIMIT:
+            limit(oids[i], sides[i], prices[i], qtys[i])
+        elif op == CANCEL:
+            cancel(oids[i])
+        else:
+            market(sides[i], qtys[i])
+    elapsed = time.perf_counter() - t0
+    return elapsed, (trades, volume, book.best_bid(), book.best_ask())
+
+
+def make_exchange() -> Exchange:
+    """Two funded accounts trading one instrument with 0.1% maker/taker fees."""
+    exchange = Exchange()
+    exchange.add_instrument(
+        Instrument(
+            SYMBOL, "SIM", "USD", tick_size="0.01", lot_size="0.001", maker_fee="0.001", taker_fee="0.001"
+        )
+    )
+    for name in ("even", "odd"):
+        exchange.open_account(name)
+        exchange.deposit(name, "SIM", parse_amount("1000000000000"), ts=0)
+        exchange.deposit(name, "USD", parse_amount("1000000000000"), ts=0)
+    return exchange
+
+
+def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
+    n, ops, sides, prices, qtys, oids = stream
+    exchange = make_exchange()
+    if read_events:
+        exchange.subscribe(lambda events: None)  # the Exchange materialises events for subscribers
+    place, cancel = exchange.place, exchange.cancel
+    accounts = ("even", "odd")
+    ids: dict[int, int] = {}  # stream order id -> engine order id, for cancels
+    t0 = time.perf_counter()
+    for i in range(n):
+        op = ops[i]
+        oid = oids[i]
+        if op == LIMIT:
+            ids[oid] = place(
+                accounts[oid & 1], SYMBOL, SIDES[sides[i]], "LIMIT", qtys[i], prices[i], ts=i
+            ).order_id
+        elif op == CANCEL:
+            cancel(accounts[oid & 1], ids.pop(oid), ts=i)
+        else:
+            place(accounts[oid & 1], SYMBOL, SIDES[sides[i]], "MARKET", qtys[i], ts=i)
+    elapsed = time.perf_counter() - t0
+    stats = exchange.stats(SYMBOL)
+    bid, ask = exchange.best_bid_ask(SYMBOL)
+    return elapsed, (stats.trades, stats.volume, bid, ask)
+
+
+def main() -> None:
+    args = parse_args()
+    sys.path.insert(0, os.path.abspath(args.peers))
+    from baseline_engine import BaselineBook
+
+    stream = load_stream(args)
+    runners = {
+        "book": run_book,
+        "engine": lambda s: run_engine(s, read_events=False),
+        "engine+events": lambda s: run_engine(s, read_events=True),
+    }
+    chosen = args.only or list(runners)
+    times: dict[str, list[float]] = {"baseline": [], **{name: [] for name in chosen}}
+    results: dict[str, tuple] = {}
+    for _ in range(args.repeat):  # interleaved, so drift on a noisy machine hits every engine alike
+        elapsed, results["baseline"] = run_baseline(stream, BaselineBook)
+        times["baseline"].append(elapsed)
+        for name in chosen:
+            elapsed, results[name] = runners[name](stream)
+            times[name].append(elapsed)
+    n = stream[0]
+    base = statistics.median(times["baseline"])
+    for name, runs in times.items():
+        trades, volume, best_bid, best_ask = results[name]
+        median = statistics.median(runs)
+        print(
+            json.dumps(
+                {
+                    "engine": name,
+                    "ops": n,
+                    "ops_per_s": round(n / median),
+                    "trades": trades,
+                    "volume": volume,
+                    "best_bid": best_bid,
+                    "best_ask": best_ask,
+                    "ratio_vs_baseline": round(base / median, 3),
+                    "match": results[name] == results["baseline"],
+                    "runs_ops_per_s": [round(n / t) for t in runs],
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""exchangesim's matching engine: a sans-IO core (no Twisted, no I/O, no clock, no floats).
+
+Commands go through ``Exchange`` and return ``CommandResult``; prices are integer ticks, quantities
+integer lots and asset amounts integer units of 10**-18, converted at the edge by ``Instrument`` and
+``parse_amount`` / ``format_amount``.
+"""
+
+from .accounts import CLOSED_KEPT, FILLS_KEPT, FeeTier
+from .errors import ERROR_CODES, EngineError, ErrorCode
+from .events import (
+    BalanceChanged,
+    BookLevelChanged,
+    CommandResult,
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+    OrderTriggered,
+    Trade,
+)
+from .exchange import Exchange
+from .instruments import Instrument
+from .orderbook import OrderBook
+from .orders import ExpireReason, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from .units import ASSET_DECIMALS, ASSET_SCALE, format_amount, parse_amount
+from .views import BalanceView, DepthView, FillView, MarketStats, OrderView, PositionView
+
+__all__ = [
+    "ASSET_DECIMALS",
+    "ASSET_SCALE",
+    "CLOSED_KEPT",
+    "ERROR_CODES",
+    "FILLS_KEPT",
+    "BalanceChanged",
+    "BalanceView",
+    "BookLevelChanged",
+    "CommandResult",
+    "DepthView",
+    "EngineError",
+    "ErrorCode",
+    "Event",
+    "Exchange",
+    "ExpireReason",
+    "FeeTier",
+    "FillView",
+    "Instrument",
+    "MarketStats",
+    "OrderAccepted",
+    "OrderBook",
+    "OrderCanceled",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderRejected",
+    "OrderReplaced",
+    "OrderStatus",
+    "OrderTriggered",
+    "OrderType",
+    "OrderView",
+    "PositionView",
+    "SelfTradePrevention",
+    "Side",
+    "TimeInForce",
+    "Trade",
+    "format_amount",
+    "parse_amount",
+]
