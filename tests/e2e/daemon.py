@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
@@ -15,7 +14,11 @@ READY_TIMEOUT = 30.0
 
 
 class Daemon:
-    """A running daemon: its process, the port it bound and everything it printed."""
+    """A running daemon: its process, the port it bound and everything it printed.
+
+    A thread drains the daemon's output all along: an unread pipe fills up (the access log alone does
+    it in a few hundred requests) and would block the daemon in the middle of serving.
+    """
 
     def __init__(self, workdir: Path, *args: str) -> None:
         self.port_file = workdir / "exchangesim.port"
@@ -33,28 +36,37 @@ class Daemon:
         self.process = subprocess.Popen(
             command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_clean_env()
         )
-        self.output = ""
+        self._lines: list[str] = []
+        self._listening = threading.Event()
+        self._drained = threading.Thread(target=self._drain, daemon=True)
+        self._drained.start()
         self.port = self._wait_until_listening()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def output(self) -> str:
+        """Everything the daemon printed so far."""
+        return "".join(self._lines)
+
+    def _drain(self) -> None:
+        for raw in self.process.stdout:
+            line = raw.decode("utf-8", "replace")
+            self._lines.append(line)
+            if "listening on" in line:
+                self._listening.set()
+        self._listening.set()  # the daemon exited: wake the waiter, which finds no port
+
     def _wait_until_listening(self) -> int:
-        """Read the daemon's log until it says it listens (or it dies, or the deadline passes)."""
-        deadline = time.monotonic() + READY_TIMEOUT
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while "listening on" not in self.output:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    self.stop()
-                    raise AssertionError(f"the daemon did not listen in time:\n{self.output}")
-                line = self.process.stdout.readline().decode("utf-8", "replace")
-                if not line:
-                    self.process.wait()
-                    raise AssertionError(f"the daemon exited with {self.process.returncode}:\n{self.output}")
-                self.output += line
+        """Wait until the daemon says it listens (or it dies, or the deadline passes)."""
+        if not self._listening.wait(READY_TIMEOUT):
+            self.stop()
+            raise AssertionError(f"the daemon did not listen in time:\n{self.output}")
+        if "listening on" not in self.output:
+            self.process.wait()
+            raise AssertionError(f"the daemon exited with {self.process.returncode}:\n{self.output}")
         return int(self.port_file.read_text())
 
     def stop(self, timeout: float = 10.0) -> int:
@@ -62,11 +74,11 @@ class Daemon:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            rest, _ = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            rest, _ = self.process.communicate()
-        self.output += rest.decode("utf-8", "replace")
+            self.process.wait()
+        self._drained.join()
         return self.process.returncode
 
 
