@@ -122,7 +122,9 @@ class Queries:
             if (symbol is None or o[SEAT].instrument.symbol == symbol)
             and (status is None or o[STATUS] == status)
         ]
-        return [order_view(o) for o in found[-limit if limit else 0 :]]
+        if limit is not None:
+            found = found[-limit:] if limit > 0 else []
+        return [order_view(o) for o in found]
 
     def balances(self, account: str) -> dict[str, BalanceView]:
         """Available and locked units of every asset of the exchange, by asset."""

@@ -17,6 +17,8 @@ ASSET_DECIMALS = 18
 ASSET_SCALE = 10**ASSET_DECIMALS
 #: More integer digits than this is "absurdly large" for any price, quantity or amount.
 MAX_INTEGER_DIGITS = 20
+#: More decimal places than this is more than any instrument or asset uses (and slow to scale).
+MAX_DECIMAL_PLACES = 40
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?\Z")
 
 
@@ -33,6 +35,11 @@ def parse_decimal(value: object, field: str) -> Decimal:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise EngineError(ErrorCode.INVALID_NUMBER, f"{field} must be finite, got {value}", field)
+        _, digits, exponent = value.as_tuple()
+        if -exponent > MAX_DECIMAL_PLACES or len(digits) > MAX_INTEGER_DIGITS + MAX_DECIMAL_PLACES:  # type: ignore[operator]
+            raise EngineError(
+                ErrorCode.TOO_MANY_DECIMALS, f"{field} has more digits than any instrument uses", field
+            )
         number = value
     else:
         raise EngineError(

@@ -83,3 +83,10 @@ def test_balances_list_every_asset(desk: Desk):
         "ETH": (0, 0, 0),
         "USD": (0, 0, 0),
     }
+
+
+def test_orders_returns_the_newest_limit(desk):
+    ids = [desk.limit("alice", "BUY", "1", price).order_id for price in ("100", "101", "102")]
+    assert [o.order_id for o in desk.x.orders("alice", limit=2)] == ids[1:]
+    assert desk.x.orders("alice", limit=0) == desk.x.orders("alice", limit=-1) == []
+    assert [o.order_id for o in desk.x.orders("alice")] == ids

@@ -238,6 +238,14 @@ def test_a_taker_stopped_by_its_own_order_at_the_top_takes_nothing(desk, side):
     assert after[2:4] == before[2:4]  # the book, its sequence and the last price are untouched
 
 
+def test_a_buy_by_quote_amount_stopped_by_stp_expires_with_its_budget_unspent(desk):
+    desk.limit("bob", "SELL", "1", "50000")
+    desk.limit("alice", "SELL", "1", "50100")
+    result = desk.place("alice", "BUY", "MARKET", quote="80000", stp="EXPIRE_TAKER")
+    assert (result.order.status, result.order.reason, result.order.filled) == ("EXPIRED", "STP", 1000)
+    assert desk.balance("alice", "USD")[1] == 0  # the 30,000 it did not spend is released
+
+
 def test_fok_with_stp_counts_only_reachable_liquidity(desk):
     desk.limit("alice", "SELL", "1", "50000")
     desk.limit("bob", "SELL", "1", "50000")

@@ -107,9 +107,11 @@ class ExchangeMachine(RuleBasedStateMachine):
     def market(self, account, symbol, side, lots, stp):
         self.run(self.x.place, account, symbol, side, "MARKET", lots, stp=stp)
 
-    @rule(account=accounts, symbol=symbols, usd=st.integers(1, 3000))
-    def market_by_quote(self, account, symbol, usd):
-        self.run(self.x.place, account, symbol, "BUY", "MARKET", quote_quantity=parse_amount(str(usd)))
+    @rule(account=accounts, symbol=symbols, usd=st.integers(1, 3000), stp=stp_modes)
+    def market_by_quote(self, account, symbol, usd, stp):
+        self.run(
+            self.x.place, account, symbol, "BUY", "MARKET", quote_quantity=parse_amount(str(usd)), stp=stp
+        )
 
     @rule(
         account=accounts,

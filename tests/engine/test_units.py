@@ -37,6 +37,8 @@ from exchangesim.engine.units import format_scaled, parse_decimal, scale_exact
         (None, ErrorCode.INVALID_NUMBER),
         ("1" + "0" * 25, ErrorCode.VALUE_TOO_LARGE),
         (Decimal("1E+30"), ErrorCode.VALUE_TOO_LARGE),
+        (Decimal("1E-3000000"), ErrorCode.TOO_MANY_DECIMALS),  # scaling it would stall for seconds
+        (Decimal("1." + "0" * 5000), ErrorCode.TOO_MANY_DECIMALS),  # too many digits for int()
     ],
 )
 def test_parse_decimal_rejects_with_a_code(value, code):
