@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench config
+.PHONY: install run test lint bench config docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,7 @@ bench: install
 # Regenerate etc/sim.ini from the package's defaults (a test checks they agree).
 config: install
 	$(BIN)/python -m exchangesim.config > etc/sim.ini
+
+# Regenerate REST_API.md from the OpenAPI document (a test checks they agree).
+docs: install
+	$(BIN)/python -c "from exchangesim.api.native.openapi import render_markdown; print(render_markdown(), end='')" > REST_API.md

@@ -136,7 +136,7 @@ def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
     n, ops, sides, prices, qtys, oids = stream
     exchange = make_exchange()
     if read_events:
-        exchange.subscribe(lambda events: None)  # the Exchange materialises events for subscribers
+        exchange.subscribe(lambda result: result.events)  # a subscriber that reads every event
     place, cancel = exchange.place, exchange.cancel
     accounts = ("even", "odd")
     ids: dict[int, int] = {}  # stream order id -> engine order id, for cancels

@@ -10,12 +10,12 @@ from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.server import Site
 
 from . import __version__
 from .api.native import NativeAPI, NativeWebSocketFactory
-from .api.site import build_root
+from .api.site import BoundedSite, build_root
 from .config import Config
+from .venue import open_venue
 
 __all__ = ["ExchangeService", "ListeningService"]
 
@@ -84,15 +84,23 @@ class ExchangeService(MultiService):
     def __init__(self, config: Config, reactor: IReactorCore, port_file: str | None = None) -> None:
         super().__init__()
         self.config = config
-        self.ws_factory = NativeWebSocketFactory(reactor)
-        root = build_root(NativeAPI(config, reactor).resource(), self.ws_factory)
-        self.web = ListeningService(reactor, config.server.endpoint, Site(root), port_file)
+        self.venue = open_venue(config, reactor)
+        self.ws_factory = NativeWebSocketFactory(self.venue)
+        root = build_root(NativeAPI(self.venue).resource(), self.ws_factory)
+        self.web = ListeningService(
+            reactor, config.server.endpoint, BoundedSite(root, config.server.max_body_bytes), port_file
+        )
         self.web.setServiceParent(self)
 
     def privilegedStartService(self) -> None:
         self.log.info(
             "exchangesim {version} starting; seed {seed}", version=__version__, seed=self.config.exchange.seed
         )
+        if not self.config.server.admin_token:
+            self.log.info(
+                "admin token for this run (set [server] admin_token to fix one): {token}",
+                token=self.venue.admin_token,
+            )
         super().privilegedStartService()
 
     def startService(self) -> None:

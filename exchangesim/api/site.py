@@ -6,11 +6,12 @@ from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
+from twisted.web.server import Request, Site
 
 from .. import __version__
 from .responses import json_body
 
-__all__ = ["build_root"]
+__all__ = ["BoundedSite", "build_root"]
 
 
 class _Index(Resource):
@@ -32,3 +33,31 @@ def build_root(native_api: IResource, native_ws: WebSocketServerFactory) -> Reso
     root.putChild(b"api", api)
     root.putChild(b"ws", WebSocketResource(native_ws))
     return root
+
+
+class BoundedRequest(Request):
+    """A request that stops keeping its body past the site's ``max_body_bytes`` (routes answer 413).
+
+    twisted.web buffers a whole body before a resource sees it; this keeps a huge upload from
+    filling memory or disk while it arrives.
+    """
+
+    body_too_large = False
+    _received = 0
+
+    def handleContentChunk(self, data: bytes) -> None:
+        self._received += len(data)
+        if self._received > self.channel.site.max_body_bytes:
+            self.body_too_large = True
+        else:
+            super().handleContentChunk(data)
+
+
+class BoundedSite(Site):
+    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body."""
+
+    requestFactory = BoundedRequest
+
+    def __init__(self, resource: IResource, max_body_bytes: int) -> None:
+        super().__init__(resource)
+        self.max_body_bytes = max_body_bytes

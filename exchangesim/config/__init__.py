@@ -1,9 +1,11 @@
 """Configuration: INI files (or the seed's JSON) read into attrs classes that validate every change."""
 
-from ._kinds import SettingError
+from ._kinds import BALANCES, SettingError
 from ._loader import ConfigError, Problem, check_config, load_config
 from ._render import render_ini
 from ._sections import (
+    DEFAULT_ACCOUNT,
+    AccountConfig,
     AccountsConfig,
     Config,
     ExchangeConfig,
@@ -14,7 +16,12 @@ from ._sections import (
     seal,
 )
 
+parse_balances = BALANCES.convert
+"""``{"USD": "100"}`` or ``"USD:100, BTC:1"`` as ``{asset: Decimal}``; raises ValueError with the reason."""
+
 __all__ = [
+    "DEFAULT_ACCOUNT",
+    "AccountConfig",
     "AccountsConfig",
     "Config",
     "ConfigError",
@@ -27,6 +34,7 @@ __all__ = [
     "SymbolConfig",
     "check_config",
     "load_config",
+    "parse_balances",
     "render_ini",
     "seal",
 ]

@@ -16,6 +16,7 @@ KIND = "exchangesim.kind"
 DOC = "exchangesim.doc"
 
 _SYMBOL = re.compile(r"^[A-Z0-9]{1,12}/[A-Z0-9]{1,12}$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _ASSET = re.compile(r"^[A-Z0-9]{1,12}$")
 _TRUE = {"1", "yes", "true", "on"}
 _FALSE = {"0", "no", "false", "off"}
@@ -150,6 +151,13 @@ def _symbol(value: Any) -> str:
     return value
 
 
+def _account_name(value: Any) -> str:
+    value = _text(value).strip()
+    if not _ACCOUNT.match(value):
+        raise ValueError(f"{value!r} is not an account name of 1 to 64 characters of [A-Za-z0-9_.-]")
+    return value
+
+
 def _symbols(value: Any) -> tuple[str, ...]:
     items = [item.strip() for item in value.split(",")] if isinstance(value, str) else list(value)
     symbols = tuple(_symbol(item) for item in items if item != "")
@@ -195,16 +203,17 @@ def _endpoint(value: Any) -> str:
     return value
 
 
-def _format_decimal(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
+def _format_decimal(value: Decimal) -> str:
+    return format(value, "f")
 
 
 TEXT = Kind("text", _text)
 BOOLEAN = Kind("boolean", _boolean, lambda value: "true" if value else "false")
-INTEGER = Kind("integer", _integer, lambda value: "" if value is None else str(value))
+INTEGER = Kind("integer", _integer)
 REAL = Kind("number", _real, repr)
 DECIMAL = Kind("decimal", to_decimal, _format_decimal)
 SYMBOL = Kind("symbol", _symbol)
+ACCOUNT_NAME = Kind("account name", _account_name)
 SYMBOLS = Kind("symbols", _symbols, ", ".join)
 BALANCES = Kind(
     "balances",

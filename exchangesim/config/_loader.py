@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ._kinds import SettingError
-from ._sections import NAMED_SECTIONS, SECTIONS, Config
+from ._sections import DEFAULT_ACCOUNT, NAMED_SECTIONS, SECTIONS, Config
 from ._seedjson import sections_from_seed_json
 
 __all__ = ()
@@ -89,10 +89,30 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
                 )
             )
             continue
-        for key, reason in symbol.problems():
-            value = getattr(symbol, key)
-            problems.append(Problem(origins.get(section, PROGRAMMATIC), reason, section, key, value))
+        problems += _section_problems(symbol, section, origins)
+    owners: dict[str, str] = {}
+    for name, account in config.named_accounts.items():
+        section = f"account:{name}"
+        source = origins.get(section, PROGRAMMATIC)
+        if name == DEFAULT_ACCOUNT:
+            reason = "reserved for the account [accounts] default_balance funds"
+            problems.append(Problem(source, reason, section))
+        problems += _section_problems(account, section, origins)
+        if account.api_key in owners:
+            reason = f"the same key as [account:{owners[account.api_key]}]"
+            problems.append(Problem(source, reason, section, "api_key", account.api_key))
+        elif account.api_key is not None:
+            owners[account.api_key] = name
+        if config.server.require_signature and not account.api_secret:
+            problems.append(Problem(source, "required by [server] require_signature", section, "api_secret"))
     return problems
+
+
+def _section_problems(settings: Any, section: str, origins: dict[str, str]) -> list[Problem]:
+    source = origins.get(section, PROGRAMMATIC)
+    return [
+        Problem(source, reason, section, key, getattr(settings, key)) for key, reason in settings.problems()
+    ]
 
 
 def _read(path: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:

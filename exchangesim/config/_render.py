@@ -23,23 +23,34 @@ def render_ini(config: Config | None = None) -> str:
     """The INI text of ``config`` (the defaults when None), one documented key per setting."""
     config = config or Config()
     names = {attribute: name for name, attribute in SECTIONS.items()}
-    named = {attribute: prefix for prefix, (attribute, _, _) in NAMED_SECTIONS.items()}
+    named = {attribute: (prefix, cls) for prefix, (attribute, cls, _) in NAMED_SECTIONS.items()}
     blocks = [HEADER]
     for field in attrs.fields(Config):
         value = getattr(config, field.name)
         if field.name in names:
             blocks.append(_render_section(names[field.name], value))
         elif field.name in named:
-            blocks += [_render_section(f"{named[field.name]}:{name}", item) for name, item in value.items()]
+            prefix, cls = named[field.name]
+            blocks += [_render_section(f"{prefix}:{name}", item) for name, item in value.items()]
+            if not value:
+                blocks.append(
+                    _commented(_render_section(f"{prefix}:NAME", cls(), f"{cls.__doc__} For example:"))
+                )
     return "\n".join(blocks)
 
 
-def _render_section(name: str, settings: Any) -> str:
-    lines = [f"[{name}]"]
+def _commented(block: str) -> str:
+    return "".join(line if line.startswith("#") else f"# {line}" for line in block.splitlines(keepends=True))
+
+
+def _render_section(name: str, settings: Any, heading: str | None = None) -> str:
+    lines = [f"# {heading}"] if heading else []
+    lines.append(f"[{name}]")
     for field in attrs.fields(type(settings)):
         if KIND not in field.metadata:
             continue
         lines += textwrap.wrap(field.metadata[DOC], width=98, initial_indent="# ", subsequent_indent="# ")
-        text = field.metadata[KIND].format(getattr(settings, field.name))
+        value = getattr(settings, field.name)
+        text = "" if value is None else field.metadata[KIND].format(value)
         lines.append(f"{field.name} = {text}".rstrip())
     return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import types
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import attrs
 
 from ._kinds import (
+    ACCOUNT_NAME,
     BALANCES,
     BOOLEAN,
     DECIMAL,
@@ -28,6 +30,11 @@ from ._kinds import (
 )
 
 __all__ = ()
+
+DEFAULT_ACCOUNT = "default"
+"""The account that serves requests naming no API key; ``[accounts] default_balance`` funds it."""
+
+_API_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
 def _refuse_when_sealed(instance: Any, attribute: attrs.Attribute, value: Any) -> Any:
@@ -76,6 +83,47 @@ class ServerConfig:
         "Twisted server endpoint description the daemon listens on; REST, WebSocket, metrics and the"
         " dashboard share it. Loopback only unless you open it, e.g. tcp:8765:interface=0.0.0.0;"
         " tcp:0 picks a free port and logs it. --listen overrides it.",
+    )
+    admin_token: str = setting(
+        TEXT,
+        "",
+        "Token that admin requests carry in X-Admin-Token; empty generates one at start and logs it.",
+    )
+    admin_allow_remote: bool = setting(
+        BOOLEAN, False, "Accept admin requests from peers other than loopback (they still need the token)."
+    )
+    allow_anonymous: bool = setting(
+        BOOLEAN, True, "Serve requests without X-API-Key as the default account; false answers them 401."
+    )
+    require_signature: bool = setting(
+        BOOLEAN, False, "Require an HMAC-SHA256 X-Signature on every request that names an API key."
+    )
+    recv_window_ms: int = setting(
+        INTEGER,
+        5000,
+        "How far X-Timestamp of a signed request may be from the server's clock.",
+        between(1, 600_000),
+    )
+    max_body_bytes: int = setting(
+        INTEGER, 65536, "Largest request body accepted; larger ones are answered 413.", between(256, 64 << 20)
+    )
+    ws_max_subscriptions: int = setting(
+        INTEGER, 100, "Subscriptions one WebSocket connection may hold.", between(1, 100_000)
+    )
+    ws_max_message_bytes: int = setting(
+        INTEGER, 65536, "Largest WebSocket message a client may send.", between(256, 16 << 20)
+    )
+    ws_max_messages_per_second: int = setting(
+        INTEGER,
+        100,
+        "Messages per second a client may send; faster clients are closed with 1008.",
+        between(1, 1_000_000),
+    )
+    ws_send_queue_limit: int = setting(
+        INTEGER,
+        10000,
+        "Messages queued for a slow WebSocket client before it is closed with 1013.",
+        between(10, 10_000_000),
     )
 
 
@@ -219,6 +267,29 @@ class AccountsConfig:
 
 
 @section
+class AccountConfig:
+    """[account:NAME]: an account with its API key, secret and starting balances."""
+
+    api_key: str | None = setting(TEXT, None, "API key that selects this account (X-API-Key); required.")
+    api_secret: str | None = setting(
+        TEXT,
+        None,
+        "Secret that signs this account's requests; required when [server] require_signature is on.",
+    )
+    balances: dict[str, Decimal] | None = setting(
+        BALANCES, None, "Starting balances, ASSET:AMOUNT, ...; empty uses [accounts] default_balance."
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, reason) pairs for a key that is missing or malformed."""
+        if self.api_key is None:
+            return [("api_key", "required")]
+        if not _API_KEY.match(self.api_key):
+            return [("api_key", "must be 8 to 128 characters of [A-Za-z0-9_-]")]
+        return []
+
+
+@section
 class MarketDataConfig:
     """[market_data]: the price model that moves every symbol."""
 
@@ -247,6 +318,7 @@ class Config:
     exchange: ExchangeConfig = attrs.field(factory=ExchangeConfig)
     symbols: dict[str, SymbolConfig] = attrs.field(factory=_default_symbols)
     accounts: AccountsConfig = attrs.field(factory=AccountsConfig)
+    named_accounts: dict[str, AccountConfig] = attrs.field(factory=dict)
     market_data: MarketDataConfig = attrs.field(factory=MarketDataConfig)
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
 
@@ -264,6 +336,9 @@ SECTIONS: dict[str, str] = {
 }
 """INI section name -> ``Config`` attribute, for the sections that appear once."""
 
-NAMED_SECTIONS: dict[str, tuple[str, type, Kind]] = {"symbol": ("symbols", SymbolConfig, SYMBOL)}
+NAMED_SECTIONS: dict[str, tuple[str, type, Kind]] = {
+    "symbol": ("symbols", SymbolConfig, SYMBOL),
+    "account": ("named_accounts", AccountConfig, ACCOUNT_NAME),
+}
 """INI section prefix (``[symbol:BTC/USD]``) -> ``Config`` attribute holding a dict, its class, and the
 kind of the name after the colon."""

@@ -343,6 +343,18 @@ class CommandResult:
             self._events = materialize(self._records)
         return self._events
 
+    @property
+    def traded(self) -> bool:
+        """Whether the command made any trade (cheap: no event is built to tell)."""
+        return any(record[0] == TRADE for record in self._records)
+
+    @classmethod
+    def of_events(cls, events: tuple[Event, ...]) -> CommandResult:
+        """A result made of ready events (a rejection, which has no records)."""
+        result = cls(None, None, [])
+        result._events = events
+        return result
+
     def __repr__(self) -> str:
         return f"<CommandResult order_id={self.order_id} records={len(self._records)}>"
 

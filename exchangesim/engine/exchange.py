@@ -21,7 +21,6 @@ from .events import (
     REPLACED,
     TRIGGERED,
     CommandResult,
-    Event,
     OrderRejected,
 )
 from .instruments import Instrument
@@ -61,7 +60,7 @@ from .validation import (
     order_fields,
 )
 
-Subscriber = Callable[[tuple[Event, ...]], object]
+Subscriber = Callable[[CommandResult], object]
 
 
 class Exchange(Queries):
@@ -85,7 +84,11 @@ class Exchange(Queries):
 
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
-        """Call ``callback(events)`` synchronously after every command (rejections included)."""
+        """Call ``callback(result)`` synchronously after every command (rejections included).
+
+        ``result.events`` builds the event objects on first use, so a subscriber that needs none
+        of them this time (nobody is listening downstream) costs next to nothing.
+        """
         self._subscribers.append(callback)
 
     def unsubscribe(self, callback: Subscriber) -> None:
@@ -93,10 +96,8 @@ class Exchange(Queries):
         self._subscribers.remove(callback)
 
     def _publish(self, result: CommandResult) -> CommandResult:
-        if self._subscribers:
-            events = result.events
-            for callback in tuple(self._subscribers):
-                callback(events)
+        for callback in tuple(self._subscribers):
+            callback(result)
         return result
 
     # -- administration ------------------------------------------------------------------------
@@ -494,5 +495,4 @@ class Exchange(Queries):
                 error.field,
                 ts if type(ts) is int else 0,
             )
-            for callback in tuple(self._subscribers):
-                callback((event,))
+            self._publish(CommandResult.of_events((event,)))

@@ -277,8 +277,10 @@ class Market:
     def _close(self, order: list, reason: str, ts: int, records: list, touched: dict) -> None:
         """End an order that will not rest: FILLED, or EXPIRED for ``reason``; release its lock."""
         if order[QTY] is None:  # market buy by quote amount: done when its budget is spent
-            done = reason != ExpireReason.STP and order[FILLED_LOTS] > 0 and (
-                order[LOCKED] < self.instrument.quote_per_step or self.book.best_ask() is not None
+            done = (
+                reason != ExpireReason.STP
+                and order[FILLED_LOTS] > 0
+                and (order[LOCKED] < self.instrument.quote_per_step or self.book.best_ask() is not None)
             )
         else:
             done = order[FILLED_LOTS] == order[QTY]

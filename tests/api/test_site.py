@@ -5,17 +5,19 @@ import json
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
+from twisted.web.resource import Resource
+from twisted.web.test.requesthelper import DummyChannel
 
 from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
-from exchangesim.api.site import build_root
-from exchangesim.config import Config
+from exchangesim.api.site import BoundedRequest, BoundedSite, build_root
+from exchangesim.config import Config, seal
+from exchangesim.venue import open_venue
 
 
 class SiteTests(SynchronousTestCase):
     def setUp(self):
-        clock = Clock()
-        root = build_root(NativeAPI(Config(), clock).resource(), NativeWebSocketFactory(clock))
-        self.http = StubTreq(root)
+        venue = open_venue(seal(Config()), Clock())
+        self.http = StubTreq(build_root(NativeAPI(venue).resource(), NativeWebSocketFactory(venue)))
 
     def _json(self, path):
         response = self.successResultOf(self.http.get(f"http://sim{path}"))
@@ -29,3 +31,21 @@ class SiteTests(SynchronousTestCase):
     def test_health_is_served_under_api_v1(self):
         code, body = self._json("/api/v1/health")
         self.assertEqual((code, body["status"]), (200, "ok"))
+
+    def test_admin_is_served_under_api_v1_admin(self):
+        code, body = self._json("/api/v1/admin/accounts")
+        self.assertEqual((code, body["error"]["code"]), (401, "INVALID_ADMIN_TOKEN"))
+
+
+def test_a_request_keeps_no_more_body_than_the_site_allows():
+    channel = DummyChannel()
+    channel.site = BoundedSite(Resource(), max_body_bytes=10)
+    request = BoundedRequest(channel)
+    request.gotLength(None)  # chunked: the length is learnt as the body arrives
+    request.handleContentChunk(b"0123456789")
+    assert not request.body_too_large
+    request.handleContentChunk(b"abc")
+    request.handleContentChunk(b"def" * 1000)
+    assert request.body_too_large
+    request.content.seek(0)
+    assert request.content.read() == b"0123456789"

@@ -31,7 +31,7 @@ def test_events_are_frozen_slotted_attrs(desk: Desk):
 
 def test_every_kind_materialises(desk: Desk):
     seen: list = []
-    desk.x.subscribe(lambda events: seen.extend(events))
+    desk.x.subscribe(lambda result: seen.extend(result.events))
     desk.limit("carol", "SELL", "0.01", "50000")
     desk.limit("bob", "BUY", "0.01", "50000")
     stop = desk.place("alice", "SELL", "STOP_LOSS_LIMIT", "1", "40000", stop="45000")

@@ -267,7 +267,7 @@ def test_place_rejections_change_nothing(
     busy, account, symbol, side, order_type, quantity, price, extra, code, field
 ):
     published = []
-    busy.x.subscribe(published.append)
+    busy.x.subscribe(lambda result: published.append(result.events))
     kwargs = {"ts": busy.now(), **extra}
     rejected(
         busy, lambda: busy.x.place(account, symbol, side, order_type, quantity, price, **kwargs), code, field
@@ -437,11 +437,15 @@ def test_cancel_all_per_symbol(desk):
 
 def test_subscribers_get_each_commands_events_once(desk):
     seen: list[tuple] = []
-    desk.x.subscribe(seen.append)
+
+    def subscriber(result):
+        seen.append(result.events)
+
+    desk.x.subscribe(subscriber)
     result = desk.limit("alice", "BUY", "1", "50000")
     assert seen == [result.events]
     assert [type(e) for e in result.events] == [OrderAccepted, BookLevelChanged, BalanceChanged]
-    desk.x.unsubscribe(seen.append)
+    desk.x.unsubscribe(subscriber)
     desk.limit("alice", "BUY", "1", "50000")
     assert len(seen) == 1
 

@@ -56,7 +56,7 @@ class ExchangeMachine(RuleBasedStateMachine):
                 self.totals[asset] += parse_amount(amount)
         self.ts = 1
         self.events: list = []
-        self.x.subscribe(self.events.extend)
+        self.x.subscribe(lambda result: self.events.extend(result.events))
         self.sequence = dict.fromkeys(SYMBOLS, 0)
         self.queues: dict[tuple[str, int], list[int]] = {}  # expected time priority per level
         self.moved: set[int] = set()  # orders that lost their place this step

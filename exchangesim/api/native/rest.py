@@ -1,56 +1,207 @@
-"""The native REST API under ``/api/v1``: a Klein app over the running exchange."""
+"""The native REST API under ``/api/v1``: a Klein app over the venue; routes parse, call, render."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from klein import Klein
-from twisted.internet.interfaces import IReactorTime
-from twisted.python.failure import Failure
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
-from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from ... import __version__
-from ...config import Config
-from ..responses import error_payload, json_body
+from ...engine import CommandResult, OrderCanceled, Trade
+from ...venue import Venue
+from ..klein_errors import answer_errors_as_json
+from ..requests import json_body, query, query_int
+from ..responses import json_body as respond
+from .admin import AdminAPI
+from .openapi import openapi_document
+from .parsing import instrument_of, parse_new_order, parse_order_id, parse_replace, parse_status
+from .render import (
+    client_order_id_of,
+    render_balances,
+    render_depth,
+    render_fill,
+    render_instrument,
+    render_order,
+    render_position,
+    render_public_trade,
+    render_ticker,
+)
 
 __all__ = ["NativeAPI"]
 
 
 class NativeAPI:
-    """Routes of ``/api/v1``; one instance per running exchange, testable with ``StubTreq``."""
+    """Routes of ``/api/v1``; one instance per venue, testable in memory with ``StubTreq``."""
 
     app = Klein()
+    answer_errors_as_json(app)
 
-    def __init__(self, config: Config, clock: IReactorTime) -> None:
-        self._config = config
-        self._clock = clock
-        self._started = clock.seconds()
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+        self._exchange = venue.exchange
+        self._started = venue.clock.seconds()
+        self._admin = AdminAPI(venue)
 
     def resource(self) -> IResource:
         """The twisted.web resource to mount at ``/api/v1``."""
         return self.app.resource()
 
+    # -- public -----------------------------------------------------------------------------------
     @app.route("/health", methods=["GET"])
     def health(self, request: IRequest) -> bytes:
         """Liveness and identity: status, version, uptime and the seed this run replays from."""
-        uptime_ms = int((self._clock.seconds() - self._started) * 1000)
-        payload = {
-            "status": "ok",
-            "version": __version__,
-            "uptime_ms": uptime_ms,
-            "seed": self._config.exchange.seed,
-        }
-        return json_body(request, payload)
+        uptime_ms = int((self._venue.clock.seconds() - self._started) * 1000)
+        seed = self._venue.config.exchange.seed
+        return respond(
+            request, {"status": "ok", "version": __version__, "uptime_ms": uptime_ms, "seed": seed}
+        )
 
-    @app.handle_errors(NotFound)
-    def not_found(self, request: IRequest, failure: Failure) -> bytes:
-        path = request.path.decode("utf-8", "replace")
-        return json_body(request, error_payload("NOT_FOUND", f"no such endpoint: {path}", "path"), 404)
+    @app.route("/openapi.json", methods=["GET"])
+    def openapi(self, request: IRequest) -> bytes:
+        return respond(request, openapi_document())
 
-    @app.handle_errors(MethodNotAllowed)
-    def method_not_allowed(self, request: IRequest, failure: Failure) -> bytes:
-        allowed = ", ".join(failure.value.valid_methods or ())
-        request.setHeader(b"allow", allowed.encode("ascii"))
-        method = request.method.decode("ascii", "replace")
-        message = f"{method} is not allowed here; use {allowed}"
-        return json_body(request, error_payload("METHOD_NOT_ALLOWED", message, "method"), 405)
+    @app.route("/symbols", methods=["GET"])
+    def symbols(self, request: IRequest) -> bytes:
+        return respond(request, {"symbols": [render_instrument(i) for i in self._exchange.instruments()]})
+
+    @app.route("/ticker", methods=["GET"])
+    def ticker(self, request: IRequest) -> bytes:
+        instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
+        now = self._venue.now_ms()
+        symbol = instrument.symbol
+        window = self._venue.rolling[symbol].stats(now)
+        payload = render_ticker(
+            instrument, self._exchange.last_price(symbol), self._exchange.best_bid_ask(symbol), window, now
+        )
+        return respond(request, payload)
+
+    @app.route("/orderbook", methods=["GET"])
+    def orderbook(self, request: IRequest) -> bytes:
+        instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
+        depth = query_int(request, "depth", default=20, low=1, high=1000)
+        book = render_depth(self._exchange.depth(instrument.symbol, depth), instrument)
+        return respond(request, {"symbol": instrument.symbol, "timestamp": self._venue.now_ms(), **book})
+
+    @app.route("/trades", methods=["GET"])
+    def trades(self, request: IRequest) -> bytes:
+        instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
+        limit = query_int(request, "limit", default=50, low=1, high=1000)
+        trades = self._exchange.recent_trades(instrument.symbol, limit)
+        rendered = [render_public_trade(trade, instrument) for trade in trades]
+        return respond(request, {"symbol": instrument.symbol, "trades": rendered})
+
+    # -- the caller's account --------------------------------------------------------------------
+    @app.route("/orders", methods=["POST"])
+    def place_order(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        order = parse_new_order(json_body(request, self._venue.config.server.max_body_bytes), self._exchange)
+        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
+        return respond(request, self._order_with_fills(result, account), 201)
+
+    @app.route("/orders", methods=["GET"])
+    def list_orders(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        symbol = self._optional_symbol(request)
+        status = parse_status(query(request, "status"))
+        if status == "OPEN":
+            orders = self._exchange.open_orders(account, symbol)
+        else:
+            orders = self._exchange.orders(account, symbol, None if status == "ALL" else status)
+        return respond(request, {"orders": [self._render_order(order) for order in orders]})
+
+    @app.route("/orders", methods=["DELETE"])
+    def cancel_all(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        symbol = self._optional_symbol(request)
+        result = self._exchange.cancel_all(account, symbol, ts=self._venue.now_ms())
+        canceled = [
+            self._render_order(event.order) for event in result.events if type(event) is OrderCanceled
+        ]
+        return respond(request, {"canceled": canceled})
+
+    @app.route("/orders/<order_id>", methods=["GET"])
+    def get_order(self, request: IRequest, order_id: str) -> bytes:
+        account = self._authenticate(request)
+        return respond(
+            request, self._render_order(self._exchange.get_order(account, parse_order_id(order_id)))
+        )
+
+    @app.route("/orders/<order_id>", methods=["DELETE"])
+    def cancel_order(self, request: IRequest, order_id: str) -> bytes:
+        account = self._authenticate(request)
+        result = self._exchange.cancel(account, parse_order_id(order_id), ts=self._venue.now_ms())
+        return respond(
+            request, self._render_order(result.order or self._exchange.get_order(account, result.order_id))
+        )
+
+    @app.route("/orders/by-client-id/<client_order_id>", methods=["GET"])
+    def get_order_by_client_id(self, request: IRequest, client_order_id: str) -> bytes:
+        account = self._authenticate(request)
+        return respond(
+            request, self._render_order(self._exchange.get_order_by_client_id(account, client_order_id))
+        )
+
+    @app.route("/orders/<order_id>/replace", methods=["POST"])
+    def replace_order(self, request: IRequest, order_id: str) -> bytes:
+        account = self._authenticate(request)
+        order = self._exchange.get_order(account, parse_order_id(order_id))
+        amend = parse_replace(
+            json_body(request, self._venue.config.server.max_body_bytes),
+            self._exchange.instrument(order.symbol),
+        )
+        result = self._exchange.replace(account, order.order_id, ts=self._venue.now_ms(), **amend)
+        return respond(request, self._order_with_fills(result, account))
+
+    @app.route("/balance", methods=["GET"])
+    def balance(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        return respond(
+            request, {"account": account, "balances": render_balances(self._exchange.balances(account))}
+        )
+
+    @app.route("/positions", methods=["GET"])
+    def positions(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        positions = [render_position(p, self._exchange) for p in self._exchange.positions(account)]
+        return respond(request, {"positions": positions})
+
+    @app.route("/fills", methods=["GET"])
+    def fills(self, request: IRequest) -> bytes:
+        account = self._authenticate(request)
+        symbol = self._optional_symbol(request)
+        limit = query_int(request, "limit", default=100, low=1, high=1000)
+        fills = self._exchange.fills(account, symbol, limit)
+        return respond(request, {"fills": [self._render_fill(fill, account) for fill in fills]})
+
+    @app.route("/admin", branch=True)
+    def admin(self, request: IRequest) -> IResource:
+        return self._admin.resource()
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _authenticate(self, request: IRequest) -> str:
+        return self._venue.authenticator.authenticate(request)
+
+    def _optional_symbol(self, request: IRequest) -> str | None:
+        symbol = query(request, "symbol")
+        return None if symbol is None else instrument_of(self._exchange, symbol).symbol
+
+    def _render_order(self, order: Any) -> dict[str, Any]:
+        return render_order(order, self._exchange.instrument(order.symbol))
+
+    def _render_fill(self, fill: Any, account: str) -> dict[str, Any]:
+        client_order_id = client_order_id_of(self._exchange, account, fill.order_id)
+        return render_fill(fill, self._exchange.instrument(fill.symbol), client_order_id)
+
+    def _order_with_fills(self, result: CommandResult, account: str) -> dict[str, Any]:
+        order = result.order or self._exchange.get_order(account, result.order_id)
+        instrument = self._exchange.instrument(order.symbol)
+        fills = [
+            render_fill(side, instrument, order.client_order_id)
+            for event in result.events
+            if type(event) is Trade
+            for side in event.fills()
+            if side.order_id == order.order_id
+        ]
+        return {**render_order(order, instrument), "fills": fills}

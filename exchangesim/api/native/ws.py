@@ -1,64 +1,206 @@
-"""The native WebSocket at ``/ws``: JSON operations in, JSON messages out."""
+"""The native WebSocket at ``/ws``: JSON operations in, stream messages out through one outbox.
+
+Operations: ``subscribe`` / ``unsubscribe`` (``channel``, ``symbol``; ``batch: true`` asks for BATCH
+frames), ``auth`` (``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the
+private channels ORDERS, FILLS and BALANCES, and ``ping``. Every reply and stream message leaves
+through the connection's ``Outbox``, the single send path. A bad operation is answered with an ERROR
+message and the connection lives on; a client that floods, or falls too far behind, is closed.
+"""
 
 from __future__ import annotations
 
-import json
+import sys
 from typing import Any
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
-from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from ...venue import Venue
+from ..errors import ApiError
+from ..requests import json_object, text_field
 from ..responses import error_payload
+from .feeds import StreamFeed
+from .outbox import FlushScheduler, Outbox
+from .parsing import instrument_of
+from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, encode
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
+CLOSE_POLICY_VIOLATION = 1008
+WHOLE_BOOK = sys.maxsize  # a BOOK snapshot carries every level, so every later delta applies to it
+
 
 class NativeWebSocketProtocol(WebSocketServerProtocol):
-    """One client connection: answers each operation, and never lets a bad one end the daemon."""
+    """One client connection."""
 
-    log = Logger()
+    # Not ``log``: Autobahn keeps its own logger there, filtered to info; a twisted Logger in its
+    # place would print Autobahn's debug lines (one per frame) into the daemon's log.
+    logger = Logger()
     factory: NativeWebSocketFactory
 
+    def onOpen(self) -> None:
+        try:
+            self.account: str | None = None
+            self.outbox = Outbox(
+                self.factory.scheduler,
+                self.sendMessage,
+                self.close_with,
+                self.factory.venue.config.server.ws_send_queue_limit,
+            )
+            # Twisted web's channel registered itself as the producer; the outbox takes over.
+            self.transport.unregisterProducer()
+            self.transport.registerProducer(self.outbox, True)
+            self._allowance = float(self.factory.venue.config.server.ws_max_messages_per_second)
+            self._allowance_at = self.factory.clock.seconds()
+        except Exception:
+            self.logger.failure("failed opening a WebSocket connection from {peer}", peer=self.peer)
+            self.dropConnection(abort=True)
+
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        if not self._within_rate():
+            self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
+            return
         try:
             self._handle(payload, isBinary)
+        except ApiError as error:
+            self.reply({"type": "ERROR", **error.payload()})
         except Exception:
-            self.log.failure("failed handling a WebSocket message from {peer}", peer=self.peer)
-            self.send_json(_error("INTERNAL", "the server failed handling this message"))
+            self.logger.failure("failed handling a WebSocket message from {peer}", peer=self.peer)
+            self.reply(
+                {"type": "ERROR", **error_payload("INTERNAL", "the server failed handling this message")}
+            )
 
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        outbox = getattr(self, "outbox", None)
+        if outbox is not None:
+            outbox.discard()
+            for stream in list(self.factory.hub.streams_of(self)):
+                self.factory.hub.unsubscribe(self, stream.channel, stream.key)
+
+    # -- the send path --------------------------------------------------------------------------
+    def deliver(self, message: bytes) -> None:
+        """Subscriber API: queue one encoded stream message."""
+        self.outbox.push(message)
+
+    def reply(self, message: dict[str, Any]) -> None:
+        """Queue one reply to this client."""
+        self.outbox.push(encode(message))
+
+    def close_with(self, code: int, reason: str) -> None:
+        """Close with a protocol close code (1008, 1013, ...) and a reason; nothing more is sent."""
+        self.outbox.discard()
+        self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
+
+    # -- operations ------------------------------------------------------------------------------
     def _handle(self, payload: bytes, is_binary: bool) -> None:
         if is_binary:
-            self.send_json(_error("BINARY_FRAME", "send operations as JSON text frames"))
-            return
-        try:
-            message = json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            self.send_json(_error("INVALID_JSON", "the message is not a JSON object"))
-            return
-        if not isinstance(message, dict):
-            self.send_json(_error("INVALID_JSON", "the message is not a JSON object"))
-            return
+            raise ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
+        message = json_object(payload, "message")
         op = message.get("op")
-        if op == "ping":
-            self.send_json({"type": "PONG", "ts": int(self.factory.clock.seconds() * 1000)})
-        else:
-            self.send_json(_error("UNKNOWN_OP", f"unknown op {op!r}; known: ping", "op"))
+        handler = self._OPERATIONS.get(op) if isinstance(op, str) else None
+        if handler is None:
+            known = ", ".join(self._OPERATIONS)
+            raise ApiError(400, "UNKNOWN_OP", f"unknown op {message.get('op')!r}; known: {known}", "op")
+        try:
+            handler(self, message)
+        except ApiError as error:
+            echo = {key: message[key] for key in ("op", "channel", "symbol") if key in message}
+            self.reply({"type": "ERROR", **echo, **error.payload()})
 
-    def send_json(self, message: dict[str, Any]) -> None:
-        """Send one JSON message to this client."""
-        self.sendMessage(json.dumps(message, separators=(",", ":")).encode("utf-8"))
+    def _ping(self, message: dict[str, Any]) -> None:
+        self.reply({"type": "PONG", "ts": self.factory.venue.now_ms()})
+
+    def _auth(self, message: dict[str, Any]) -> None:
+        self.account = self.factory.venue.authenticator.verify(
+            text_field(message, "api_key"),
+            str(message.get("timestamp", "")),
+            text_field(message, "signature"),
+            "GET",
+            "/ws",
+        )
+        self.reply({"type": "AUTHENTICATED", "account": self.account})
+
+    def _subscribe(self, message: dict[str, Any]) -> None:
+        channel, key = self._stream_key(message)
+        hub = self.factory.hub
+        if sum(1 for _ in hub.streams_of(self)) >= self.factory.venue.config.server.ws_max_subscriptions:
+            raise ApiError(
+                400,
+                "TOO_MANY_SUBSCRIPTIONS",
+                "this connection holds the most subscriptions allowed",
+                "channel",
+            )
+        if message.get("batch") is True:
+            self.outbox.batch = True
+        stream = hub.subscribe(self, channel, key)
+        self.reply(
+            {
+                "type": "SUBSCRIBED",
+                "channel": channel,
+                "symbol" if channel in MARKET_CHANNELS else "account": key,
+            }
+        )
+        feed, ts = self.factory.feed, self.factory.venue.now_ms()
+        if channel == "TICKER":
+            self.deliver(stream.snapshot(feed.ticker_body(key, ts), ts))
+        elif channel == "BOOK":
+            levels, sequence = feed.book_body(key, WHOLE_BOOK)
+            self.deliver(stream.snapshot(levels, ts, sequence))
+        elif channel == "BALANCES":
+            self.deliver(stream.snapshot(feed.balances_body(key), ts))
+
+    def _unsubscribe(self, message: dict[str, Any]) -> None:
+        channel, key = self._stream_key(message)
+        if not self.factory.hub.unsubscribe(self, channel, key):
+            raise ApiError(400, "NOT_SUBSCRIBED", f"not subscribed to {channel} {key}", "channel")
+        self.reply(
+            {
+                "type": "UNSUBSCRIBED",
+                "channel": channel,
+                "symbol" if channel in MARKET_CHANNELS else "account": key,
+            }
+        )
+
+    def _stream_key(self, message: dict[str, Any]) -> tuple[str, str]:
+        channel = message.get("channel")
+        if channel in MARKET_CHANNELS:
+            return channel, instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+        if channel in ACCOUNT_CHANNELS:
+            if self.account is None:
+                raise ApiError(
+                    401, "AUTH_REQUIRED", f"send an auth operation before subscribing to {channel}", "channel"
+                )
+            return channel, self.account
+        known = ", ".join(MARKET_CHANNELS + ACCOUNT_CHANNELS)
+        raise ApiError(400, "UNKNOWN_CHANNEL", f"unknown channel {channel!r}; known: {known}", "channel")
+
+    _OPERATIONS = {"ping": _ping, "auth": _auth, "subscribe": _subscribe, "unsubscribe": _unsubscribe}
+
+    def _within_rate(self) -> bool:
+        """A token bucket over inbound messages at ``ws_max_messages_per_second``, bursting one second."""
+        rate = self.factory.venue.config.server.ws_max_messages_per_second
+        now = self.factory.clock.seconds()
+        self._allowance = min(float(rate), self._allowance + (now - self._allowance_at) * rate)
+        self._allowance_at = now
+        if self._allowance < 1:
+            return False
+        self._allowance -= 1
+        return True
 
 
 class NativeWebSocketFactory(WebSocketServerFactory):
-    """Builds a protocol per native WebSocket client; carries the clock they share."""
+    """Builds a protocol per native WebSocket client; holds the streams they share."""
 
     protocol = NativeWebSocketProtocol
 
-    def __init__(self, reactor: IReactorTime) -> None:
-        super().__init__(reactor=reactor)
-        self.clock = reactor
-
-
-def _error(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"type": "ERROR", **error_payload(code, message, field)}
+    def __init__(self, venue: Venue) -> None:
+        super().__init__(reactor=venue.clock)
+        self.venue = venue
+        self.clock = venue.clock
+        self.hub = StreamHub()
+        self.feed = StreamFeed(venue, self.hub)
+        self.scheduler = FlushScheduler(venue.clock)
+        limit = venue.config.server.ws_max_message_bytes
+        # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
+        # (1009, 1007) rather than a dropped connection.
+        self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)

@@ -1,14 +1,16 @@
-"""The native WebSocket protocol, with an Autobahn client over an in-memory connection."""
+"""The native WebSocket with an Autobahn client over an in-memory connection and a fake clock."""
 
 import json
 
 from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientProtocol
 from twisted.internet.address import IPv4Address
-from twisted.internet.task import Clock
 from twisted.test import iosim
-from twisted.trial.unittest import SynchronousTestCase
 
 from exchangesim.api.native import NativeWebSocketFactory
+from exchangesim.engine import Side
+from exchangesim.signing import sign
+
+from .support import BOB_KEY, BOB_SECRET, RestCase
 
 
 class _Client(WebSocketClientProtocol):
@@ -16,42 +18,231 @@ class _Client(WebSocketClientProtocol):
         self.factory.opened = True
 
     def onMessage(self, payload, isBinary):
-        self.factory.received.append(json.loads(payload))
+        message = json.loads(payload)
+        self.factory.received += message["messages"] if message["type"] == "BATCH" else [message]
+        self.factory.frames += 1
+
+    def onClose(self, wasClean, code, reason):
+        self.factory.closed = (code, reason)
 
 
-class NativeWebSocketTests(SynchronousTestCase):
+class WebSocketCase(RestCase):
     def setUp(self):
-        self.clock = Clock()
-        self.clock.advance(12.345)
-        server_factory = NativeWebSocketFactory(self.clock)
+        super().setUp()
+        self.server_factory = NativeWebSocketFactory(self.venue)
+
+    def connect(self):
         client_factory = WebSocketClientFactory("ws://sim/ws", reactor=self.clock)
         client_factory.protocol = _Client
-        client_factory.opened, client_factory.received = False, []
-        self.received = client_factory.received
+        client_factory.opened, client_factory.received, client_factory.frames = False, [], 0
+        client_factory.closed = None
         address = IPv4Address("TCP", "127.0.0.1", 1)
-        server = server_factory.buildProtocol(address)
-        self.client = client_factory.buildProtocol(address)
-        self.pump = iosim.connect(
-            server, iosim.makeFakeServer(server), self.client, iosim.makeFakeClient(self.client)
+        server = self.server_factory.buildProtocol(address)
+        client = client_factory.buildProtocol(address)
+        pump = iosim.connect(server, iosim.makeFakeServer(server), client, iosim.makeFakeClient(client))
+        pump.flush()
+        assert client_factory.opened
+        return client, pump
+
+    def exchange(self, client, pump, *operations):
+        """Send operations, let the server flush, and return (and forget) what arrived."""
+        for operation in operations:
+            client.sendMessage(json.dumps(operation).encode() if isinstance(operation, dict) else operation)
+        self.settle(pump)
+        received, client.factory.received = client.factory.received, []
+        return received
+
+    def settle(self, pump):
+        pump.flush()
+        self.clock.advance(0)
+        pump.flush()
+
+    def place(self, account, side, price, quantity, symbol="BTC/USD"):
+        instrument = self.venue.exchange.instrument(symbol)
+        return self.venue.exchange.place(
+            account,
+            symbol,
+            side,
+            "LIMIT",
+            instrument.parse_quantity(quantity),
+            instrument.parse_price(price),
+            ts=self.venue.now_ms(),
         )
-        self.pump.flush()
-        self.assertTrue(client_factory.opened)
 
-    def _send(self, payload, binary=False):
-        self.client.sendMessage(payload, isBinary=binary)
-        self.pump.flush()
-        return self.received.pop()
 
-    def test_ping_is_answered_with_the_server_time(self):
-        self.assertEqual(self._send(b'{"op": "ping"}'), {"type": "PONG", "ts": 12345})
+class OperationTests(WebSocketCase):
+    def test_ping(self):
+        client, pump = self.connect()
+        assert self.exchange(client, pump, {"op": "ping"}) == [{"type": "PONG", "ts": 1_700_000_000_000}]
 
-    def test_an_unknown_op_names_the_field(self):
-        reply = self._send(b'{"op": "dance"}')
-        self.assertEqual(reply["type"], "ERROR")
-        self.assertEqual((reply["error"]["code"], reply["error"]["field"]), ("UNKNOWN_OP", "op"))
+    def test_bad_operations_are_answered_and_the_connection_lives_on(self):
+        client, pump = self.connect()
+        replies = self.exchange(
+            client,
+            pump,
+            b"{not json",
+            b"[1]",
+            {"op": "dance"},
+            {"op": "subscribe", "channel": "NEWS", "symbol": "BTC/USD"},
+            {"op": "subscribe", "channel": "TICKER", "symbol": "DOGE/USD"},
+            {"op": "subscribe", "channel": "ORDERS"},
+            {"op": "unsubscribe", "channel": "TRADES", "symbol": "BTC/USD"},
+            {"op": "ping"},
+        )
+        codes = [
+            (r["error"]["code"], r["error"].get("field")) if r["type"] == "ERROR" else r["type"]
+            for r in replies
+        ]
+        assert codes == [
+            ("INVALID_JSON", "message"),
+            ("INVALID_JSON", "message"),
+            ("UNKNOWN_OP", "op"),
+            ("UNKNOWN_CHANNEL", "channel"),
+            ("UNKNOWN_SYMBOL", "symbol"),
+            ("AUTH_REQUIRED", "channel"),
+            ("NOT_SUBSCRIBED", "channel"),
+            "PONG",
+        ]
+        assert replies[4]["symbol"] == "DOGE/USD"
 
-    def test_bad_frames_are_answered_and_the_connection_lives_on(self):
-        self.assertEqual(self._send(b"\x00\x01", binary=True)["error"]["code"], "BINARY_FRAME")
-        self.assertEqual(self._send(b"{not json")["error"]["code"], "INVALID_JSON")
-        self.assertEqual(self._send(b"[1, 2]")["error"]["code"], "INVALID_JSON")
-        self.assertEqual(self._send(b'{"op": "ping"}')["type"], "PONG")
+    def test_binary_frames_are_refused(self):
+        client, pump = self.connect()
+        client.sendMessage(b"\x00\x01", isBinary=True)
+        self.settle(pump)
+        assert client.factory.received[0]["error"]["code"] == "BINARY_FRAME"
+
+    def test_an_op_of_the_wrong_type_is_an_unknown_op(self):
+        client, pump = self.connect()
+        replies = self.exchange(client, pump, {"op": ["subscribe"]}, {"op": {"a": 1}}, {"op": 1})
+        assert [r["error"]["code"] for r in replies] == ["UNKNOWN_OP"] * 3
+
+    def test_a_message_deeper_than_the_stack_is_refused(self):
+        client, pump = self.connect()
+        (reply,) = self.exchange(client, pump, b'{"op": ' + b"[" * 900 + b"]" * 900 + b"}")
+        assert (reply["error"]["code"], reply["error"]["field"]) == ("INVALID_JSON", "message")
+
+    def test_an_oversized_message_closes_with_1009_and_a_reason(self):
+        client, pump = self.connect()
+        client.sendMessage(b'{"op": "ping", "pad": "' + b"x" * 70_000 + b'"}')
+        self.settle(pump)
+        code, reason = client.factory.closed
+        assert code == 1009 and reason
+
+    def test_a_flooding_client_is_closed_with_1008(self):
+        client, pump = self.connect()
+        self.exchange(client, pump, *[{"op": "ping"}] * 101)
+        assert client.factory.closed[0] == 1008
+
+
+class StreamTests(WebSocketCase):
+    def test_ticker_sends_a_snapshot_then_moves_with_trades(self):
+        client, pump = self.connect()
+        ack, snapshot = self.exchange(
+            client, pump, {"op": "subscribe", "channel": "TICKER", "symbol": "BTC/USD"}
+        )
+        assert ack == {"type": "SUBSCRIBED", "channel": "TICKER", "symbol": "BTC/USD"}
+        assert (snapshot["type"], snapshot["snapshot"], snapshot["last_price"], snapshot["seq"]) == (
+            "MARKET_DATA",
+            True,
+            None,
+            0,
+        )
+        self.place("default", Side.SELL, "50000", "1")
+        self.place("bob", Side.BUY, "50000", "0.1")
+        messages = self.exchange(client, pump)
+        assert [(m["seq"], m["best_ask"], m["last_price"]) for m in messages] == [
+            (1, "50000.00", None),
+            (2, "50000.00", "50000.00"),
+        ]
+
+    def test_book_snapshot_plus_deltas_equals_the_rest_order_book(self):
+        self.place("default", Side.BUY, "49000", "1")
+        client, pump = self.connect()
+        _, snapshot = self.exchange(client, pump, {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD"})
+        self.place("default", Side.SELL, "51000", "2")
+        self.place("bob", Side.BUY, "51000", "0.5")
+        self.place("default", Side.BUY, "49000", "0.25")
+        deltas = self.exchange(client, pump)
+        assert [d["seq"] for d in deltas] == list(
+            range(snapshot["seq"] + 1, snapshot["seq"] + 1 + len(deltas))
+        )
+        book = {"BUY": dict(snapshot["bids"]), "SELL": dict(snapshot["asks"])}
+        for delta in deltas:
+            book[delta["side"]][delta["price"]] = delta["quantity"]
+        code, rest = self.call("GET", "/orderbook?symbol=BTC/USD")
+        assert code == 200, rest
+        rebuilt = {
+            side: sorted([p, q] for p, q in levels.items() if q != "0.0000") for side, levels in book.items()
+        }
+        assert (rebuilt["BUY"], rebuilt["SELL"], deltas[-1]["seq"]) == (
+            rest["bids"],
+            rest["asks"],
+            rest["sequence"],
+        )
+
+    def test_trades_carry_a_contiguous_seq(self):
+        self.place("default", Side.SELL, "50000", "1")
+        client, pump = self.connect()
+        self.exchange(client, pump, {"op": "subscribe", "channel": "TRADES", "symbol": "BTC/USD"})
+        for _ in range(3):
+            self.place("bob", Side.BUY, "50000", "0.1")
+        trades = self.exchange(client, pump)
+        assert [(t["seq"], t["price"], t["quantity"], t["side"]) for t in trades] == [
+            (n, "50000.00", "0.1000", "BUY") for n in (1, 2, 3)
+        ]
+
+    def test_private_channels_after_auth(self):
+        client, pump = self.connect()
+        timestamp = self.venue.now_ms()
+        auth = {
+            "op": "auth",
+            "api_key": BOB_KEY,
+            "timestamp": timestamp,
+            "signature": sign(BOB_SECRET, timestamp, "GET", "/ws"),
+        }
+        assert self.exchange(client, pump, auth) == [{"type": "AUTHENTICATED", "account": "bob"}]
+        replies = self.exchange(
+            client, pump, *({"op": "subscribe", "channel": c} for c in ("ORDERS", "FILLS", "BALANCES"))
+        )
+        assert replies[-1]["snapshot"] is True and replies[-1]["balances"]["USD"]["available"] == "100000"
+        self.place("default", Side.SELL, "50000", "1")
+        self.place("bob", Side.BUY, "50000", "0.1")
+        messages = self.exchange(client, pump)
+        channels = [m["channel"] for m in messages]
+        assert channels.count("FILLS") == 1 and "BALANCES" in channels
+        orders = [m for m in messages if m["channel"] == "ORDERS"]
+        assert [m["event"] for m in orders] == ["ACCEPTED", "FILLED"]
+        assert all(m["account"] == "bob" for m in messages)
+
+    def test_a_bad_signature_is_refused(self):
+        client, pump = self.connect()
+        [reply] = self.exchange(
+            client,
+            pump,
+            {"op": "auth", "api_key": BOB_KEY, "timestamp": self.venue.now_ms(), "signature": "00"},
+        )
+        assert reply["error"]["code"] == "INVALID_SIGNATURE"
+
+    def test_batching_packs_one_frame_per_turn(self):
+        self.place("default", Side.SELL, "50000", "1")
+        client, pump = self.connect()
+        self.exchange(
+            client, pump, {"op": "subscribe", "channel": "TRADES", "symbol": "BTC/USD", "batch": True}
+        )
+        client.factory.frames = 0
+        for _ in range(5):
+            self.place("bob", Side.BUY, "50000", "0.1")
+        trades = self.exchange(client, pump)
+        assert [t["seq"] for t in trades] == [1, 2, 3, 4, 5]
+        assert client.factory.frames == 1
+
+    def test_a_client_too_far_behind_is_closed_with_1013(self):
+        self.place("default", Side.SELL, "50000", "2")
+        client, pump = self.connect()
+        self.exchange(client, pump, {"op": "subscribe", "channel": "TRADES", "symbol": "BTC/USD"})
+        server = pump.server
+        server.outbox.pauseProducing()  # as a transport does when the client stops reading
+        for _ in range(self.venue.config.server.ws_send_queue_limit + 1):
+            self.place("bob", Side.BUY, "50000", "0.0001")
+        self.settle(pump)
+        assert client.factory.closed[0] == 1013

@@ -1,0 +1,130 @@
+"""Who is asking: API keys and signatures select an account; the admin token guards admin routes."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+
+import attrs
+from twisted.internet.interfaces import IReactorTime
+from twisted.web.iweb import IRequest
+
+from ..signing import signature_matches
+from .errors import ApiError
+
+__all__ = ["ApiKey", "Authenticator", "require_admin"]
+
+_EPOCH_MS = re.compile(r"[0-9]{1,16}")
+
+
+@attrs.frozen
+class ApiKey:
+    """An account's credentials; ``secret`` signs requests."""
+
+    account: str
+    key: str
+    secret: str = attrs.field(repr=False)
+
+
+class Authenticator:
+    """Maps a request to the account it may act for, checking key, signature and receive window."""
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        *,
+        anonymous_account: str | None,
+        require_signature: bool,
+        recv_window_ms: int,
+    ) -> None:
+        self._clock = clock
+        self._anonymous_account = anonymous_account
+        self._require_signature = require_signature
+        self._recv_window_ms = recv_window_ms
+        self._keys: dict[str, ApiKey] = {}
+
+    def register(self, api_key: ApiKey) -> None:
+        """Accept ``api_key`` from now on; a key can belong to one account only."""
+        existing = self._keys.get(api_key.key)
+        if existing is not None and existing.account != api_key.account:
+            raise ValueError(f"API key already belongs to account {existing.account}")
+        self._keys[api_key.key] = api_key
+
+    def owner_of(self, key: str) -> str | None:
+        """The account ``key`` belongs to, if any."""
+        api_key = self._keys.get(key)
+        return None if api_key is None else api_key.account
+
+    def keys_of(self, account: str) -> list[ApiKey]:
+        """The keys registered for ``account``."""
+        return [key for key in self._keys.values() if key.account == account]
+
+    def authenticate(self, request: IRequest) -> str:
+        """The account ``request`` acts for; raises ``ApiError`` (401) when it may not act at all."""
+        key_header = request.getHeader(b"x-api-key")
+        if key_header is None:
+            if self._anonymous_account is None:
+                raise ApiError(401, "UNAUTHENTICATED", "send an X-API-Key header", "x-api-key")
+            return self._anonymous_account
+        signature = request.getHeader(b"x-signature")
+        if signature is None and not self._require_signature:
+            return self._known(key_header.decode("utf-8", "replace")).account
+        body = request.content.read()
+        request.content.seek(0)
+        return self.verify(
+            key_header.decode("utf-8", "replace"),
+            (request.getHeader(b"x-timestamp") or b"").decode("ascii", "replace"),
+            (signature or b"").decode("ascii", "replace"),
+            request.method.decode("ascii"),
+            request.uri.decode("utf-8", "replace"),
+            body,
+        )
+
+    def verify(
+        self, key: str, timestamp: str, signature: str, method: str, path: str, body: bytes = b""
+    ) -> str:
+        """The account of ``key`` when ``signature`` signs the request within the receive window."""
+        api_key = self._known(key)
+        if not signature:
+            raise ApiError(401, "SIGNATURE_REQUIRED", "this server requires signed requests", "x-signature")
+        if not _EPOCH_MS.fullmatch(timestamp):
+            raise ApiError(401, "INVALID_TIMESTAMP", "X-Timestamp must be epoch milliseconds", "x-timestamp")
+        now_ms = int(self._clock.seconds() * 1000)
+        if abs(now_ms - int(timestamp)) > self._recv_window_ms:
+            raise ApiError(
+                401,
+                "TIMESTAMP_OUTSIDE_WINDOW",
+                f"X-Timestamp is more than {self._recv_window_ms} ms from the server's time {now_ms}",
+                "x-timestamp",
+                server_time=now_ms,
+            )
+        if not signature_matches(signature, api_key.secret, int(timestamp), method, path, body):
+            raise ApiError(
+                401, "INVALID_SIGNATURE", "the signature does not match the request", "x-signature"
+            )
+        return api_key.account
+
+    def _known(self, key: str) -> ApiKey:
+        api_key = self._keys.get(key)
+        if api_key is None:
+            raise ApiError(401, "INVALID_API_KEY", "unknown API key", "x-api-key")
+        return api_key
+
+
+def require_admin(request: IRequest, token: str, allow_remote: bool) -> None:
+    """Refuse an admin request without the token (401), or from a non-loopback peer unless allowed (403)."""
+    if not allow_remote and not _is_loopback(request):
+        raise ApiError(403, "ADMIN_LOOPBACK_ONLY", "admin requests are accepted from loopback only", "peer")
+    given = request.getHeader(b"x-admin-token") or b""
+    if not hmac.compare_digest(given, token.encode("utf-8")):
+        raise ApiError(401, "INVALID_ADMIN_TOKEN", "send the admin token in X-Admin-Token", "x-admin-token")
+
+
+def _is_loopback(request: IRequest) -> bool:
+    host = getattr(request.getClientAddress(), "host", None)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (getattr(address, "ipv4_mapped", None) or address).is_loopback

@@ -1,0 +1,48 @@
+"""The API's error: an HTTP status with the one error body, and the table mapping engine codes to statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import EngineError, ErrorCode
+from .responses import error_payload
+
+__all__ = ["ApiError", "from_engine_error"]
+
+
+class ApiError(Exception):
+    """A refused request: ``status`` with ``{"error": {"code", "message", "field"}}``; nothing changed."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(status, code, message, field)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body of this error."""
+        payload = error_payload(self.code, self.message, self.field)
+        payload["error"].update(self.extra)
+        return payload
+
+
+# Engine codes not listed here are malformed or out-of-range input: 400.
+_STATUS = {
+    ErrorCode.UNKNOWN_ORDER: 404,
+    ErrorCode.UNKNOWN_ACCOUNT: 404,
+    ErrorCode.DUPLICATE_ACCOUNT: 409,
+    ErrorCode.DUPLICATE_CLIENT_ORDER_ID: 409,
+    ErrorCode.ORDER_NOT_OPEN: 409,
+    ErrorCode.ORDER_NOT_AMENDABLE: 409,
+    ErrorCode.INSUFFICIENT_BALANCE: 422,
+    ErrorCode.WOULD_TAKE: 422,
+    ErrorCode.WOULD_TRIGGER_IMMEDIATELY: 422,
+}
+
+
+def from_engine_error(error: EngineError) -> ApiError:
+    """The API error for an engine rejection; a duplicate client order id names the existing order."""
+    extra = {} if error.order_id is None else {"order_id": str(error.order_id)}
+    return ApiError(_STATUS.get(error.code, 400), error.code, error.message, error.field, **extra)

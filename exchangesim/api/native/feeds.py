@@ -1,0 +1,143 @@
+"""Engine events into native stream messages: the streams are fed by events, never by polling.
+
+``StreamFeed`` subscribes to the engine; for each command's events it publishes BOOK deltas, TRADES,
+one TICKER per symbol whose last price or top of book moved, and the accounts' ORDERS, FILLS and
+BALANCES. Streams nobody listens to cost one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...engine import (
+    BalanceChanged,
+    BookLevelChanged,
+    CommandResult,
+    Instrument,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderReplaced,
+    OrderTriggered,
+    Trade,
+)
+from ...venue import Venue
+from .render import (
+    client_order_id_of,
+    render_balances,
+    render_depth,
+    render_fill,
+    render_order,
+    render_public_trade,
+    render_ticker,
+)
+from .streams import Stream, StreamHub
+
+__all__ = ["StreamFeed"]
+
+_ORDER_EVENTS = {
+    OrderAccepted: "ACCEPTED",
+    OrderTriggered: "TRIGGERED",
+    OrderCanceled: "CANCELED",
+    OrderExpired: "EXPIRED",
+    OrderFilled: "FILLED",
+    OrderReplaced: "REPLACED",
+}
+
+
+class StreamFeed:
+    """Publishes what each engine command did to the streams that listen for it."""
+
+    def __init__(self, venue: Venue, hub: StreamHub) -> None:
+        self._venue = venue
+        self._exchange = venue.exchange
+        self._hub = hub
+        self._tickers: dict[str, tuple] = {}  # symbol -> (last, bid, ask) last published
+        venue.exchange.subscribe(self.publish)
+
+    def publish(self, result: CommandResult) -> None:
+        """Engine subscriber: one command's events (not even built while nobody subscribes)."""
+        if not self._hub.subscriptions:
+            return
+        ts = self._venue.now_ms()
+        moved: dict[str, None] = {}
+        for event in result.events:
+            kind = type(event)
+            if kind is BookLevelChanged:
+                moved[event.symbol] = None
+                self._book_delta(event, ts)
+            elif kind is Trade:
+                moved[event.symbol] = None
+                self._trade(event, ts)
+            elif kind is BalanceChanged:
+                self._balance(event, ts)
+            elif kind in _ORDER_EVENTS:
+                self._order(event, _ORDER_EVENTS[kind], ts)
+        for symbol in moved:
+            self._ticker(symbol, ts)
+
+    def ticker_body(self, symbol: str, ts: int) -> dict[str, Any]:
+        """The TICKER message body of ``symbol`` now."""
+        instrument = self._exchange.instrument(symbol)
+        window = self._venue.rolling[symbol].stats(ts)
+        body = render_ticker(
+            instrument, self._exchange.last_price(symbol), self._exchange.best_bid_ask(symbol), window, ts
+        )
+        del body["symbol"], body["timestamp"]
+        return body
+
+    def book_body(self, symbol: str, depth: int) -> tuple[dict[str, Any], int]:
+        """A BOOK snapshot body of ``symbol`` and the sequence it is at."""
+        levels = render_depth(self._exchange.depth(symbol, depth), self._exchange.instrument(symbol))
+        return levels, levels.pop("sequence")
+
+    def balances_body(self, account: str) -> dict[str, Any]:
+        return {"balances": render_balances(self._exchange.balances(account))}
+
+    def _book_delta(self, event: BookLevelChanged, ts: int) -> None:
+        stream = self._hub.live("BOOK", event.symbol)
+        if stream is not None:
+            instrument = self._exchange.instrument(event.symbol)
+            body = {
+                "side": event.side,
+                "price": instrument.format_price(event.price),
+                "quantity": instrument.format_quantity(event.quantity),
+            }
+            stream.publish(body, ts, event.sequence)
+
+    def _trade(self, trade: Trade, ts: int) -> None:
+        instrument = self._exchange.instrument(trade.symbol)
+        stream = self._hub.live("TRADES", trade.symbol)
+        if stream is not None:
+            body = render_public_trade(trade, instrument)
+            del body["timestamp"]
+            stream.publish(body, ts)
+        maker, taker = trade.fills()
+        for account, fill in ((trade.maker_account, maker), (trade.taker_account, taker)):
+            stream = self._hub.live("FILLS", account)
+            if stream is not None:
+                client_order_id = client_order_id_of(self._exchange, account, fill.order_id)
+                stream.publish(render_fill(fill, instrument, client_order_id), ts)
+
+    def _ticker(self, symbol: str, ts: int) -> None:
+        stream = self._hub.live("TICKER", symbol)
+        if stream is None:
+            return
+        state = (self._exchange.last_price(symbol), *self._exchange.best_bid_ask(symbol))
+        if self._tickers.get(symbol) != state:
+            self._tickers[symbol] = state
+            stream.publish(self.ticker_body(symbol, ts), ts)
+
+    def _balance(self, event: BalanceChanged, ts: int) -> None:
+        stream = self._hub.live("BALANCES", event.account)
+        if stream is not None:
+            view = self._exchange.balances(event.account)[event.asset]
+            stream.publish({"balances": render_balances({event.asset: view})}, ts)
+
+    def _order(self, event: Any, name: str, ts: int) -> None:
+        order = event.order
+        stream: Stream | None = self._hub.live("ORDERS", order.account)
+        if stream is not None:
+            instrument: Instrument = self._exchange.instrument(order.symbol)
+            stream.publish({"event": name, "order": render_order(order, instrument)}, ts)

@@ -1,0 +1,109 @@
+"""The one send path of a WebSocket connection: a bounded queue, flushed once per reactor turn.
+
+Streams encode each message once and push the bytes to every subscriber's outbox. An outbox writes
+what it holds when the reactor next turns (one frame per message, or one ``BATCH`` frame carrying all
+of them when the client asked for batching), stops writing while the transport says its buffers are
+full, and closes a client that falls further behind than its limit instead of growing memory.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IPushProducer, IReactorTime
+from twisted.logger import Logger
+from zope.interface import implementer
+
+__all__ = ["FlushScheduler", "Outbox"]
+
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+class FlushScheduler:
+    """Flushes every outbox that received messages, once, at the next reactor turn."""
+
+    log = Logger()
+
+    def __init__(self, reactor: IReactorTime) -> None:
+        self._reactor = reactor
+        self._dirty: dict[Outbox, None] = {}  # insertion-ordered set
+        self._scheduled = False
+
+    def mark(self, outbox: Outbox) -> None:
+        """Flush ``outbox`` at the next turn."""
+        self._dirty[outbox] = None
+        if not self._scheduled:
+            self._scheduled = True
+            self._reactor.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, {}
+        for outbox in dirty:
+            try:
+                outbox.flush()
+            except Exception:  # one broken connection must not hold up the others
+                self.log.failure("failed writing to a WebSocket client; dropping what it had queued")
+                outbox.discard()
+
+
+@implementer(IPushProducer)
+class Outbox:
+    """Queued messages of one connection; ``send_frame`` writes one text frame to the client."""
+
+    def __init__(
+        self,
+        scheduler: FlushScheduler,
+        send_frame: Callable[[bytes], None],
+        close: Callable[[int, str], None],
+        limit: int,
+    ) -> None:
+        self._scheduler = scheduler
+        self._send_frame = send_frame
+        self._close = close
+        self._limit = limit
+        self._queue: deque[bytes] = deque()
+        self._paused = False
+        self._closed = False
+        self.batch = False
+
+    def push(self, message: bytes) -> None:
+        """Queue one encoded JSON message; a client already ``limit`` messages behind is closed."""
+        if self._closed:
+            return
+        if len(self._queue) >= self._limit:
+            self._closed = True
+            self._queue.clear()
+            self._close(CLOSE_TRY_AGAIN_LATER, f"too slow: more than {self._limit} messages queued")
+            return
+        self._queue.append(message)
+        self._scheduler.mark(self)
+
+    def flush(self) -> None:
+        """Write everything queued, unless the transport asked us to pause."""
+        if self._paused or self._closed or not self._queue:
+            return
+        queue, self._queue = self._queue, deque()
+        if self.batch and len(queue) > 1:
+            self._send_frame(b'{"type":"BATCH","messages":[' + b",".join(queue) + b"]}")
+        else:
+            for message in queue:
+                self._send_frame(message)
+
+    def discard(self) -> None:
+        """The connection is gone: drop what is queued and accept nothing more."""
+        self._closed = True
+        self._queue.clear()
+
+    # IPushProducer: the transport pauses us while its buffers are full.
+    def pauseProducing(self) -> None:
+        self._paused = True
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        if self._queue:
+            self._scheduler.mark(self)
+
+    def stopProducing(self) -> None:
+        self.discard()

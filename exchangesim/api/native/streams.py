@@ -1,0 +1,113 @@
+"""Streams of the native WebSocket: who listens to which (channel, key), and each stream's ``seq``.
+
+A stream is a channel for one symbol (TICKER, TRADES, BOOK) or one account (ORDERS, FILLS, BALANCES).
+Every message of a stream carries the next ``seq``, so a client can see gaps, duplicates and
+reordering; BOOK uses the book's own sequence, the one ``GET /orderbook`` reports.
+Messages are encoded once and the same bytes go to every subscriber's outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+__all__ = ["ACCOUNT_CHANNELS", "MARKET_CHANNELS", "Stream", "StreamHub", "Subscriber", "encode"]
+
+MARKET_CHANNELS = ("TICKER", "TRADES", "BOOK")
+ACCOUNT_CHANNELS = ("ORDERS", "FILLS", "BALANCES")
+
+
+class Subscriber(Protocol):
+    """What a stream needs of a connection: somewhere to put encoded messages."""
+
+    def deliver(self, message: bytes) -> None: ...
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """The compact JSON bytes of one message."""
+    return json.dumps(message, separators=(",", ":")).encode("utf-8")
+
+
+class Stream:
+    """One (channel, key) stream: its subscribers and the seq of its last message."""
+
+    __slots__ = ("channel", "key", "kind", "seq", "subscribers")
+
+    def __init__(self, channel: str, key: str) -> None:
+        self.channel = channel
+        self.key = key
+        self.kind = "MARKET_DATA" if channel in MARKET_CHANNELS else "ACCOUNT_DATA"
+        self.seq = 0
+        self.subscribers: dict[Subscriber, None] = {}
+
+    def message(self, body: dict[str, Any], ts: int, seq: int | None = None) -> bytes:
+        """Encode the next message (``seq`` given: a stream that follows another counter)."""
+        self.seq = self.seq + 1 if seq is None else seq
+        key_name = "symbol" if self.kind == "MARKET_DATA" else "account"
+        return encode(
+            {
+                "type": self.kind,
+                "channel": self.channel,
+                key_name: self.key,
+                "seq": self.seq,
+                "ts": ts,
+                **body,
+            }
+        )
+
+    def snapshot(self, body: dict[str, Any], ts: int, seq: int | None = None) -> bytes:
+        """Encode a snapshot for a new subscriber: the current ``seq``, without advancing it."""
+        if seq is not None:
+            self.seq = seq
+        key_name = "symbol" if self.kind == "MARKET_DATA" else "account"
+        return encode(
+            {
+                "type": self.kind,
+                "channel": self.channel,
+                key_name: self.key,
+                "seq": self.seq,
+                "ts": ts,
+                "snapshot": True,
+                **body,
+            }
+        )
+
+    def publish(self, body: dict[str, Any], ts: int, seq: int | None = None) -> None:
+        """Send the next message to every subscriber."""
+        message = self.message(body, ts, seq)
+        for subscriber in self.subscribers:
+            subscriber.deliver(message)
+
+
+class StreamHub:
+    """Every stream of the venue, created on first subscription and kept (so ``seq`` never restarts)."""
+
+    def __init__(self) -> None:
+        self._streams: dict[tuple[str, str], Stream] = {}
+        self.subscriptions = 0  # over every stream: none, and the feed skips a command's events
+
+    def subscribe(self, subscriber: Subscriber, channel: str, key: str) -> Stream:
+        stream = self._streams.get((channel, key))
+        if stream is None:
+            stream = self._streams[channel, key] = Stream(channel, key)
+        if subscriber not in stream.subscribers:
+            stream.subscribers[subscriber] = None
+            self.subscriptions += 1
+        return stream
+
+    def unsubscribe(self, subscriber: Subscriber, channel: str, key: str) -> bool:
+        """Stop delivering (channel, key) to ``subscriber``; False if it was not subscribed."""
+        stream = self._streams.get((channel, key))
+        if stream is None or stream.subscribers.pop(subscriber, False) is not None:
+            return False
+        self.subscriptions -= 1
+        return True
+
+    def live(self, channel: str, key: str) -> Stream | None:
+        """The stream if someone listens to it (callers skip rendering otherwise)."""
+        stream = self._streams.get((channel, key))
+        return stream if stream is not None and stream.subscribers else None
+
+    def streams_of(self, subscriber: Subscriber) -> Iterator[Stream]:
+        return (stream for stream in self._streams.values() if subscriber in stream.subscribers)

@@ -1,0 +1,124 @@
+"""Reading requests, once for every route: JSON bodies with limits, fields, and query parameters."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from twisted.web.iweb import IRequest
+
+from .errors import ApiError
+
+__all__ = ["check_fields", "json_body", "json_object", "query", "query_int", "text_field"]
+
+MAX_JSON_DEPTH = 20
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
+    """The request's JSON object; numbers become Decimals (never floats). Raises ``ApiError``."""
+    content_type = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
+    if content_type != b"application/json":
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", "content-type")
+    raw = request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes or getattr(request, "body_too_large", False):
+        raise ApiError(413, "BODY_TOO_LARGE", f"the body is larger than {max_bytes} bytes", "body")
+    return json_object(raw, "body")
+
+
+def json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """``raw`` as a UTF-8 JSON object (a request body or a WebSocket message), Decimals for numbers."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, "INVALID_JSON", f"the {what} is not UTF-8 (byte {error.start})", what) from None
+    try:
+        value = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except RecursionError:
+        raise ApiError(400, "INVALID_JSON", f"the {what} is nested too deeply", what) from None
+    except ValueError as error:
+        raise ApiError(400, "INVALID_JSON", f"the {what} is not valid JSON: {error}", what) from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "INVALID_JSON", f"the {what} must be a JSON object", what)
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise ApiError(400, "INVALID_JSON", f"the {what} is nested too deeply", what)
+    return value
+
+
+def text_field(body: dict[str, Any], name: str, default: str | None = None) -> str:
+    """A non-empty string field; absent, it is ``default`` or a MISSING_FIELD error."""
+    value = body.get(name, default)
+    if value is None:
+        raise ApiError(400, "MISSING_FIELD", f"{name} is required", name)
+    if not isinstance(value, str) or not value:
+        raise ApiError(400, "INVALID_PARAMETER", f"{name} must be a non-empty string", name)
+    return value
+
+
+def check_fields(body: dict[str, Any], allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+    """Refuse a body with an unknown field or without a required one, naming the field."""
+    allowed = set(allowed)
+    for name in body:
+        if name not in allowed:
+            raise ApiError(
+                400, "UNKNOWN_FIELD", f"unknown field {name!r}; known: {', '.join(sorted(allowed))}", name
+            )
+    for name in required:
+        if body.get(name) is None:
+            raise ApiError(400, "MISSING_FIELD", f"{name} is required", name)
+
+
+def query(request: IRequest, name: str, *, required: bool = False) -> str | None:
+    """One query parameter as text (the last one when repeated), or None when absent."""
+    values = request.args.get(name.encode("ascii"))
+    if not values:
+        if required:
+            raise ApiError(400, "MISSING_FIELD", f"query parameter {name} is required", name)
+        return None
+    try:
+        return values[-1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "INVALID_PARAMETER", f"{name} is not UTF-8", name) from None
+
+
+def query_int(request: IRequest, name: str, *, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high], ``default`` when absent."""
+    text = query(request, name)
+    if text is None:
+        return default
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
+        raise ApiError(400, "INVALID_PARAMETER", f"{name} must be a whole number from {low} to {high}", name)
+    return int(text)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        duplicated = next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index]))
+        raise ValueError(f"duplicate key {duplicated!r}")
+    return body
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative: deep input must not blow the stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

@@ -1,0 +1,95 @@
+"""The running exchange as every adapter sees it: the engine, the clock, credentials and settings.
+
+``open_venue`` lists the configured instruments and opens and funds the configured accounts, so the
+REST routes, the WebSocket streams and later dialects all work on one engine.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+import attrs
+from twisted.internet.interfaces import IReactorTime
+
+from .api.auth import ApiKey, Authenticator
+from .config import DEFAULT_ACCOUNT, Config
+from .engine import CommandResult, Exchange, Instrument, Trade, parse_amount
+from .marketdata.rolling import RollingStats
+
+__all__ = ["FEE_ACCOUNT", "Venue", "open_venue"]
+
+FEE_ACCOUNT = "fees"
+
+
+@attrs.define
+class Venue:
+    """One simulated exchange: ``exchange`` in engine units, ``now_ms`` on the injected clock."""
+
+    config: Config
+    exchange: Exchange
+    clock: IReactorTime
+    authenticator: Authenticator
+    admin_token: str
+    rolling: dict[str, RollingStats] = attrs.Factory(dict)
+
+    def now_ms(self) -> int:
+        """The current time in epoch milliseconds, as every engine command is stamped."""
+        return int(self.clock.seconds() * 1000)
+
+    def record_trades(self, result: CommandResult) -> None:
+        """Engine subscriber: feed each trade into its symbol's rolling 24-hour statistics."""
+        if not result.traded:
+            return
+        for event in result.events:
+            if type(event) is Trade:
+                self.rolling[event.symbol].record(event.ts, event.price, event.quantity, event.quote)
+
+    def fund(self, account: str, balances: dict[str, Decimal]) -> None:
+        """Deposit ``balances`` into ``account``; assets no listed symbol trades are skipped."""
+        traded = set(self.exchange.assets())
+        for asset, amount in balances.items():
+            if amount > 0 and asset in traded:
+                self.exchange.deposit(account, asset, parse_amount(amount), ts=self.now_ms())
+
+
+def open_venue(config: Config, clock: IReactorTime) -> Venue:
+    """A venue with the configured instruments, the default and named accounts, funded."""
+    exchange = Exchange(fee_account=FEE_ACCOUNT)
+    for symbol, settings in config.traded_symbols().items():
+        base, quote = symbol.split("/")
+        exchange.add_instrument(
+            Instrument(
+                symbol=symbol,
+                base=base,
+                quote=quote,
+                tick_size=settings.tick_size,
+                lot_size=settings.lot_size,
+                min_qty=settings.min_qty,
+                max_qty=settings.max_qty,
+                min_notional=settings.min_notional,
+                maker_fee=_first(settings.maker_fee, config.exchange.maker_fee),
+                taker_fee=_first(settings.taker_fee, config.exchange.taker_fee),
+            )
+        )
+    server = config.server
+    authenticator = Authenticator(
+        clock,
+        anonymous_account=DEFAULT_ACCOUNT if server.allow_anonymous else None,
+        require_signature=server.require_signature,
+        recv_window_ms=server.recv_window_ms,
+    )
+    venue = Venue(config, exchange, clock, authenticator, server.admin_token or secrets.token_urlsafe(24))
+    venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
+    exchange.subscribe(venue.record_trades)
+    exchange.open_account(DEFAULT_ACCOUNT)
+    venue.fund(DEFAULT_ACCOUNT, config.accounts.default_balance)
+    for name, account in config.named_accounts.items():
+        exchange.open_account(name)
+        authenticator.register(ApiKey(name, account.api_key, account.api_secret or ""))
+        venue.fund(name, _first(account.balances, config.accounts.default_balance))
+    return venue
+
+
+def _first(value, default):
+    return default if value is None else value

@@ -1,0 +1,64 @@
+"""The per-connection send path: flushed once per turn, bounded, and one broken client harms no other."""
+
+from twisted.internet.task import Clock
+
+from exchangesim.api.native.outbox import FlushScheduler, Outbox
+
+
+def make(scheduler, limit=10, send=None):
+    sent, closed = [], []
+    outbox = Outbox(scheduler, send or sent.append, lambda code, reason: closed.append((code, reason)), limit)
+    return outbox, sent, closed
+
+
+def test_messages_go_out_at_the_next_turn_one_frame_each_or_one_batch():
+    clock = Clock()
+    scheduler = FlushScheduler(clock)
+    plain, plain_sent, _ = make(scheduler)
+    batched, batched_sent, _ = make(scheduler)
+    batched.batch = True
+    for outbox in (plain, batched):
+        outbox.push(b'{"a":1}')
+        outbox.push(b'{"b":2}')
+    assert plain_sent == batched_sent == []
+    clock.advance(0)
+    assert plain_sent == [b'{"a":1}', b'{"b":2}']
+    assert batched_sent == [b'{"type":"BATCH","messages":[{"a":1},{"b":2}]}']
+
+
+def test_a_client_that_falls_behind_is_closed_and_its_queue_dropped():
+    clock = Clock()
+    outbox, sent, closed = make(FlushScheduler(clock), limit=2)
+    for n in range(3):
+        outbox.push(b"%d" % n)
+    clock.advance(0)
+    assert sent == [] and closed == [(1013, "too slow: more than 2 messages queued")]
+
+
+def test_a_paused_transport_holds_the_queue_until_it_resumes():
+    clock = Clock()
+    outbox, sent, _ = make(FlushScheduler(clock))
+    outbox.pauseProducing()
+    outbox.push(b"1")
+    clock.advance(0)
+    assert sent == []
+    outbox.resumeProducing()
+    clock.advance(0)
+    assert sent == [b"1"]
+
+
+def test_a_client_whose_send_fails_does_not_hold_up_the_others():
+    clock = Clock()
+    scheduler = FlushScheduler(clock)
+
+    def broken(frame):
+        raise ConnectionError("the connection is closing")
+
+    first, _, _ = make(scheduler, send=broken)
+    second, sent, _ = make(scheduler)
+    first.push(b"1")
+    second.push(b"2")
+    clock.advance(0)
+    assert sent == [b"2"]
+    first.push(b"3")  # the broken one takes nothing more
+    assert not clock.getDelayedCalls()
