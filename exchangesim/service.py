@@ -15,6 +15,7 @@ from . import __version__
 from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.site import BoundedSite, build_root
 from .config import Config
+from .marketdata.service import MarketService
 from .venue import open_venue
 
 __all__ = ["ExchangeService", "ListeningService"]
@@ -91,6 +92,8 @@ class ExchangeService(MultiService):
             reactor, config.server.endpoint, BoundedSite(root, config.server.max_body_bytes), port_file
         )
         self.web.setServiceParent(self)
+        self.market = MarketService(self.venue)
+        self.market.setServiceParent(self)
 
     def privilegedStartService(self) -> None:
         self.log.info(

@@ -7,7 +7,9 @@ REST routes, the WebSocket streams and later dialects all work on one engine.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -15,7 +17,11 @@ from twisted.internet.interfaces import IReactorTime
 from .api.auth import ApiKey, Authenticator
 from .config import DEFAULT_ACCOUNT, Config
 from .engine import CommandResult, Exchange, Instrument, Trade, parse_amount
+from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
+
+if TYPE_CHECKING:
+    from .marketdata.service import MovingMarket
 
 __all__ = ["FEE_ACCOUNT", "Venue", "open_venue"]
 
@@ -32,18 +38,42 @@ class Venue:
     authenticator: Authenticator
     admin_token: str
     rolling: dict[str, RollingStats] = attrs.Factory(dict)
+    candles: dict[str, dict[str, CandleSeries]] = attrs.Factory(dict)
+    candle_listeners: list[Callable[[str, str, list[Candle]], object]] = attrs.Factory(list)
+    markets: dict[str, MovingMarket] = attrs.Factory(dict)  # filled by the MarketService
 
     def now_ms(self) -> int:
         """The current time in epoch milliseconds, as every engine command is stamped."""
         return int(self.clock.seconds() * 1000)
 
     def record_trades(self, result: CommandResult) -> None:
-        """Engine subscriber: feed each trade into its symbol's rolling 24-hour statistics."""
+        """Engine subscriber: feed each trade into its symbol's 24-hour statistics and candles."""
         if not result.traded:
             return
         for event in result.events:
             if type(event) is Trade:
-                self.rolling[event.symbol].record(event.ts, event.price, event.quantity, event.quote)
+                symbol, ts, price, lots, quote = (
+                    event.symbol,
+                    event.ts,
+                    event.price,
+                    event.quantity,
+                    event.quote,
+                )
+                self.rolling[symbol].record(ts, price, lots, quote)
+                for interval, series in self.candles[symbol].items():
+                    self._announce(symbol, interval, series.record(ts, price, lots, quote))
+
+    def close_candles(self) -> None:
+        """Close every candle whose interval has ended by now, traded in or not."""
+        now = self.now_ms()
+        for symbol, by_interval in self.candles.items():
+            for interval, series in by_interval.items():
+                self._announce(symbol, interval, series.close_until(now))
+
+    def _announce(self, symbol: str, interval: str, closed: list[Candle]) -> None:
+        if closed:
+            for listener in self.candle_listeners:
+                listener(symbol, interval, closed)
 
     def fund(self, account: str, balances: dict[str, Decimal]) -> None:
         """Deposit ``balances`` into ``account``; assets no listed symbol trades are skipped."""
@@ -81,6 +111,12 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
     )
     venue = Venue(config, exchange, clock, authenticator, server.admin_token or secrets.token_urlsafe(24))
     venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
+    now = venue.now_ms()
+    for instrument in exchange.instruments():
+        start = instrument.parse_price(config.symbols[instrument.symbol].initial_price)
+        venue.candles[instrument.symbol] = {
+            name: CandleSeries(length, now, start) for name, length in INTERVALS.items()
+        }
     exchange.subscribe(venue.record_trades)
     exchange.open_account(DEFAULT_ACCOUNT)
     venue.fund(DEFAULT_ACCOUNT, config.accounts.default_balance)

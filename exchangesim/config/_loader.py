@@ -105,6 +105,38 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
             owners[account.api_key] = name
         if config.server.require_signature and not account.api_secret:
             problems.append(Problem(source, "required by [server] require_signature", section, "api_secret"))
+    return problems + _model_problems(config, origins)
+
+
+def _model_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
+    """Unknown or broken price models, and csv models without a readable recording."""
+    # Imported here: the price models (numpy) load only when a configuration is checked.
+    from ..marketdata.registry import model_class
+    from ..marketdata.replay import ReplayFileError, read_prices
+
+    problems = []
+    named = [("market_data", config.market_data.model)]
+    named += [(f"symbol:{name}", config.symbols[name].model) for name in config.traded_symbols()]
+    for section, model in named:
+        if model is not None:
+            try:
+                model_class(model)
+            except LookupError as error:
+                problems.append(
+                    Problem(origins.get(section, PROGRAMMATIC), str(error), section, "model", model)
+                )
+    for name, symbol in config.traded_symbols().items():
+        if (symbol.model or config.market_data.model) != "csv":
+            continue
+        section = f"symbol:{name}"
+        source = origins.get(section, PROGRAMMATIC)
+        if symbol.replay_file is None:
+            problems.append(Problem(source, "required by the csv price model", section, "replay_file"))
+            continue
+        try:
+            read_prices(symbol.replay_file)
+        except ReplayFileError as error:
+            problems.append(Problem(source, str(error), section, "replay_file", symbol.replay_file))
     return problems
 
 

@@ -227,6 +227,26 @@ class SymbolConfig:
         "Taker fee rate for this symbol; empty uses [exchange] taker_fee.",
         between(0, Decimal("0.1")),
     )
+    tick_interval_ms: int | None = setting(
+        INTEGER,
+        None,
+        "Milliseconds between this symbol's ticks; empty uses [exchange].",
+        between(1, 3_600_000),
+    )
+    model: str | None = setting(TEXT, None, "Price model of this symbol; empty uses [market_data] model.")
+    drift: float | None = setting(REAL, None, "Annualised drift of this symbol; empty uses [market_data].")
+    volatility: float | None = setting(
+        REAL, None, "Annualised volatility of this symbol; empty uses [market_data].", between(0.0, 100.0)
+    )
+    mean_price: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "Long-run price the ornstein_uhlenbeck model reverts to; empty: initial_price.",
+        at_least(0, exclusive=True),
+    )
+    replay_file: str | None = setting(
+        TEXT, None, "CSV of timestamp,price rows the csv model replays for this symbol (required by it)."
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         """(key, reason) pairs for values that are fine alone but do not fit together."""
@@ -291,12 +311,77 @@ class AccountConfig:
 
 @section
 class MarketDataConfig:
-    """[market_data]: the price model that moves every symbol."""
+    """[market_data]: the price model that moves every symbol (a [symbol:NAME] may override it)."""
 
-    model: str = setting(TEXT, "gbm", "Price model name (gbm: geometric Brownian motion).")
+    model: str = setting(
+        TEXT,
+        "gbm",
+        "Price model: gbm, random_walk, geometric_walk, jump_diffusion, ornstein_uhlenbeck, csv,"
+        " or one a plugin registers in the exchangesim.price_models entry point group.",
+    )
     drift: float = setting(REAL, 0.0, "Annualised drift of the price model (0.05 = +5% a year).")
     volatility: float = setting(
         REAL, 0.8, "Annualised volatility of the price model (0.8 = 80% a year).", between(0.0, 100.0)
+    )
+    speed: float = setting(
+        REAL,
+        1.0,
+        "How much faster than the clock the market runs (10: ten ticks of model time per tick interval).",
+        between(0.001, 1_000_000.0),
+    )
+    jump_rate: float = setting(
+        REAL, 0.0, "jump_diffusion: expected jumps a year.", between(0.0, 1_000_000_000.0)
+    )
+    jump_mean: float = setting(REAL, 0.0, "jump_diffusion: mean of the log jump size (-0.05: 5% drops).")
+    jump_stdev: float = setting(
+        REAL, 0.0, "jump_diffusion: standard deviation of the log jump size.", at_least(0.0)
+    )
+    reversion_rate: float = setting(
+        REAL, 1.0, "ornstein_uhlenbeck: speed of reversion to mean_price, per year.", at_least(0.0)
+    )
+    replay_speed: float = setting(
+        REAL, 1.0, "csv: how fast the recording plays (2: twice as fast).", between(0.001, 1_000_000.0)
+    )
+
+
+@section
+class LiquidityConfig:
+    """[liquidity]: the agents that quote and trade every symbol, so books have depth and prices move."""
+
+    enabled: bool = setting(BOOLEAN, True, "Run a market maker and a taker on every symbol.")
+    levels: int = setting(INTEGER, 10, "Orders the market maker keeps on each side.", between(1, 200))
+    spread_bps: Decimal = setting(
+        DECIMAL,
+        Decimal(10),
+        "Distance between its best bid and ask, in basis points of the fair price.",
+        between(0, 10_000),
+    )
+    spacing_bps: Decimal = setting(
+        DECIMAL,
+        Decimal(5),
+        "Distance between its levels, in basis points of the fair price.",
+        between(0, 10_000),
+    )
+    level_notional: Decimal = setting(
+        DECIMAL, Decimal(5000), "Size of each of its orders, in the quote asset.", at_least(0, exclusive=True)
+    )
+    refresh_ms: int = setting(
+        INTEGER,
+        250,
+        "Longest time between two requotes (a move of half a level requotes at once).",
+        between(1, 3_600_000),
+    )
+    taker_rate: float = setting(
+        REAL,
+        5.0,
+        "Orders the taker sends per second of model time (Poisson arrivals).",
+        between(0.0, 100_000.0),
+    )
+    taker_notional: Decimal = setting(
+        DECIMAL,
+        Decimal(1000),
+        "Mean size of the taker's orders, in the quote asset (exponentially distributed).",
+        at_least(0, exclusive=True),
     )
 
 
@@ -320,6 +405,7 @@ class Config:
     accounts: AccountsConfig = attrs.field(factory=AccountsConfig)
     named_accounts: dict[str, AccountConfig] = attrs.field(factory=dict)
     market_data: MarketDataConfig = attrs.field(factory=MarketDataConfig)
+    liquidity: LiquidityConfig = attrs.field(factory=LiquidityConfig)
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
 
     def traded_symbols(self) -> dict[str, SymbolConfig]:
@@ -332,6 +418,7 @@ SECTIONS: dict[str, str] = {
     "exchange": "exchange",
     "accounts": "accounts",
     "market_data": "market_data",
+    "liquidity": "liquidity",
     "failures": "failures",
 }
 """INI section name -> ``Config`` attribute, for the sections that appear once."""

@@ -118,8 +118,8 @@ def test_syntax_errors_are_reported_with_the_line(tmp_path):
 
 
 def test_interpolation_is_off(tmp_path):
-    config = load_config([write(tmp_path, "[market_data]\nmodel = %(gbm)s\n")])
-    assert config.market_data.model == "%(gbm)s"
+    config = load_config([write(tmp_path, "[server]\nadmin_token = %(token)s\n")])
+    assert config.server.admin_token == "%(token)s"
 
 
 def test_the_default_section_is_not_special(tmp_path):
@@ -201,3 +201,22 @@ def test_the_seed_json_reports_problems_in_ini_terms(tmp_path):
 def test_broken_json_is_reported_with_its_line(tmp_path):
     (problem,) = problems_of(write(tmp_path, '{"server":\n', "config.json"))
     assert problem.reason.startswith("not valid JSON") and "line 2" in problem.reason
+
+
+def test_an_unknown_price_model_is_named_with_a_suggestion(tmp_path):
+    path = write(tmp_path, "[market_data]\nmodel = gmb\n[symbol:ETH/USD]\nmodel = brownian\n")
+    problems = {(p.section, p.key, p.value): p.reason for p in problems_of(path)}
+    assert "did you mean 'gbm'" in problems["market_data", "model", "gmb"]
+    assert "known models: csv, gbm" in problems["symbol:ETH/USD", "model", "brownian"]
+
+
+def test_a_csv_model_needs_a_readable_recording(tmp_path):
+    recording = tmp_path / "btc.csv"
+    recording.write_text("timestamp,price\n1000,50000\n900,50010\n", encoding="utf-8")
+    path = write(
+        tmp_path, f"[symbol:BTC/USD]\nmodel = csv\nreplay_file = {recording}\n[symbol:ETH/USD]\nmodel = csv\n"
+    )
+    problems = {(p.section, p.key): p.reason for p in problems_of(path)}
+    assert problems["symbol:ETH/USD", "replay_file"] == "required by the csv price model"
+    reason = problems["symbol:BTC/USD", "replay_file"]
+    assert str(recording) in reason and "line 3" in reason

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klein import Klein
+from twisted.logger import Logger
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
@@ -18,7 +20,11 @@ from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, json_body, text_field
 from ..responses import json_body as respond
+from .parsing import instrument_of
 from .render import render_balances
+
+if TYPE_CHECKING:
+    from ...marketdata.service import MovingMarket
 
 __all__ = ["AdminAPI"]
 
@@ -28,6 +34,7 @@ class AdminAPI:
 
     app = Klein()
     answer_errors_as_json(app)
+    log = Logger()
 
     def __init__(self, venue: Venue) -> None:
         self._venue = venue
@@ -99,6 +106,88 @@ class AdminAPI:
         self._venue.fund(name, balances)
         return respond(request, {"name": name, **self._balances_of(name)})
 
+    # -- market control ----------------------------------------------------------------------------
+    @app.route("/market", methods=["GET"])
+    def market_status(self, request: IRequest) -> bytes:
+        server = self._venue.config.server
+        require_admin(request, self._venue.admin_token, server.admin_allow_remote)
+        return respond(request, {"markets": [self._market_of(symbol) for symbol in self._venue.markets]})
+
+    @app.route("/market/pause", methods=["POST"])
+    def pause(self, request: IRequest) -> bytes:
+        market = self._control(request, "pause", ())
+        market.stop()
+        return respond(request, self._market_of(market.symbol))
+
+    @app.route("/market/resume", methods=["POST"])
+    def resume(self, request: IRequest) -> bytes:
+        market = self._control(request, "resume", ())
+        market.start()
+        return respond(request, self._market_of(market.symbol))
+
+    @app.route("/market/parameters", methods=["POST"])
+    def parameters(self, request: IRequest) -> bytes:
+        """Change a symbol's volatility and/or drift (per year) from now on."""
+        body = self._body(request)
+        market = self._control(request, "parameters", ("volatility", "drift"), body)
+        changes = {
+            name: _number(body, name) for name in ("volatility", "drift") if body.get(name) is not None
+        }
+        try:
+            market.model.set_parameters(**changes)
+        except ValueError as error:
+            raise ApiError(400, "INVALID_PARAMETER", str(error), next(iter(changes), "volatility")) from None
+        return respond(request, self._market_of(market.symbol))
+
+    @app.route("/market/jump", methods=["POST"])
+    def jump(self, request: IRequest) -> bytes:
+        """Move a symbol's fair price by ``fraction`` over ``duration_ms`` (a flash crash when negative)."""
+        body = self._body(request)
+        market = self._control(request, "jump", ("fraction", "duration_ms"), body, required=("fraction",))
+        duration = body.get("duration_ms", Decimal(0))
+        if not isinstance(duration, Decimal) or duration != duration.to_integral_value() or duration < 0:
+            raise ApiError(400, "INVALID_PARAMETER", "duration_ms must be a whole number >= 0", "duration_ms")
+        try:
+            market.crash(_number(body, "fraction"), int(duration))
+        except ValueError as error:
+            raise ApiError(400, "INVALID_PARAMETER", str(error), "fraction") from None
+        return respond(request, self._market_of(market.symbol))
+
+    def _control(
+        self,
+        request: IRequest,
+        action: str,
+        fields: tuple[str, ...],
+        body: dict[str, Any] | None = None,
+        required: tuple[str, ...] = (),
+    ) -> MovingMarket:
+        """The market a control request names, after the token and field checks; the action is logged."""
+        body = self._body(request) if body is None else body
+        check_fields(body, ("symbol", *fields), required=("symbol", *required))
+        symbol = instrument_of(self._exchange, body["symbol"]).symbol
+        market = self._venue.markets.get(symbol)
+        if market is None:
+            raise ApiError(409, "NO_MARKET_DATA", f"{symbol} has no moving market in this run", "symbol")
+        self.log.info(
+            "market control: {action} {symbol} {params}",
+            action=action,
+            symbol=symbol,
+            params={name: str(body[name]) for name in fields if name in body},
+        )
+        return market
+
+    def _market_of(self, symbol: str) -> dict[str, Any]:
+        market = self._venue.markets[symbol]
+        instrument = self._exchange.instrument(symbol)
+        return {
+            "symbol": symbol,
+            "model": market.model.name,
+            "paused": market.paused,
+            "fair_price": instrument.format_price(market.fair),
+            "volatility": repr(market.model.volatility),
+            "drift": repr(market.model.drift),
+        }
+
     def _balances_of(self, name: str) -> dict[str, Any]:
         return {"balances": render_balances(self._exchange.balances(name))}
 
@@ -124,3 +213,15 @@ class AdminAPI:
                     "balances",
                 )
         return balances
+
+
+def _number(body: dict[str, Any], name: str) -> float:
+    """A JSON number or decimal string as a float (a model parameter, not money)."""
+    value = body[name]
+    try:
+        number = float(Decimal(value)) if isinstance(value, (str, Decimal)) else None
+    except ArithmeticError:
+        number = None
+    if number is None or not math.isfinite(number):
+        raise ApiError(400, "INVALID_PARAMETER", f"{name} must be a number", name)
+    return number

@@ -22,10 +22,12 @@ from ...engine import (
     OrderTriggered,
     Trade,
 )
+from ...marketdata.candles import INTERVALS, Candle
 from ...venue import Venue
 from .render import (
     client_order_id_of,
     render_balances,
+    render_candle,
     render_depth,
     render_fill,
     render_order,
@@ -53,15 +55,17 @@ class StreamFeed:
         self._venue = venue
         self._exchange = venue.exchange
         self._hub = hub
-        self._tickers: dict[str, tuple] = {}  # symbol -> (last, bid, ask) last published
+        self._tickers: dict[str, tuple] = {}  # symbol -> (last, bid, ask) last sent, snapshots included
         venue.exchange.subscribe(self.publish)
+        venue.candle_listeners.append(self._closed_candles)
 
     def publish(self, result: CommandResult) -> None:
         """Engine subscriber: one command's events (not even built while nobody subscribes)."""
         if not self._hub.subscriptions:
             return
         ts = self._venue.now_ms()
-        moved: dict[str, None] = {}
+        moved: dict[str, None] = {}  # symbols whose ticker may have changed
+        traded: dict[str, None] = {}  # symbols whose candles did
         for event in result.events:
             kind = type(event)
             if kind is BookLevelChanged:
@@ -69,6 +73,7 @@ class StreamFeed:
                 self._book_delta(event, ts)
             elif kind is Trade:
                 moved[event.symbol] = None
+                traded[event.symbol] = None
                 self._trade(event, ts)
             elif kind is BalanceChanged:
                 self._balance(event, ts)
@@ -76,14 +81,18 @@ class StreamFeed:
                 self._order(event, _ORDER_EVENTS[kind], ts)
         for symbol in moved:
             self._ticker(symbol, ts)
+        for symbol in traded:
+            for interval in INTERVALS:
+                stream = self._hub.live("CANDLES", (symbol, interval))
+                if stream is not None:
+                    stream.publish(self.candle_body(symbol, interval), ts)
 
     def ticker_body(self, symbol: str, ts: int) -> dict[str, Any]:
-        """The TICKER message body of ``symbol`` now."""
+        """The TICKER message body of ``symbol`` now (snapshot or update: both are what listeners know)."""
         instrument = self._exchange.instrument(symbol)
-        window = self._venue.rolling[symbol].stats(ts)
-        body = render_ticker(
-            instrument, self._exchange.last_price(symbol), self._exchange.best_bid_ask(symbol), window, ts
-        )
+        last, best = self._exchange.last_price(symbol), self._exchange.best_bid_ask(symbol)
+        self._tickers[symbol] = (last, *best)
+        body = render_ticker(instrument, last, best, self._venue.rolling[symbol].stats(ts), ts)
         del body["symbol"], body["timestamp"]
         return body
 
@@ -91,6 +100,11 @@ class StreamFeed:
         """A BOOK snapshot body of ``symbol`` and the sequence it is at."""
         levels = render_depth(self._exchange.depth(symbol, depth), self._exchange.instrument(symbol))
         return levels, levels.pop("sequence")
+
+    def candle_body(self, symbol: str, interval: str) -> dict[str, Any]:
+        """A CANDLES message body: the candle of ``symbol`` at ``interval`` in progress."""
+        candle = self._venue.candles[symbol][interval].current
+        return {"candle": render_candle(candle, self._exchange.instrument(symbol))}
 
     def balances_body(self, account: str) -> dict[str, Any]:
         return {"balances": render_balances(self._exchange.balances(account))}
@@ -120,13 +134,20 @@ class StreamFeed:
                 client_order_id = client_order_id_of(self._exchange, account, fill.order_id)
                 stream.publish(render_fill(fill, instrument, client_order_id), ts)
 
+    def _closed_candles(self, symbol: str, interval: str, closed: list[Candle]) -> None:
+        """Venue listener: candles closed by a trade or by the clock (``closed`` is true in each)."""
+        stream = self._hub.live("CANDLES", (symbol, interval))
+        if stream is not None:
+            instrument, ts = self._exchange.instrument(symbol), self._venue.now_ms()
+            for candle in closed:
+                stream.publish({"candle": render_candle(candle, instrument)}, ts)
+
     def _ticker(self, symbol: str, ts: int) -> None:
         stream = self._hub.live("TICKER", symbol)
         if stream is None:
             return
         state = (self._exchange.last_price(symbol), *self._exchange.best_bid_ask(symbol))
         if self._tickers.get(symbol) != state:
-            self._tickers[symbol] = state
             stream.publish(self.ticker_body(symbol, ts), ts)
 
     def _balance(self, event: BalanceChanged, ts: int) -> None:

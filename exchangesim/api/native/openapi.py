@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from ... import __version__
+from ...marketdata.candles import INTERVALS
 
 __all__ = ["openapi_document", "render_markdown"]
 
@@ -110,6 +111,26 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Trades": _object(
         {"symbol": {"type": "string"}, "trades": {"type": "array", "items": _ref("PublicTrade")}}
+    ),
+    "Candle": _object(
+        {
+            "open_time": EPOCH_MS,
+            "open": DECIMAL,
+            "high": DECIMAL,
+            "low": DECIMAL,
+            "close": DECIMAL,
+            "volume": DECIMAL,
+            "quote_volume": DECIMAL,
+            "trades": {"type": "integer", "minimum": 0},
+            "closed": {"type": "boolean", "description": "false for the candle still in progress"},
+        }
+    ),
+    "Candles": _object(
+        {
+            "symbol": {"type": "string"},
+            "interval": {"enum": list(INTERVALS)},
+            "candles": {"type": "array", "items": _ref("Candle")},
+        }
     ),
     "NewOrder": {
         "type": "object",
@@ -215,6 +236,12 @@ _SYMBOL = {
 }
 _SYMBOL_FILTER = {**_SYMBOL, "required": False, "description": "only this symbol"}
 _ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": ID}
+_INTERVAL = {
+    "name": "interval",
+    "in": "query",
+    "required": False,
+    "schema": {"enum": list(INTERVALS), "default": "1m"},
+}
 
 
 def _limit(name: str, default: int) -> dict[str, Any]:
@@ -296,6 +323,13 @@ def openapi_document() -> dict[str, Any]:
         "/trades": {
             "get": _operation(
                 "Recent public trades, oldest first", "Trades", parameters=[_SYMBOL, _limit("limit", 50)]
+            )
+        },
+        "/candles": {
+            "get": _operation(
+                "OHLCV candles, oldest first, ending with the one in progress",
+                "Candles",
+                parameters=[_SYMBOL, _INTERVAL, _limit("limit", 100)],
             )
         },
         "/orders": {

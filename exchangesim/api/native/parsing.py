@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from ...engine import EngineError, Exchange, Instrument, OrderStatus, parse_amount
+from ...marketdata.candles import INTERVALS
 from ..errors import ApiError
 from ..requests import check_fields, text_field
 
 __all__ = [
     "ORDER_FIELDS",
     "instrument_of",
+    "interval_of",
     "parse_new_order",
     "parse_order_id",
     "parse_replace",
@@ -97,3 +99,13 @@ def instrument_of(exchange: Exchange, symbol: Any) -> Instrument:
         raise ApiError(
             400, "UNKNOWN_SYMBOL", f"unknown symbol {symbol!r}; listed: {listed}", "symbol"
         ) from None
+
+
+def interval_of(value: object) -> str:
+    """A candle interval name (absent: 1m), or a 400 naming the known ones."""
+    if value is None:
+        return "1m"
+    if not isinstance(value, str) or value not in INTERVALS:
+        known = ", ".join(INTERVALS)
+        raise ApiError(400, "INVALID_PARAMETER", f"unknown interval {value!r}; known: {known}", "interval")
+    return value

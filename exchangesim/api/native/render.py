@@ -16,11 +16,13 @@ from ...engine import (
     Trade,
     format_amount,
 )
+from ...marketdata.candles import Candle
 from ...marketdata.rolling import WindowStats
 
 __all__ = [
     "client_order_id_of",
     "render_balances",
+    "render_candle",
     "render_depth",
     "render_fill",
     "render_instrument",
@@ -131,6 +133,21 @@ def render_public_trade(trade: Trade, instrument: Instrument) -> dict[str, Any]:
         "quantity": instrument.format_quantity(trade.quantity),
         "side": trade.taker_side,
         "timestamp": trade.ts,
+    }
+
+
+def render_candle(candle: Candle, instrument: Instrument) -> dict[str, Any]:
+    price = instrument.format_price
+    return {
+        "open_time": candle.open_time,
+        "open": price(candle.open),
+        "high": price(candle.high),
+        "low": price(candle.low),
+        "close": price(candle.close),
+        "volume": instrument.format_quantity(candle.volume),
+        "quote_volume": _quote(candle.quote_volume, instrument),
+        "trades": candle.trades,
+        "closed": candle.closed,
     }
 
 

@@ -16,10 +16,11 @@ from ..requests import json_body, query, query_int
 from ..responses import json_body as respond
 from .admin import AdminAPI
 from .openapi import openapi_document
-from .parsing import instrument_of, parse_new_order, parse_order_id, parse_replace, parse_status
+from .parsing import instrument_of, interval_of, parse_new_order, parse_order_id, parse_replace, parse_status
 from .render import (
     client_order_id_of,
     render_balances,
+    render_candle,
     render_depth,
     render_fill,
     render_instrument,
@@ -91,6 +92,15 @@ class NativeAPI:
         trades = self._exchange.recent_trades(instrument.symbol, limit)
         rendered = [render_public_trade(trade, instrument) for trade in trades]
         return respond(request, {"symbol": instrument.symbol, "trades": rendered})
+
+    @app.route("/candles", methods=["GET"])
+    def candles(self, request: IRequest) -> bytes:
+        instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
+        interval = interval_of(query(request, "interval"))
+        limit = query_int(request, "limit", default=100, low=1, high=1000)
+        series = self._venue.candles[instrument.symbol][interval]
+        rendered = [render_candle(candle, instrument) for candle in series.latest(limit)]
+        return respond(request, {"symbol": instrument.symbol, "interval": interval, "candles": rendered})
 
     # -- the caller's account --------------------------------------------------------------------
     @app.route("/orders", methods=["POST"])

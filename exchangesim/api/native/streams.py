@@ -1,6 +1,7 @@
 """Streams of the native WebSocket: who listens to which (channel, key), and each stream's ``seq``.
 
-A stream is a channel for one symbol (TICKER, TRADES, BOOK) or one account (ORDERS, FILLS, BALANCES).
+A stream is a channel for one symbol (TICKER, TRADES, BOOK), one symbol and interval (CANDLES) or one
+account (ORDERS, FILLS, BALANCES).
 Every message of a stream carries the next ``seq``, so a client can see gaps, duplicates and
 reordering; BOOK uses the book's own sequence, the one ``GET /orderbook`` reports.
 Messages are encoded once and the same bytes go to every subscriber's outbox.
@@ -10,12 +11,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
-__all__ = ["ACCOUNT_CHANNELS", "MARKET_CHANNELS", "Stream", "StreamHub", "Subscriber", "encode"]
+__all__ = [
+    "ACCOUNT_CHANNELS",
+    "MARKET_CHANNELS",
+    "Stream",
+    "StreamHub",
+    "StreamKey",
+    "Subscriber",
+    "encode",
+    "stream_labels",
+]
 
-MARKET_CHANNELS = ("TICKER", "TRADES", "BOOK")
+MARKET_CHANNELS = ("TICKER", "TRADES", "BOOK", "CANDLES")
 ACCOUNT_CHANNELS = ("ORDERS", "FILLS", "BALANCES")
+
+StreamKey: TypeAlias = str | tuple[str, str]
+"""A symbol, an account, or (symbol, interval) for CANDLES."""
 
 
 class Subscriber(Protocol):
@@ -30,48 +43,28 @@ def encode(message: dict[str, Any]) -> bytes:
 
 
 class Stream:
-    """One (channel, key) stream: its subscribers and the seq of its last message."""
+    """One stream: its subscribers, the fields naming it in every message, and the seq of its last one."""
 
-    __slots__ = ("channel", "key", "kind", "seq", "subscribers")
+    __slots__ = ("_head", "channel", "key", "seq", "subscribers")
 
-    def __init__(self, channel: str, key: str) -> None:
+    def __init__(self, channel: str, key: StreamKey) -> None:
         self.channel = channel
         self.key = key
-        self.kind = "MARKET_DATA" if channel in MARKET_CHANNELS else "ACCOUNT_DATA"
+        kind = "MARKET_DATA" if channel in MARKET_CHANNELS else "ACCOUNT_DATA"
+        self._head = {"type": kind, "channel": channel, **stream_labels(channel, key)}
         self.seq = 0
         self.subscribers: dict[Subscriber, None] = {}
 
     def message(self, body: dict[str, Any], ts: int, seq: int | None = None) -> bytes:
         """Encode the next message (``seq`` given: a stream that follows another counter)."""
         self.seq = self.seq + 1 if seq is None else seq
-        key_name = "symbol" if self.kind == "MARKET_DATA" else "account"
-        return encode(
-            {
-                "type": self.kind,
-                "channel": self.channel,
-                key_name: self.key,
-                "seq": self.seq,
-                "ts": ts,
-                **body,
-            }
-        )
+        return encode({**self._head, "seq": self.seq, "ts": ts, **body})
 
     def snapshot(self, body: dict[str, Any], ts: int, seq: int | None = None) -> bytes:
         """Encode a snapshot for a new subscriber: the current ``seq``, without advancing it."""
         if seq is not None:
             self.seq = seq
-        key_name = "symbol" if self.kind == "MARKET_DATA" else "account"
-        return encode(
-            {
-                "type": self.kind,
-                "channel": self.channel,
-                key_name: self.key,
-                "seq": self.seq,
-                "ts": ts,
-                "snapshot": True,
-                **body,
-            }
-        )
+        return encode({**self._head, "seq": self.seq, "ts": ts, "snapshot": True, **body})
 
     def publish(self, body: dict[str, Any], ts: int, seq: int | None = None) -> None:
         """Send the next message to every subscriber."""
@@ -80,14 +73,22 @@ class Stream:
             subscriber.deliver(message)
 
 
+def stream_labels(channel: str, key: StreamKey) -> dict[str, str]:
+    """The fields that name a stream in its messages: its symbol (and interval) or its account."""
+    if channel == "CANDLES":
+        symbol, interval = key
+        return {"symbol": symbol, "interval": interval}
+    return {"symbol": key} if channel in MARKET_CHANNELS else {"account": key}  # type: ignore[dict-item]
+
+
 class StreamHub:
     """Every stream of the venue, created on first subscription and kept (so ``seq`` never restarts)."""
 
     def __init__(self) -> None:
-        self._streams: dict[tuple[str, str], Stream] = {}
+        self._streams: dict[tuple[str, StreamKey], Stream] = {}
         self.subscriptions = 0  # over every stream: none, and the feed skips a command's events
 
-    def subscribe(self, subscriber: Subscriber, channel: str, key: str) -> Stream:
+    def subscribe(self, subscriber: Subscriber, channel: str, key: StreamKey) -> Stream:
         stream = self._streams.get((channel, key))
         if stream is None:
             stream = self._streams[channel, key] = Stream(channel, key)
@@ -96,7 +97,7 @@ class StreamHub:
             self.subscriptions += 1
         return stream
 
-    def unsubscribe(self, subscriber: Subscriber, channel: str, key: str) -> bool:
+    def unsubscribe(self, subscriber: Subscriber, channel: str, key: StreamKey) -> bool:
         """Stop delivering (channel, key) to ``subscriber``; False if it was not subscribed."""
         stream = self._streams.get((channel, key))
         if stream is None or stream.subscribers.pop(subscriber, False) is not None:
@@ -104,7 +105,7 @@ class StreamHub:
         self.subscriptions -= 1
         return True
 
-    def live(self, channel: str, key: str) -> Stream | None:
+    def live(self, channel: str, key: StreamKey) -> Stream | None:
         """The stream if someone listens to it (callers skip rendering otherwise)."""
         stream = self._streams.get((channel, key))
         return stream if stream is not None and stream.subscribers else None

@@ -21,8 +21,8 @@ from ..requests import json_object, text_field
 from ..responses import error_payload
 from .feeds import StreamFeed
 from .outbox import FlushScheduler, Outbox
-from .parsing import instrument_of
-from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, encode
+from .parsing import instrument_of, interval_of
+from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, encode, stream_labels
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
@@ -104,7 +104,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         try:
             handler(self, message)
         except ApiError as error:
-            echo = {key: message[key] for key in ("op", "channel", "symbol") if key in message}
+            echo = {key: message[key] for key in ("op", "channel", "symbol", "interval") if key in message}
             self.reply({"type": "ERROR", **echo, **error.payload()})
 
     def _ping(self, message: dict[str, Any]) -> None:
@@ -133,15 +133,11 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         if message.get("batch") is True:
             self.outbox.batch = True
         stream = hub.subscribe(self, channel, key)
-        self.reply(
-            {
-                "type": "SUBSCRIBED",
-                "channel": channel,
-                "symbol" if channel in MARKET_CHANNELS else "account": key,
-            }
-        )
+        self.reply({"type": "SUBSCRIBED", "channel": channel, **stream_labels(channel, key)})
         feed, ts = self.factory.feed, self.factory.venue.now_ms()
-        if channel == "TICKER":
+        if channel == "CANDLES":
+            self.deliver(stream.snapshot(feed.candle_body(*key), ts))  # type: ignore[misc]
+        elif channel == "TICKER":
             self.deliver(stream.snapshot(feed.ticker_body(key, ts), ts))
         elif channel == "BOOK":
             levels, sequence = feed.book_body(key, WHOLE_BOOK)
@@ -153,16 +149,13 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         channel, key = self._stream_key(message)
         if not self.factory.hub.unsubscribe(self, channel, key):
             raise ApiError(400, "NOT_SUBSCRIBED", f"not subscribed to {channel} {key}", "channel")
-        self.reply(
-            {
-                "type": "UNSUBSCRIBED",
-                "channel": channel,
-                "symbol" if channel in MARKET_CHANNELS else "account": key,
-            }
-        )
+        self.reply({"type": "UNSUBSCRIBED", "channel": channel, **stream_labels(channel, key)})
 
-    def _stream_key(self, message: dict[str, Any]) -> tuple[str, str]:
+    def _stream_key(self, message: dict[str, Any]) -> tuple[str, StreamKey]:
         channel = message.get("channel")
+        if channel == "CANDLES":
+            symbol = instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+            return channel, (symbol, interval_of(message.get("interval")))
         if channel in MARKET_CHANNELS:
             return channel, instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
         if channel in ACCOUNT_CHANNELS:

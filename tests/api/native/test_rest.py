@@ -38,6 +38,34 @@ class PublicRoutesTests(RestCase):
         assert code == 200 and body["openapi"] == "3.1.0"
         assert "/orders/by-client-id/{client_order_id}" in body["paths"]
 
+    def test_candles_start_flat_at_the_initial_price_and_close_on_the_clock(self):
+        self.call(
+            "POST",
+            "/orders",
+            {"symbol": "BTC/USD", "side": "SELL", "type": "LIMIT", "quantity": "1", "price": "50100"},
+        )
+        self.as_bob(
+            "POST", "/orders", {"symbol": "BTC/USD", "side": "BUY", "type": "MARKET", "quantity": "0.5"}
+        )
+        self.clock.advance(1)
+        self.venue.close_candles()
+        code, body = self.call("GET", "/candles?symbol=BTC/USD&interval=1s&limit=5")
+        assert (code, body["symbol"], body["interval"]) == (200, "BTC/USD", "1s")
+        assert_matches(body, "Candles")
+        closed, current = body["candles"]
+        assert (closed["open"], closed["high"], closed["close"], closed["volume"], closed["trades"]) == (
+            "50100.00",
+            "50100.00",
+            "50100.00",
+            "0.5000",
+            1,
+        )
+        assert closed["closed"] and not current["closed"]
+        assert current["open_time"] == closed["open_time"] + 1000
+        assert (current["open"], current["volume"]) == ("50100.00", "0.0000")
+        code, body = self.call("GET", "/candles?symbol=ETH/USD")
+        assert (body["interval"], [c["close"] for c in body["candles"]]) == ("1m", ["3000.00"])
+
     def test_unknown_paths_and_methods_are_json_errors(self):
         code, body = self.call("GET", "/nope")
         assert (code, body["error"]["code"], body["error"]["field"]) == (404, "NOT_FOUND", "path")
@@ -54,6 +82,8 @@ class PublicRoutesTests(RestCase):
             ("/trades?symbol=BTC/USD&limit=%C2%B2", "limit"),
             ("/orders?status=GONE", "status"),
             ("/orders/%C2%B2", "order_id"),
+            ("/candles?symbol=BTC/USD&interval=2m", "interval"),
+            ("/candles?symbol=BTC/USD&limit=0", "limit"),
         ]:
             code, body = self.call("GET", path)
             assert (code, body["error"]["field"]) == (400, field), path

@@ -180,6 +180,33 @@ class StreamTests(WebSocketCase):
             rest["sequence"],
         )
 
+    def test_candles_update_with_trades_and_close_on_the_clock(self):
+        client, pump = self.connect()
+        ack, snapshot = self.exchange(
+            client, pump, {"op": "subscribe", "channel": "CANDLES", "symbol": "BTC/USD", "interval": "1s"}
+        )
+        assert ack == {"type": "SUBSCRIBED", "channel": "CANDLES", "symbol": "BTC/USD", "interval": "1s"}
+        assert (snapshot["snapshot"], snapshot["seq"], snapshot["candle"]["close"]) == (True, 0, "50000.00")
+        self.place("default", Side.SELL, "50200", "1")
+        self.place("bob", Side.BUY, "50200", "0.25")
+        (update,) = self.exchange(client, pump)
+        assert (update["seq"], update["interval"], update["candle"]["close"], update["candle"]["closed"]) == (
+            1,
+            "1s",
+            "50200.00",
+            False,
+        )
+        self.clock.advance(1)
+        self.venue.close_candles()
+        (closed,) = self.exchange(client, pump)
+        assert (closed["seq"], closed["candle"]["volume"], closed["candle"]["closed"]) == (2, "0.2500", True)
+        replies = self.exchange(
+            client, pump, {"op": "subscribe", "channel": "CANDLES", "symbol": "BTC/USD", "interval": "7m"}
+        )
+        assert [(r["error"]["code"], r["error"]["field"], r["interval"]) for r in replies] == [
+            ("INVALID_PARAMETER", "interval", "7m")
+        ]
+
     def test_trades_carry_a_contiguous_seq(self):
         self.place("default", Side.SELL, "50000", "1")
         client, pump = self.connect()

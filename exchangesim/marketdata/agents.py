@@ -1,0 +1,170 @@
+"""Liquidity agents: they trade through the engine with their own accounts, like any client.
+
+``MarketMaker`` quotes ``levels`` orders a side around the fair price and moves them with amends
+(``Exchange.replace``) rather than cancel and place. ``Taker`` arrives at a Poisson rate and trades
+toward the fair price: a marketable limit up to the fair price when the book is off it, otherwise a
+market order on a random side, so ``last_price`` follows the model through real trades.
+
+Agents never run dry: ``refill`` tops an agent's balances back up to what it started with by a
+deposit (the simulator mints it; it is not taken from anyone) when one falls under a quarter.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import attrs
+import numpy as np
+
+from ..engine import EngineError, Exchange, Instrument, parse_amount
+
+__all__ = ["AgentSettings", "MarketMaker", "Taker", "refill"]
+
+
+@attrs.frozen
+class AgentSettings:
+    """How the agents of one symbol behave (``[liquidity]``)."""
+
+    levels: int = 10
+    spread_bps: Decimal = Decimal(10)
+    spacing_bps: Decimal = Decimal(5)
+    level_notional: Decimal = Decimal(5000)
+    refresh_ms: int = 250
+    taker_rate: float = 5.0  # arrivals per second
+    taker_notional: Decimal = Decimal(1000)
+
+
+def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
+    """Lots worth about ``notional`` of quote at ``price`` ticks, at least the instrument's minimum."""
+    value = notional / (instrument.tick_size * price * instrument.lot_size)
+    lots = max(int(value), instrument.min_lots, -(-instrument.min_notional_steps // price))
+    return min(lots, instrument.max_lots)
+
+
+class MarketMaker:
+    """Keeps ``levels`` bids and asks resting around the fair price."""
+
+    def __init__(self, exchange: Exchange, account: str, symbol: str, settings: AgentSettings) -> None:
+        self._exchange = exchange
+        self.account = account
+        self.symbol = symbol
+        self._instrument = exchange.instrument(symbol)
+        self._settings = settings
+        self._quotes: dict[str, list[int | None]] = {
+            "BUY": [None] * settings.levels,
+            "SELL": [None] * settings.levels,
+        }
+        self._quoted_fair: int | None = None
+        self._quoted_at: int | None = None
+
+    def targets(self, fair: int) -> dict[str, list[int]]:
+        """The prices (ticks) to quote at ``fair``: bids rounded down, asks up, never crossing."""
+        half = Decimal(fair) * self._settings.spread_bps / 20_000
+        step = Decimal(fair) * self._settings.spacing_bps / 10_000
+        bids, asks = [], []
+        for level in range(self._settings.levels):
+            away = half + step * level
+            bids.append(max(1, min(math.floor(fair - away), fair - 1 - level)))
+            asks.append(max(math.ceil(fair + away), fair + 1 + level))
+        return {"BUY": bids, "SELL": asks}
+
+    def due(self, fair: int, ts: int) -> bool:
+        """Whether to requote: the first time, after ``refresh_ms``, or when fair moved half a level."""
+        if self._quoted_fair is None or self._quoted_at is None:
+            return True
+        if ts - self._quoted_at >= self._settings.refresh_ms:
+            return True
+        moved = abs(fair - self._quoted_fair) * 20_000
+        return moved >= self._quoted_fair * max(self._settings.spacing_bps, Decimal(1))
+
+    def quote(self, fair: int, ts: int) -> None:
+        """Move every quote to its target price and size: amend a live one, place a missing one.
+
+        The side the price moves toward goes first (asks when fair rises), so a moved quote never
+        meets one of the maker's own on the other side.
+        """
+        rising = self._quoted_fair is not None and fair > self._quoted_fair
+        self._quoted_fair, self._quoted_at = fair, ts
+        targets = self.targets(fair)
+        for side in ("SELL", "BUY") if rising else ("BUY", "SELL"):
+            prices = targets[side]
+            orders = self._quotes[side]
+            for level, price in enumerate(prices):
+                lots = lots_for(self._instrument, self._settings.level_notional, price)
+                orders[level] = self._requote(orders[level], side, price, lots, ts)
+
+    def _requote(self, order_id: int | None, side: str, price: int, lots: int, ts: int) -> int | None:
+        exchange = self._exchange
+        if order_id is not None:
+            order = exchange.get_order(self.account, order_id)
+            if order.is_working and order.status in ("NEW", "PARTIALLY_FILLED"):
+                if order.price == price and order.quantity - order.filled == lots:
+                    return order_id
+                try:
+                    exchange.replace(self.account, order_id, price=price, quantity=order.filled + lots, ts=ts)
+                    return order_id
+                except EngineError:
+                    exchange.cancel(self.account, order_id, ts=ts)
+        try:
+            return exchange.place(self.account, self.symbol, side, "LIMIT_MAKER", lots, price, ts=ts).order_id
+        except EngineError:  # the book moved onto the price, or the balance ran short: next time
+            return None
+
+
+class Taker:
+    """Trades at a Poisson rate, toward the fair price."""
+
+    def __init__(
+        self, exchange: Exchange, account: str, symbol: str, settings: AgentSettings, rng: np.random.Generator
+    ) -> None:
+        self._exchange = exchange
+        self.account = account
+        self.symbol = symbol
+        self._instrument = exchange.instrument(symbol)
+        self._settings = settings
+        self._rng = rng
+
+    def act(self, seconds: float, fair: int, ts: int) -> int:
+        """Send the orders that arrive in ``seconds``; return how many were sent."""
+        arrivals = int(self._rng.poisson(self._settings.taker_rate * seconds))
+        for _ in range(arrivals):
+            self._trade(fair, ts)
+        return arrivals
+
+    def _trade(self, fair: int, ts: int) -> None:
+        exchange, rng = self._exchange, self._rng
+        bid, ask = exchange.best_bid_ask(self.symbol)
+        notional = self._settings.taker_notional * Decimal(str(round(rng.exponential(1.0), 6)))
+        lots = lots_for(self._instrument, max(notional, Decimal(1)), fair)
+        try:
+            if ask is not None and fair > ask:
+                exchange.place(
+                    self.account, self.symbol, "BUY", "LIMIT", lots, fair, time_in_force="IOC", ts=ts
+                )
+            elif bid is not None and fair < bid:
+                exchange.place(
+                    self.account, self.symbol, "SELL", "LIMIT", lots, fair, time_in_force="IOC", ts=ts
+                )
+            elif bid is not None and ask is not None:
+                side = "BUY" if rng.random() < 0.5 else "SELL"
+                exchange.place(self.account, self.symbol, side, "MARKET", lots, ts=ts)
+        except EngineError:  # nothing to trade against at that size, or short of balance: next arrival
+            pass
+
+
+def refill(exchange: Exchange, account: str, funding: dict[str, int], ts: int) -> None:
+    """Deposit back up to ``funding`` (asset -> units) whatever has fallen under a quarter of it."""
+    balances = exchange.balances(account)
+    for asset, amount in funding.items():
+        view = balances.get(asset)
+        total = 0 if view is None else view.available + view.locked
+        if total * 4 < amount:
+            exchange.deposit(account, asset, amount - total, ts=ts)
+
+
+def funding_for(instrument: Instrument, settings: AgentSettings, price: int) -> dict[str, int]:
+    """What an agent starts with: twenty times its whole ladder in both assets."""
+    notional = settings.level_notional * settings.levels * 20
+    base = lots_for(instrument, notional, price) * instrument.base_per_lot
+    return {instrument.base: base, instrument.quote: parse_amount(notional)}

@@ -1,0 +1,327 @@
+"""Fair-price models: a base class advanced tick by tick, and the built-in stochastic processes.
+
+Random numbers come from one numpy Generator per symbol, drawn a whole block of ticks at a time and consumed
+in order; each model carries its state so that a tick follows from the previous one in exactly the same
+floating-point operations however the ticks are grouped. So ``path(10**6)`` and a thousand ``advance(1000)``
+calls give the same prices, bit for bit, and a stalled reactor that catches up lands on the same path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import attrs
+import numpy as np
+
+__all__ = [
+    "YEAR_SECONDS",
+    "ArithmeticRandomWalk",
+    "GeometricBrownianMotion",
+    "GeometricRandomWalk",
+    "MertonJumpDiffusion",
+    "ModelSettings",
+    "OrnsteinUhlenbeck",
+    "PriceModel",
+    "rng_for",
+]
+
+YEAR_SECONDS = 365 * 24 * 3600  # volatility and drift are per year
+
+
+def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    """Refuse NaN and infinities, which the comparison validators let through in part."""
+    if not math.isfinite(value):
+        raise ValueError(f"{attribute.name!r} must be a finite number, got {value!r}")
+
+
+_positive = [_finite, attrs.validators.gt(0)]
+_non_negative = [_finite, attrs.validators.ge(0)]
+
+
+@attrs.frozen
+class ModelSettings:
+    """What every model is built from (floats are fine here: this is a model of a fair price, not money)."""
+
+    initial_price: float = attrs.field(validator=_positive)
+    tick_seconds: float = attrs.field(validator=_positive)
+    tick_size: float = attrs.field(validator=_positive)
+    drift: float = attrs.field(default=0.0, validator=_finite)
+    volatility: float = attrs.field(default=0.8, validator=_non_negative)
+    jump_rate: float = attrs.field(default=0.0, validator=_non_negative)
+    jump_mean: float = attrs.field(default=0.0, validator=_finite)
+    jump_stdev: float = attrs.field(default=0.0, validator=_non_negative)
+    reversion_rate: float = attrs.field(default=0.0, validator=_non_negative)
+    mean_price: float | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
+    replay_file: str | None = None
+    replay_speed: float = attrs.field(default=1.0, validator=_positive)
+
+
+def rng_for(seed: int, symbol: str) -> np.random.Generator:
+    """Generator(PCG64) seeded from the exchange seed and the symbol, the same in every run and process."""
+    # The spawn key follows the entropy padded to the pool size, so (seed, symbol) pairs never collide.
+    sequence = np.random.SeedSequence(seed, spawn_key=tuple(symbol.encode()))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+class PriceModel:
+    """Base class: a fair-price path advanced tick by tick.
+
+    Subclass it the seed's way, overriding ``next_price(current)``, which ``advance`` and ``path`` then call
+    once per tick; or the vectorized way of the built-ins, overriding ``_states`` (and ``_draw``,
+    ``_state_of``, ``_price_of`` as needed). A model may read ``settings``, ``rng`` (its symbol's
+    Generator), ``dt`` (one tick in years), ``price`` and the live ``drift`` and ``volatility``.
+    """
+
+    name: ClassVar[str] = ""
+    block: ClassVar[int] = 4096  # increments are drawn this many at a time
+
+    def __init__(self, settings: ModelSettings, rng: np.random.Generator) -> None:
+        self.settings = settings
+        self.rng = rng
+        self.drift = settings.drift
+        self.volatility = settings.volatility
+        self.dt = settings.tick_seconds / YEAR_SECONDS  # one tick, in years
+        self._one_by_one = _steps_by_next_price(type(self))
+        self._draws = self._draw(0)  # drawn, not yet used: an empty array of the model's shape
+        self._move_to(settings.initial_price)
+
+    def calculate_trend(self) -> float:
+        """The expected relative change over one tick (drift * dt), as the seed's models use it."""
+        return self.drift * self.dt
+
+    def next_price(self, current: float) -> float:
+        """One tick of the model from ``current``, using up that tick's random numbers (the seed's hook)."""
+        return self._price_of(self._states(self._state_of(current), 1)).item()
+
+    def advance(self, ticks: int) -> float:
+        """Move ``ticks`` ticks (a catch-up draws every tick's increments) and return the new price."""
+        self.path(ticks)
+        return self.price
+
+    def path(self, n: int) -> np.ndarray:
+        """The next ``n`` prices (float64), advancing the model."""
+        if n < 0:
+            raise ValueError(f"cannot move {n} ticks")
+        if self._one_by_one:
+            prices = np.empty(n)
+            for i in range(n):
+                self.price = prices[i] = float(self.next_price(self.price))
+            return prices
+        states = self._states(self._state, n)
+        if n:
+            self._state = states[-1].item()  # before _price_of, which may reuse the array
+        prices = self._price_of(states)
+        if n:
+            self.price = prices[-1].item()
+        return prices
+
+    def set_parameters(self, *, drift: float | None = None, volatility: float | None = None) -> None:
+        """Change the drift or volatility (per year) from the next tick on."""
+        if drift is not None and not math.isfinite(drift):
+            raise ValueError(f"drift must be a finite number, got {drift!r}")
+        if volatility is not None and not (math.isfinite(volatility) and volatility >= 0):
+            raise ValueError(f"volatility must be a finite number >= 0, got {volatility!r}")
+        if drift is not None:
+            self.drift = drift
+        if volatility is not None:
+            self.volatility = volatility
+
+    def jump(self, fraction: float) -> None:
+        """Multiply the price by (1 + fraction) now (a crash is negative); the path goes on from there."""
+        if not (math.isfinite(fraction) and fraction > -1):
+            raise ValueError(f"a jump must leave the price positive (fraction > -1), got {fraction!r}")
+        self._move_to(self.price * (1.0 + fraction))
+
+    def _move_to(self, price: float) -> None:
+        """Set the price, and the state it implies."""
+        self._state = self._state_of(price)
+        self.price = price
+
+    def _state_of(self, price: float) -> float:
+        """The model's state at ``price`` (the price itself unless the model walks on another scale)."""
+        return price
+
+    def _price_of(self, states: np.ndarray) -> np.ndarray:
+        """The prices at ``states`` (a model may write them over ``states``)."""
+        return states
+
+    def _states(self, start: float, n: int) -> np.ndarray:
+        """The states of the next ``n`` ticks after ``start``, using up their random numbers."""
+        raise NotImplementedError(f"{type(self).__name__} must override next_price(current)")
+
+    def _draw(self, n: int) -> np.ndarray:
+        """Fresh random numbers for ``n`` ticks, one row per kind (standard normals here)."""
+        return self.rng.standard_normal((1, n))
+
+    def _take(self, n: int) -> np.ndarray:
+        """The next ``n`` ticks' random numbers, the caller's to overwrite; drawn a whole block at a time."""
+        spare = self._draws
+        if n <= spare.shape[1]:
+            self._draws = spare[:, n:]
+            return spare[:, :n]
+        blocks = -(-(n - spare.shape[1]) // self.block)
+        drawn = np.concatenate([spare, *(self._draw(self.block) for _ in range(blocks))], axis=1)
+        self._draws = drawn[:, n:].copy()  # a copy, so a long path's draws are not kept alive
+        return drawn[:, :n]
+
+
+def _steps_by_next_price(cls: type) -> bool:
+    """Whether ``cls`` overrides next_price below the class that vectorizes its steps (the seed's way)."""
+    for klass in cls.__mro__:
+        if "_states" in vars(klass):
+            return False
+        if "next_price" in vars(klass):
+            return True
+    return False
+
+
+def _accumulate(start: float, steps: np.ndarray) -> np.ndarray:
+    """``start`` plus the running sums of ``steps`` (a fresh array), added one at a time as ticks do."""
+    if steps.size:
+        steps[0] += start
+    return np.cumsum(steps, out=steps)
+
+
+class _LogWalk(PriceModel):
+    """A walk of the log price: each tick adds (drift - volatility^2/2) dt + volatility sqrt(dt) * shock."""
+
+    def _state_of(self, price: float) -> float:
+        return math.log(price)
+
+    def _price_of(self, states: np.ndarray) -> np.ndarray:
+        return np.exp(states, out=states)
+
+    def _states(self, start: float, n: int) -> np.ndarray:
+        return _accumulate(start, self._log_steps(self._take(n)))
+
+    def _log_steps(self, draws: np.ndarray) -> np.ndarray:
+        """The log-returns of the ticks whose random numbers are ``draws`` (shocks in row 0)."""
+        sigma = self.volatility
+        steps = draws[0]  # overwritten in place: a long path allocates no more than it must
+        steps *= sigma * math.sqrt(self.dt)
+        steps += (self.drift - sigma * sigma / 2) * self.dt
+        return steps
+
+
+class GeometricBrownianMotion(_LogWalk):
+    """Geometric Brownian motion, stepped exactly: normal log-returns of mean (mu - sigma^2/2) dt."""
+
+    name = "gbm"
+
+
+class GeometricRandomWalk(_LogWalk):
+    """A binomial walk (Cox-Ross-Rubinstein): GBM's log step with a fair coin's +-1 in place of the normal.
+
+    Every tick moves the log price by (drift - volatility^2/2) dt +- volatility sqrt(dt), so the log-returns
+    have GBM's mean and variance; prices are not rounded to the tick grid.
+    """
+
+    name = "geometric_walk"
+
+    def _draw(self, n: int) -> np.ndarray:
+        return self.rng.integers(0, 2, (1, n), dtype=np.int8) * 2.0 - 1.0
+
+
+class MertonJumpDiffusion(_LogWalk):
+    """GBM plus Poisson jumps with normal log sizes; drift is the expected growth, jumps included.
+
+    The diffusion draws come first in each block and no jump draws are made when jump_rate is 0, so the
+    path then equals GBM's for the same seed.
+    """
+
+    name = "jump_diffusion"
+
+    def _draw(self, n: int) -> np.ndarray:
+        shocks = self.rng.standard_normal(n)
+        jumps = np.zeros(n)  # the sum of the log jump sizes in each tick
+        settings = self.settings
+        if settings.jump_rate > 0:
+            counts = self.rng.poisson(settings.jump_rate * self.dt, n)
+            hit = np.flatnonzero(counts)
+            count = counts[hit]
+            sizes = self.rng.standard_normal(hit.size)
+            jumps[hit] = count * settings.jump_mean + np.sqrt(count) * settings.jump_stdev * sizes
+        return np.stack((shocks, jumps))
+
+    def _log_steps(self, draws: np.ndarray) -> np.ndarray:
+        settings = self.settings
+        mean_jump = math.expm1(settings.jump_mean + settings.jump_stdev**2 / 2)  # E[exp(J)] - 1
+        steps = super()._log_steps(draws)
+        steps += draws[1]
+        steps -= settings.jump_rate * mean_jump * self.dt
+        return steps
+
+
+class ArithmeticRandomWalk(PriceModel):
+    """Whole ticks each tick: a normal step of stdev volatility * initial_price * sqrt(dt), rounded.
+
+    The step's mean is drift * initial_price * dt before rounding; the price starts on the grid nearest
+    initial_price and never goes below one tick (a step that would cross the floor stops on it).
+    """
+
+    name = "random_walk"
+
+    def _move_to(self, price: float) -> None:
+        super()._move_to(price)
+        self.price = float(self._price_of(self._state))  # on the grid
+
+    def _state_of(self, price: float) -> int:
+        return max(round(price / self.settings.tick_size), 1)
+
+    def _price_of(self, states: np.ndarray) -> np.ndarray:
+        return states * self.settings.tick_size
+
+    def _states(self, start: int, n: int) -> np.ndarray:
+        ticks_per_price = self.settings.initial_price / self.settings.tick_size
+        mean = self.drift * self.dt * ticks_per_price
+        spread = self.volatility * math.sqrt(self.dt) * ticks_per_price
+        steps = self._take(n)[0]
+        steps *= spread
+        steps += mean
+        totals = np.rint(steps, out=steps).astype(np.int64)
+        np.cumsum(totals, out=totals)
+        # x_k = max(x_(k-1) + step_k, 1) has the closed form 1 + S_k - min(1 - start, min_(j<=k) S_j),
+        # S the running sum of steps: exact in integers, so the floor costs no Python loop.
+        lowest = np.minimum.accumulate(totals)
+        np.minimum(lowest, 1 - start, out=lowest)
+        totals -= lowest
+        totals += 1
+        return totals
+
+
+class OrnsteinUhlenbeck(PriceModel):
+    """Mean reversion of the log price toward log(mean_price), stepped exactly.
+
+    d(log X) = reversion_rate (log mean_price - log X) dt + volatility dW: the price stays positive,
+    volatility means what it means for GBM, and mean_price is the median of the long-run distribution.
+    There is no drift term. Each tick depends on the one before, so the path is a Python loop per tick.
+    """
+
+    name = "ornstein_uhlenbeck"
+
+    def __init__(self, settings: ModelSettings, rng: np.random.Generator) -> None:
+        self._log_mean = math.log(settings.mean_price or settings.initial_price)
+        super().__init__(settings, rng)
+
+    def _state_of(self, price: float) -> float:
+        return math.log(price) - self._log_mean  # the distance from the mean, carried exactly tick to tick
+
+    def _price_of(self, states: np.ndarray) -> np.ndarray:
+        states += self._log_mean
+        return np.exp(states, out=states)
+
+    def _states(self, start: float, n: int) -> np.ndarray:
+        theta = self.settings.reversion_rate
+        decay = math.exp(-theta * self.dt)
+        variance = -math.expm1(-2 * theta * self.dt) / (2 * theta) if theta > 0 else self.dt
+        states = self._take(n)[0]
+        states *= self.volatility * math.sqrt(variance)
+        state = start
+        for begin in range(0, n, self.block):  # a block at a time, as Python floats
+            chunk = states[begin : begin + self.block].tolist()
+            for i, shock in enumerate(chunk):
+                state = decay * state + shock
+                chunk[i] = state
+            states[begin : begin + len(chunk)] = chunk
+        return states
