@@ -89,6 +89,7 @@ async def _serve(reactor: Any, target: str) -> None:
 
         config = Config()
         config.server.endpoint = f"tcp:0:interface={HOST}"
+        config.liquidity.enabled = False  # the figure is the cost of an order, not of the agents' trading
         server = ExchangeServer(config, reactor=reactor)
         await server.start()
         number, stop = server.port, server.stop

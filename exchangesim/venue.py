@@ -16,7 +16,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from .api.auth import ApiKey, Authenticator
 from .config import DEFAULT_ACCOUNT, Config
-from .engine import CommandResult, Exchange, Instrument, Trade, parse_amount
+from .engine import CommandResult, Exchange, Instrument, parse_amount
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
 
@@ -48,20 +48,11 @@ class Venue:
 
     def record_trades(self, result: CommandResult) -> None:
         """Engine subscriber: feed each trade into its symbol's 24-hour statistics and candles."""
-        if not result.traded:
-            return
-        for event in result.events:
-            if type(event) is Trade:
-                symbol, ts, price, lots, quote = (
-                    event.symbol,
-                    event.ts,
-                    event.price,
-                    event.quantity,
-                    event.quote,
-                )
-                self.rolling[symbol].record(ts, price, lots, quote)
-                for interval, series in self.candles[symbol].items():
-                    self._announce(symbol, interval, series.record(ts, price, lots, quote))
+        for trade in result.trades:
+            symbol, ts, price, lots, quote = trade.symbol, trade.ts, trade.price, trade.quantity, trade.quote
+            self.rolling[symbol].record(ts, price, lots, quote)
+            for interval, series in self.candles[symbol].items():
+                self._announce(symbol, interval, series.record(ts, price, lots, quote))
 
     def close_candles(self) -> None:
         """Close every candle whose interval has ended by now, traded in or not."""

@@ -12,9 +12,11 @@ __all__ = ["error_payload", "json_body"]
 
 def json_body(request: IRequest, payload: Any, status: int = 200) -> bytes:
     """Set the status and content type of ``request`` and return ``payload`` encoded as JSON."""
+    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     request.setResponseCode(status)
     request.setHeader(b"content-type", b"application/json")
-    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    request.setHeader(b"content-length", b"%d" % len(body))  # one write, not chunked encoding
+    return body
 
 
 def error_payload(code: str, message: str, field: str | None = None) -> dict[str, Any]:

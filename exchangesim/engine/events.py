@@ -319,7 +319,7 @@ def materialize(records: list[tuple]) -> tuple[Event, ...]:
 class CommandResult:
     """What one command did: its subject order as it ended up, and its events (built once, on first use)."""
 
-    __slots__ = ("_events", "_order", "_records", "_state", "_subject", "order_id")
+    __slots__ = ("_events", "_order", "_records", "_state", "_subject", "_trades", "order_id")
 
     def __init__(self, subject: list | None, state: Sequence | None, records: list[tuple]) -> None:
         self.order_id = None if subject is None else subject[ID]
@@ -328,6 +328,7 @@ class CommandResult:
         self._records = records
         self._order: OrderView | None = None
         self._events: tuple[Event, ...] | None = None
+        self._trades: tuple[Trade, ...] | None = None
 
     @property
     def order(self) -> OrderView | None:
@@ -344,9 +345,11 @@ class CommandResult:
         return self._events
 
     @property
-    def traded(self) -> bool:
-        """Whether the command made any trade (cheap: no event is built to tell)."""
-        return any(record[0] == TRADE for record in self._records)
+    def trades(self) -> tuple[Trade, ...]:
+        """The command's trades, built without the other events (most listeners want only these)."""
+        if self._trades is None:
+            self._trades = tuple(trade_event(record) for record in self._records if record[0] == TRADE)
+        return self._trades
 
     @classmethod
     def of_events(cls, events: tuple[Event, ...]) -> CommandResult:

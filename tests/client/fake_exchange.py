@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,18 +13,6 @@ from aiohttp.test_utils import TestServer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WsScript = Callable[[web.WebSocketResponse], Awaitable[None]]
-
-GUARD_SECONDS = 10.0
-
-
-def asyncio_test(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    """Run an async test function in a fresh event loop, failing it if it takes longer than the guard."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(asyncio.wait_for(test(*args, **kwargs), GUARD_SECONDS))
-
-    return run
 
 
 @attrs.frozen

@@ -28,7 +28,8 @@ from exchangesim.client import (
 )
 from exchangesim.signing import sign
 
-from .fake_exchange import FakeExchange, asyncio_test, error_reply, raw_reply, reply
+from ..asyncio_runner import asyncio_test
+from .fake_exchange import FakeExchange, error_reply, raw_reply, reply
 
 ORDER = {"order_id": "7", "client_order_id": "mine-1", "status": "NEW", "price": "49000.00", "fills": []}
 

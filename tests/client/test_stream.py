@@ -17,7 +17,8 @@ from exchangesim.client import (
 )
 from exchangesim.signing import signature_matches
 
-from .fake_exchange import FakeExchange, asyncio_test
+from ..asyncio_runner import asyncio_test
+from .fake_exchange import FakeExchange
 
 
 def tick(price, seq, symbol="BTC/USD"):

@@ -6,14 +6,13 @@ their messages without gaps; a BOOK snapshot plus its deltas is the book ``GET /
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from decimal import Decimal
 
 import pytest
 
 from exchangesim.client import Conflict, ExchangeClient, NotFound
 
+from ..asyncio_runner import asyncio_test
 from .daemon import Daemon
 
 SYMBOL = "BTC/USD"
@@ -22,7 +21,6 @@ TAKER_FEE = Decimal("0.0025")
 START = {"BTC": Decimal("10"), "USD": Decimal("100000")}
 KEYS = {"alice": ("alice-key-0001", "alice-secret-0001"), "bob": ("bob-key-0001", "bob-secret-0001")}
 WAIT = 5.0  # seconds for any one message or response
-GUARD = 30.0  # seconds for a whole test
 TOP = ("last_price", "best_bid", "best_ask")
 
 
@@ -45,16 +43,6 @@ def daemon(tmp_path):
     yield daemon
     daemon.stop()
     assert "Traceback (most recent call last)" not in daemon.output, daemon.output
-
-
-def asyncio_test(test):
-    """Run an async test in a fresh event loop, failing it if it takes longer than the guard."""
-
-    @functools.wraps(test)
-    def run(*args, **kwargs):
-        asyncio.run(asyncio.wait_for(test(*args, **kwargs), GUARD))
-
-    return run
 
 
 def client_of(daemon: Daemon, account: str | None = None) -> ExchangeClient:

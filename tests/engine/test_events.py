@@ -88,3 +88,15 @@ def test_trade_fills_are_the_two_sides(desk: Desk):
     )
     assert (taker.liquidity, taker.side, taker.fee_asset) == ("TAKER", "BUY", "BTC")
     assert trade.symbol == BTC and trade.quote == 50000 * 10**18
+
+
+def test_trades_are_the_trade_events_built_alone(desk):
+    desk.limit("bob", "SELL", "0.5", "50000")
+    desk.limit("carol", "SELL", "0.5", "50100")
+    result = desk.limit("alice", "BUY", "1", "50100")
+    assert result._events is None  # nothing built yet
+    trades = result.trades
+    assert [t.price for t in trades] == [5_000_000, 5_010_000]
+    assert result._events is None and result.trades is trades
+    assert list(trades) == [e for e in result.events if type(e) is Trade]
+    assert desk.limit("alice", "BUY", "1", "40000").trades == ()

@@ -9,7 +9,7 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
 from ... import __version__
-from ...engine import CommandResult, OrderCanceled, Trade
+from ...engine import CommandResult, OrderCanceled
 from ...venue import Venue
 from ..klein_errors import answer_errors_as_json
 from ..requests import json_body, query, query_int
@@ -209,9 +209,8 @@ class NativeAPI:
         instrument = self._exchange.instrument(order.symbol)
         fills = [
             render_fill(side, instrument, order.client_order_id)
-            for event in result.events
-            if type(event) is Trade
-            for side in event.fills()
+            for trade in result.trades
+            for side in trade.fills()
             if side.order_id == order.order_id
         ]
         return {**render_order(order, instrument), "fills": fills}

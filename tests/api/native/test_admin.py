@@ -1,14 +1,18 @@
-"""Account control over the admin API."""
+"""Account and market control over the admin API."""
+
+from exchangesim.marketdata.service import MarketService
 
 from .support import RestCase
 
 
-class AdminTests(RestCase):
+class AdminCase(RestCase):
     def admin(self, method, path, body=None, token=None):
         return self.call(
             method, f"/admin{path}", body, headers={"X-Admin-Token": token or self.venue.admin_token}
         )
 
+
+class AdminTests(AdminCase):
     def test_without_the_token_nothing_happens(self):
         code, body = self.admin("POST", "/accounts", {"name": "carol"}, token="wrong")
         assert (code, body["error"]["code"]) == (401, "INVALID_ADMIN_TOKEN")
@@ -49,3 +53,61 @@ class AdminTests(RestCase):
         assert code == 200, body
         assert body["balances"]["USD"]["total"] == "10" and body["balances"]["BTC"]["total"] == "0"
         assert self.as_bob("GET", "/orders")[1] == {"orders": []}
+
+
+class MarketControlTests(AdminCase):
+    def setUp(self):
+        super().setUp()
+        self.service = MarketService(self.venue)
+        self.service.startService()
+        self.addCleanup(self.service.stopService)
+
+    def test_the_status_of_every_market(self):
+        code, body = self.admin("GET", "/market")
+        assert code == 200
+        assert [(m["symbol"], m["model"], m["paused"]) for m in body["markets"]] == [
+            ("BTC/USD", "gbm", False),
+            ("ETH/USD", "gbm", False),
+        ]
+        assert body["markets"][0]["fair_price"] == "50000.00"
+
+    def test_pause_and_resume(self):
+        code, body = self.admin("POST", "/market/pause", {"symbol": "BTC/USD"})
+        assert (code, body["paused"]) == (200, True)
+        ticks = self.venue.markets["BTC/USD"].schedule.ticks
+        self.clock.advance(1)
+        assert self.venue.markets["BTC/USD"].schedule.ticks == ticks
+        assert self.admin("POST", "/market/resume", {"symbol": "BTC/USD"})[1]["paused"] is False
+        self.clock.advance(0.0101)
+        assert self.venue.markets["BTC/USD"].schedule.ticks == 10
+
+    def test_parameters_change_at_run_time(self):
+        code, body = self.admin("POST", "/market/parameters", {"symbol": "ETH/USD", "volatility": "0.2"})
+        assert (code, body["volatility"], body["drift"]) == (200, "0.2", "0.0")
+        code, body = self.admin("POST", "/market/parameters", {"symbol": "ETH/USD", "volatility": "-1"})
+        assert (code, body["error"]["field"]) == (400, "volatility")
+        assert self.venue.markets["ETH/USD"].model.volatility == 0.2
+
+    def test_a_jump_moves_the_fair_price_over_its_duration(self):
+        self.admin("POST", "/market/parameters", {"symbol": "BTC/USD", "volatility": "0"})
+        code, _ = self.admin(
+            "POST", "/market/jump", {"symbol": "BTC/USD", "fraction": "-0.2", "duration_ms": 10}
+        )
+        assert code == 200
+        self.clock.pump([0.001] * 11)
+        assert self.admin("GET", "/market")[1]["markets"][0]["fair_price"] == "40000.00"
+
+    def test_bad_control_requests_change_nothing(self):
+        for path, body, field in [
+            ("/market/pause", {}, "symbol"),
+            ("/market/pause", {"symbol": "DOGE/USD"}, "symbol"),
+            ("/market/jump", {"symbol": "BTC/USD"}, "fraction"),
+            ("/market/jump", {"symbol": "BTC/USD", "fraction": "-1"}, "fraction"),
+            ("/market/jump", {"symbol": "BTC/USD", "fraction": "abc"}, "fraction"),
+            ("/market/jump", {"symbol": "BTC/USD", "fraction": "0.1", "duration_ms": 1.5}, "duration_ms"),
+            ("/market/parameters", {"symbol": "BTC/USD", "speed": "2"}, "speed"),
+        ]:
+            code, reply = self.admin("POST", path, body)
+            assert (code, reply["error"]["field"]) == (400, field), (path, body, reply)
+        assert self.admin("POST", "/market/pause", {"symbol": "BTC/USD"}, token="wrong")[0] == 401
+        assert not self.venue.markets["BTC/USD"].paused

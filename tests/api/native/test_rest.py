@@ -7,6 +7,12 @@ from exchangesim import __version__
 from .support import RestCase, assert_matches
 
 
+def order_body(**fields):
+    """The seed's limit buy, with ``fields`` changed (None: left out)."""
+    body = {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "quantity": "0.5", "price": "49000"} | fields
+    return {key: value for key, value in body.items() if value is not None}
+
+
 class PublicRoutesTests(RestCase):
     def test_health_reports_status_version_uptime_and_seed(self):
         self.clock.advance(2.5)
@@ -92,14 +98,7 @@ class PublicRoutesTests(RestCase):
 
 class OrderLifecycleTests(RestCase):
     def place(self, **fields):
-        body = {
-            "symbol": "BTC/USD",
-            "side": "BUY",
-            "type": "LIMIT",
-            "quantity": "0.5",
-            "price": "49000",
-        } | fields
-        return self.call("POST", "/orders", body)
+        return self.call("POST", "/orders", order_body(**fields))
 
     def balance(self, asset, caller=None):
         code, body = (caller or self.call)("GET", "/balance")
@@ -226,16 +225,6 @@ class BadInputTests(RestCase):
         after = (self.call("GET", "/balance")[1], self.call("GET", "/orderbook?symbol=BTC/USD")[1])
         assert after[0] == before[0] and after[1]["sequence"] == before[1]["sequence"]
 
-    def order(self, **fields):
-        body = {
-            "symbol": "BTC/USD",
-            "side": "BUY",
-            "type": "LIMIT",
-            "quantity": "0.5",
-            "price": "49000",
-        } | fields
-        return {key: value for key, value in body.items() if value is not None}
-
     def test_malformed_bodies(self):
         self.assert_refused(400, "body", raw=b'{"symbol": ')
         self.assert_refused(400, "body", raw=b"[1, 2]")
@@ -248,27 +237,27 @@ class BadInputTests(RestCase):
         )  # deeper than recursion
         self.assert_refused(400, "body", raw=b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}")
         self.assert_refused(413, "body", raw=b'{"symbol": "' + b"x" * 70000 + b'"}')
-        self.assert_refused(415, "content-type", body=self.order(), content_type="text/plain")
+        self.assert_refused(415, "content-type", body=order_body(), content_type="text/plain")
 
     def test_missing_extra_and_mistyped_fields(self):
-        self.assert_refused(400, "side", body=self.order(side=None))
-        self.assert_refused(400, "leverage", body=self.order(leverage="10"))
-        self.assert_refused(400, "side", body=self.order(side=1))
-        self.assert_refused(400, "side", body=self.order(side="UP"))
-        self.assert_refused(400, "type", body=self.order(type="ICEBERG"))
-        self.assert_refused(400, "symbol", body=self.order(symbol="DOGE/USD"))
-        self.assert_refused(400, "symbol", body=self.order(symbol=["BTC/USD"]))
+        self.assert_refused(400, "side", body=order_body(side=None))
+        self.assert_refused(400, "leverage", body=order_body(leverage="10"))
+        self.assert_refused(400, "side", body=order_body(side=1))
+        self.assert_refused(400, "side", body=order_body(side="UP"))
+        self.assert_refused(400, "type", body=order_body(type="ICEBERG"))
+        self.assert_refused(400, "symbol", body=order_body(symbol="DOGE/USD"))
+        self.assert_refused(400, "symbol", body=order_body(symbol=["BTC/USD"]))
 
     def test_bad_numbers(self):
         for number in (b"1." + b"0" * 5000, b"1e-3000000"):  # too long to convert; too slow to scale
             raw = b'{"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "quantity": "0.5", "price": %s}'
             self.assert_refused(400, "price", raw=raw % number)
         for price in ("0", "-1", "49000.001", "abc", "1e400", "Infinity", 49000.555, True):
-            self.assert_refused(400, "price", body=self.order(price=price))
+            self.assert_refused(400, "price", body=order_body(price=price))
         for quantity in ("0.00001", "0", "5000", "0.5.5"):
-            self.assert_refused(400, "quantity", body=self.order(quantity=quantity))
+            self.assert_refused(400, "quantity", body=order_body(quantity=quantity))
 
     def test_refusals_that_depend_on_state(self):
-        self.assert_refused(422, "quantity", body=self.order(quantity="900", price="50000"))
-        self.call("POST", "/orders", self.order(side="SELL", price="50000", quantity="1"))
-        self.assert_refused(422, "price", body=self.order(type="LIMIT_MAKER", price="50000"))
+        self.assert_refused(422, "quantity", body=order_body(quantity="900", price="50000"))
+        self.call("POST", "/orders", order_body(side="SELL", price="50000", quantity="1"))
+        self.assert_refused(422, "price", body=order_body(type="LIMIT_MAKER", price="50000"))
