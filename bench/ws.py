@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import random
@@ -80,6 +79,8 @@ from twisted.python.failure import Failure
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from wsload import READY_TIMEOUT_S, CountingClient, SeqChecker, symbol_names, totals  # noqa: E402
+
 from exchangesim.config import (  # noqa: E402
     DEFAULT_ACCOUNT,
     Config,
@@ -95,10 +96,6 @@ TARGETS = ("bare_autobahn", "bare_autobahn_batched", "exchangesim_ws", "exchange
 BASELINE, BATCHED_BASELINE = TARGETS[:2]
 INITIAL_PRICE = "100.00"
 BOOK_DEPTH = 20  # resting orders per symbol; past it the driver cancels the oldest instead of placing
-READY_TIMEOUT_S = 60.0  # connecting and subscribing every client
-SUBSCRIBED = b'"type":"SUBSCRIBED"'
-ERROR = b'"type":"ERROR"'
-SEQ = b'"seq":'
 
 
 def parse_args() -> argparse.Namespace:
@@ -117,10 +114,6 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--target", choices=TARGETS, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return ap.parse_args()
-
-
-def symbol_names(count: int) -> list[str]:
-    return [f"S{i:02d}/USD" for i in range(count)]
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -304,126 +297,6 @@ async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
 
 
 # -- the load process -------------------------------------------------------------------------------
-class SeqChecker:
-    """Parses every message and counts breaks in each stream's contiguous ``seq``."""
-
-    def __init__(self) -> None:
-        self.last: dict[tuple[str, str], int] = {}
-        self.checked = 0
-        self.gaps = 0
-
-    def check(self, payload: bytearray) -> None:
-        message = json.loads(payload)
-        for item in message["messages"] if message["type"] == "BATCH" else (message,):
-            seq = item.get("seq")
-            if seq is not None:
-                key = item["channel"], item["symbol"]
-                last = self.last.get(key)
-                self.checked += 1
-                self.gaps += last is not None and seq != last + 1
-                self.last[key] = seq
-
-
-class CountingClient(asyncio.Protocol):
-    """A WebSocket client that subscribes, then counts the updates (``"seq":`` keys) of each text frame."""
-
-    _transport: asyncio.Transport
-
-    def __init__(self, port: int, operations: list[bytes], checker: SeqChecker | None) -> None:
-        self._port = port
-        self._operations = operations
-        self.checker = checker
-        self._buffer = bytearray()
-        self._open = False
-        self._acks = 0
-        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.frames = 0
-        self.updates = 0
-        self.close_code: int | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(
-            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{self._port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-
-    def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
-        if not self._open:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if not buffer.startswith(b"HTTP/1.1 101"):
-                self._fail(f"handshake refused: {bytes(buffer[:end])!r}")
-                return
-            del buffer[: end + 4]
-            self._open = True
-            self._transport.writelines(masked_frame(operation) for operation in self._operations)
-        at, size = 0, len(buffer)
-        while size - at >= 2:  # server frames: FIN set, unmasked, lengths of 7, 16 or 64 bits
-            start, length = at + 2, buffer[at + 1] & 0x7F
-            if length >= 126:
-                start += 2 if length == 126 else 8
-                if start > size:
-                    break
-                length = int.from_bytes(buffer[at + 2 : start], "big")
-            end = start + length
-            if end > size:
-                break
-            opcode, at = buffer[at] & 0x0F, end
-            if opcode == 0x1:
-                self._text(buffer, start, end)
-            elif opcode == 0x8:
-                self.close_code = int.from_bytes(buffer[start : start + 2], "big") if length >= 2 else 1005
-                self._transport.close()
-        del buffer[:at]
-
-    def _text(self, buffer: bytearray, start: int, end: int) -> None:
-        self.frames += 1
-        self.updates += buffer.count(SEQ, start, end)
-        if self.checker is not None:
-            self.checker.check(buffer[start:end])
-        if not self.subscribed.done():
-            if buffer.count(ERROR, start, end):
-                self._fail(f"subscription refused: {bytes(buffer[start:end])!r}")
-                return
-            self._acks += buffer.count(SUBSCRIBED, start, end)
-            if self._acks == len(self._operations):
-                self.subscribed.set_result(None)
-
-    def _fail(self, reason: str) -> None:
-        if not self.subscribed.done():
-            self.subscribed.set_exception(ConnectionError(reason))
-        self._transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.subscribed.done():
-            self.subscribed.set_exception(ConnectionError(f"connection lost before subscribing: {exc}"))
-
-    def close(self) -> None:
-        self._transport.close()
-
-
-def masked_frame(payload: bytes) -> bytes:
-    """One small client text frame, masked as RFC 6455 requires of clients."""
-    assert len(payload) < 126
-    mask = os.urandom(4)
-    return bytes((0x81, 0x80 | len(payload))) + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
-
-
-def totals(clients: list[CountingClient]) -> tuple[int, int, float, float]:
-    return (
-        sum(c.updates for c in clients),
-        sum(c.frames for c in clients),
-        time.perf_counter(),
-        time.process_time(),
-    )
-
-
 async def load(args: argparse.Namespace) -> None:
     """Connect and subscribe every client, then print ``mark`` around the window and the figures."""
     loop = asyncio.get_running_loop()

@@ -15,7 +15,7 @@ import attrs
 from twisted.internet.interfaces import IReactorTime
 
 from .api.auth import ApiKey, Authenticator
-from .config import DEFAULT_ACCOUNT, Config
+from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, Config
 from .engine import CommandResult, Exchange, Instrument, parse_amount
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
@@ -23,9 +23,7 @@ from .marketdata.rolling import RollingStats
 if TYPE_CHECKING:
     from .marketdata.service import MovingMarket
 
-__all__ = ["FEE_ACCOUNT", "Venue", "open_venue"]
-
-FEE_ACCOUNT = "fees"
+__all__ = ["Venue", "open_venue"]
 
 
 @attrs.define

@@ -5,11 +5,15 @@ from ._loader import ConfigError, Problem, check_config, load_config
 from ._render import render_ini
 from ._sections import (
     DEFAULT_ACCOUNT,
+    FEE_ACCOUNT,
+    MAKER_ACCOUNT,
+    TAKER_ACCOUNT,
     AccountConfig,
     AccountsConfig,
     Config,
     ExchangeConfig,
     FailuresConfig,
+    LiquidityConfig,
     MarketDataConfig,
     ServerConfig,
     SymbolConfig,
@@ -21,12 +25,16 @@ parse_balances = BALANCES.convert
 
 __all__ = [
     "DEFAULT_ACCOUNT",
+    "FEE_ACCOUNT",
+    "MAKER_ACCOUNT",
+    "TAKER_ACCOUNT",
     "AccountConfig",
     "AccountsConfig",
     "Config",
     "ConfigError",
     "ExchangeConfig",
     "FailuresConfig",
+    "LiquidityConfig",
     "MarketDataConfig",
     "Problem",
     "ServerConfig",

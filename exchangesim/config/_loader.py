@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ._kinds import SettingError
-from ._sections import DEFAULT_ACCOUNT, NAMED_SECTIONS, SECTIONS, Config
+from ._sections import NAMED_SECTIONS, RESERVED_ACCOUNTS, SECTIONS, Config
 from ._seedjson import sections_from_seed_json
 
 __all__ = ()
@@ -94,9 +94,8 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
     for name, account in config.named_accounts.items():
         section = f"account:{name}"
         source = origins.get(section, PROGRAMMATIC)
-        if name == DEFAULT_ACCOUNT:
-            reason = "reserved for the account [accounts] default_balance funds"
-            problems.append(Problem(source, reason, section))
+        if name in RESERVED_ACCOUNTS:
+            problems.append(Problem(source, f"reserved for {RESERVED_ACCOUNTS[name]}", section))
         problems += _section_problems(account, section, origins)
         if account.api_key in owners:
             reason = f"the same key as [account:{owners[account.api_key]}]"

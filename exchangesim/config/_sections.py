@@ -34,6 +34,17 @@ __all__ = ()
 DEFAULT_ACCOUNT = "default"
 """The account that serves requests naming no API key; ``[accounts] default_balance`` funds it."""
 
+FEE_ACCOUNT = "fees"
+MAKER_ACCOUNT = "agent-maker"
+TAKER_ACCOUNT = "agent-taker"
+RESERVED_ACCOUNTS = {
+    DEFAULT_ACCOUNT: "the account [accounts] default_balance funds",
+    FEE_ACCOUNT: "the account that collects every fee",
+    MAKER_ACCOUNT: "the market maker's account",
+    TAKER_ACCOUNT: "the taker agent's account",
+}
+"""Account names the simulator uses itself, and what for."""
+
 _API_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
@@ -234,7 +245,9 @@ class SymbolConfig:
         between(1, 3_600_000),
     )
     model: str | None = setting(TEXT, None, "Price model of this symbol; empty uses [market_data] model.")
-    drift: float | None = setting(REAL, None, "Annualised drift of this symbol; empty uses [market_data].")
+    drift: float | None = setting(
+        REAL, None, "Annualised drift of this symbol; empty uses [market_data].", between(-100.0, 100.0)
+    )
     volatility: float | None = setting(
         REAL, None, "Annualised volatility of this symbol; empty uses [market_data].", between(0.0, 100.0)
     )
@@ -319,7 +332,9 @@ class MarketDataConfig:
         "Price model: gbm, random_walk, geometric_walk, jump_diffusion, ornstein_uhlenbeck, csv,"
         " or one a plugin registers in the exchangesim.price_models entry point group.",
     )
-    drift: float = setting(REAL, 0.0, "Annualised drift of the price model (0.05 = +5% a year).")
+    drift: float = setting(
+        REAL, 0.0, "Annualised drift of the price model (0.05 = +5% a year).", between(-100.0, 100.0)
+    )
     volatility: float = setting(
         REAL, 0.8, "Annualised volatility of the price model (0.8 = 80% a year).", between(0.0, 100.0)
     )

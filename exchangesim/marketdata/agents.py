@@ -14,25 +14,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-import attrs
 import numpy as np
 
+from ..config import LiquidityConfig
 from ..engine import EngineError, Exchange, Instrument, parse_amount
 
-__all__ = ["AgentSettings", "MarketMaker", "Taker", "refill"]
-
-
-@attrs.frozen
-class AgentSettings:
-    """How the agents of one symbol behave (``[liquidity]``)."""
-
-    levels: int = 10
-    spread_bps: Decimal = Decimal(10)
-    spacing_bps: Decimal = Decimal(5)
-    level_notional: Decimal = Decimal(5000)
-    refresh_ms: int = 250
-    taker_rate: float = 5.0  # arrivals per second
-    taker_notional: Decimal = Decimal(1000)
+__all__ = ["MarketMaker", "Taker", "funding_for", "lots_for", "refill"]
 
 
 def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
@@ -45,7 +32,7 @@ def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
 class MarketMaker:
     """Keeps ``levels`` bids and asks resting around the fair price."""
 
-    def __init__(self, exchange: Exchange, account: str, symbol: str, settings: AgentSettings) -> None:
+    def __init__(self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig) -> None:
         self._exchange = exchange
         self.account = account
         self.symbol = symbol
@@ -116,7 +103,12 @@ class Taker:
     """Trades at a Poisson rate, toward the fair price."""
 
     def __init__(
-        self, exchange: Exchange, account: str, symbol: str, settings: AgentSettings, rng: np.random.Generator
+        self,
+        exchange: Exchange,
+        account: str,
+        symbol: str,
+        settings: LiquidityConfig,
+        rng: np.random.Generator,
     ) -> None:
         self._exchange = exchange
         self.account = account
@@ -163,7 +155,7 @@ def refill(exchange: Exchange, account: str, funding: dict[str, int], ts: int) -
             exchange.deposit(account, asset, amount - total, ts=ts)
 
 
-def funding_for(instrument: Instrument, settings: AgentSettings, price: int) -> dict[str, int]:
+def funding_for(instrument: Instrument, settings: LiquidityConfig, price: int) -> dict[str, int]:
     """What an agent starts with: twenty times its whole ladder in both assets."""
     notional = settings.level_notional * settings.levels * 20
     base = lots_for(instrument, notional, price) * instrument.base_per_lot

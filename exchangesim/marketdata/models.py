@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 YEAR_SECONDS = 365 * 24 * 3600  # volatility and drift are per year
+MAX_VOLATILITY = 100.0  # per year: 10,000% is past any market, and keeps exp() of a step finite
+MAX_DRIFT = 100.0  # per year, either way
+MAX_JUMP = 100.0  # a jump multiplies the price by at most 1 + MAX_JUMP
 
 
 def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
@@ -46,12 +49,16 @@ class ModelSettings:
     initial_price: float = attrs.field(validator=_positive)
     tick_seconds: float = attrs.field(validator=_positive)
     tick_size: float = attrs.field(validator=_positive)
-    drift: float = attrs.field(default=0.0, validator=_finite)
-    volatility: float = attrs.field(default=0.8, validator=_non_negative)
+    drift: float = attrs.field(
+        default=0.0, validator=[_finite, attrs.validators.ge(-MAX_DRIFT), attrs.validators.le(MAX_DRIFT)]
+    )
+    volatility: float = attrs.field(
+        default=0.8, validator=[*_non_negative, attrs.validators.le(MAX_VOLATILITY)]
+    )
     jump_rate: float = attrs.field(default=0.0, validator=_non_negative)
     jump_mean: float = attrs.field(default=0.0, validator=_finite)
     jump_stdev: float = attrs.field(default=0.0, validator=_non_negative)
-    reversion_rate: float = attrs.field(default=0.0, validator=_non_negative)
+    reversion_rate: float = attrs.field(default=1.0, validator=_non_negative)
     mean_price: float | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
     replay_file: str | None = None
     replay_speed: float = attrs.field(default=1.0, validator=_positive)
@@ -118,10 +125,10 @@ class PriceModel:
 
     def set_parameters(self, *, drift: float | None = None, volatility: float | None = None) -> None:
         """Change the drift or volatility (per year) from the next tick on."""
-        if drift is not None and not math.isfinite(drift):
-            raise ValueError(f"drift must be a finite number, got {drift!r}")
-        if volatility is not None and not (math.isfinite(volatility) and volatility >= 0):
-            raise ValueError(f"volatility must be a finite number >= 0, got {volatility!r}")
+        if drift is not None and not -MAX_DRIFT <= drift <= MAX_DRIFT:
+            raise ValueError(f"drift must be between {-MAX_DRIFT} and {MAX_DRIFT}, got {drift!r}")
+        if volatility is not None and not 0 <= volatility <= MAX_VOLATILITY:
+            raise ValueError(f"volatility must be between 0 and {MAX_VOLATILITY}, got {volatility!r}")
         if drift is not None:
             self.drift = drift
         if volatility is not None:
@@ -129,8 +136,10 @@ class PriceModel:
 
     def jump(self, fraction: float) -> None:
         """Multiply the price by (1 + fraction) now (a crash is negative); the path goes on from there."""
-        if not (math.isfinite(fraction) and fraction > -1):
-            raise ValueError(f"a jump must leave the price positive (fraction > -1), got {fraction!r}")
+        if not -1 < fraction <= MAX_JUMP:
+            raise ValueError(
+                f"a jump must leave the price positive (-1 < fraction <= {MAX_JUMP}), got {fraction!r}"
+            )
         self._move_to(self.price * (1.0 + fraction))
 
     def _move_to(self, price: float) -> None:

@@ -6,63 +6,63 @@ Everything runs on the injected clock (``IReactorTime``), so tests drive it with
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 import attrs
 import numpy as np
 from twisted.application.service import Service
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
-from twisted.logger import Logger
 
-from ..config import Config
+from ..config import MAKER_ACCOUNT, TAKER_ACCOUNT, Config, LiquidityConfig
 from ..venue import Venue
-from .agents import AgentSettings, MarketMaker, Taker, funding_for, refill
-from .models import ModelSettings, PriceModel, rng_for
+from .agents import MarketMaker, Taker, funding_for, refill
+from .models import MAX_JUMP, ModelSettings, PriceModel, rng_for
 from .registry import model_class
 from .schedule import TickSchedule
 
 __all__ = ["MarketService", "MovingMarket"]
 
-MAKER, TAKER = "agent-maker", "agent-taker"
+MAX_JUMP_MS = 86_400_000  # a jump spreads over a day at most
 
 
 @attrs.define
-class Crash:
-    """A price jump spread over ``ticks`` ticks: each multiplies the fair price by ``factor``."""
+class Jump:
+    """A move of the fair price by ``factor`` spread evenly over ``ticks`` ticks of model time."""
 
     factor: float
     ticks: int
+    done: int = 0
+    applied: float = 1.0  # what the jumps so far really moved (a model may round to its grid)
 
 
 class MovingMarket:
     """One symbol: its fair price model stepped on schedule, and the agents trading around it."""
 
-    log = Logger()
-
     def __init__(
         self,
         venue: Venue,
         symbol: str,
+        model_name: str,
         model: PriceModel,
         interval: float,
         speed: float,
-        agents: AgentSettings | None,
+        agents: LiquidityConfig | None,
         rng: np.random.Generator,
     ) -> None:
         self._venue = venue
         self.symbol = symbol
         self.model = model
+        self.model_name = model_name
         self._interval = interval
         self._instrument = venue.exchange.instrument(symbol)
         self.schedule = TickSchedule(venue.clock, interval, self._tick, speed)
-        self._crash: Crash | None = None
-        self.fair = self._ticks(model.price)
+        self._jump: Jump | None = None
+        self.fair = self._on_grid(model.price)
         self._maker = self._taker = None
         if agents is not None:
             exchange = venue.exchange
-            self._maker = MarketMaker(exchange, MAKER, symbol, agents)
-            self._taker = Taker(exchange, TAKER, symbol, agents, rng)
+            self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents)
+            self._taker = Taker(exchange, TAKER_ACCOUNT, symbol, agents, rng)
             self._funding = funding_for(self._instrument, agents, self.fair)
 
     @property
@@ -77,35 +77,45 @@ class MovingMarket:
     def stop(self) -> None:
         self.schedule.stop()
 
-    def crash(self, fraction: float, duration_ms: int) -> None:
-        """Move the fair price by ``fraction`` (-0.1: a 10% fall) over ``duration_ms`` of model time."""
-        if not (math.isfinite(fraction) and fraction > -1):
-            raise ValueError("fraction must leave the price positive (greater than -1)")
-        ticks = max(1, round(duration_ms / 1000 / self._interval))
-        self._crash = Crash((1 + fraction) ** (1 / ticks), ticks)
+    def jump(self, fraction: float, duration_ms: int) -> None:
+        """Move the fair price by ``fraction`` (-0.1: a 10% crash) over ``duration_ms`` of model time.
+
+        It replaces a jump still under way; a paused market makes it when it resumes.
+        """
+        if not -1 < fraction <= MAX_JUMP:
+            raise ValueError(f"fraction must be greater than -1 and at most {MAX_JUMP}")
+        if not 0 <= duration_ms <= MAX_JUMP_MS:
+            raise ValueError(f"duration_ms must be between 0 and {MAX_JUMP_MS}")
+        self._jump = Jump(1 + fraction, max(1, round(duration_ms / 1000 / self._interval)))
 
     def _tick(self, ticks: int) -> None:
         self.model.advance(ticks)
-        crash = self._crash
-        if crash is not None:
-            steps = min(ticks, crash.ticks)
-            self.model.jump(crash.factor**steps - 1)
-            crash.ticks -= steps
-            if not crash.ticks:
-                self._crash = None
-        self.fair = self._ticks(self.model.price)
+        if self._jump is not None:
+            self._step_jump(ticks)
+        self.fair = self._on_grid(self.model.price)
         self._act(ticks, self._venue.now_ms())
+
+    def _step_jump(self, ticks: int) -> None:
+        """Move the price to where the jump should be after this many more ticks of it."""
+        jump = self._jump
+        assert jump is not None
+        jump.done = min(jump.ticks, jump.done + ticks)
+        before = self.model.price
+        self.model.jump(jump.factor ** (jump.done / jump.ticks) / jump.applied - 1)
+        jump.applied *= self.model.price / before
+        if jump.done == jump.ticks:
+            self._jump = None
 
     def _act(self, ticks: int, ts: int) -> None:
         if self._maker is None or self._taker is None:
             return
         if self._maker.due(self.fair, ts):
-            for account in (MAKER, TAKER):
+            for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
                 refill(self._venue.exchange, account, self._funding, ts)
             self._maker.quote(self.fair, ts)
         self._taker.act(ticks * self._interval, self.fair, ts)
 
-    def _ticks(self, price: float) -> int:
+    def _on_grid(self, price: float) -> int:
         """The fair price on the tick grid (at least one tick)."""
         return max(1, round(Decimal(repr(price)) / self._instrument.tick_size))
 
@@ -113,12 +123,10 @@ class MovingMarket:
 class MarketService(Service):
     """Runs every symbol's ``MovingMarket`` and closes candles on the clock."""
 
-    log = Logger()
-
     def __init__(self, venue: Venue) -> None:
         self._venue = venue
         if venue.config.liquidity.enabled:
-            for account in (MAKER, TAKER):
+            for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
                 venue.exchange.open_account(account)
         self.markets = venue.markets
         for symbol in venue.candles:
@@ -169,19 +177,16 @@ def _moving_market(venue: Venue, symbol: str) -> MovingMarket:
         replay_speed=data.replay_speed,
     )
     seed = config.exchange.seed
-    model = model_class(own.model or data.model)(settings, rng_for(seed, symbol))
-    liquidity = config.liquidity
-    agents = None
-    if liquidity.enabled:
-        agents = AgentSettings(
-            levels=liquidity.levels,
-            spread_bps=liquidity.spread_bps,
-            spacing_bps=liquidity.spacing_bps,
-            level_notional=liquidity.level_notional,
-            refresh_ms=liquidity.refresh_ms,
-            taker_rate=liquidity.taker_rate,
-            taker_notional=liquidity.taker_notional,
-        )
+    model_name = own.model or data.model
+    model = model_class(model_name)(settings, rng_for(seed, symbol))
+    agents = config.liquidity if config.liquidity.enabled else None
     return MovingMarket(
-        venue, symbol, model, interval_ms / 1000, data.speed, agents, rng_for(seed, f"{symbol}#taker")
+        venue,
+        symbol,
+        model_name,
+        model,
+        interval_ms / 1000,
+        data.speed,
+        agents,
+        rng_for(seed, f"{symbol}#taker"),
     )

@@ -220,3 +220,9 @@ def test_a_csv_model_needs_a_readable_recording(tmp_path):
     assert problems["symbol:ETH/USD", "replay_file"] == "required by the csv price model"
     reason = problems["symbol:BTC/USD", "replay_file"]
     assert str(recording) in reason and "line 3" in reason
+
+
+@pytest.mark.parametrize("name", ["default", "fees", "agent-maker", "agent-taker"])
+def test_the_simulators_own_account_names_are_reserved(tmp_path, name):
+    (problem,) = problems_of(write(tmp_path, f"[account:{name}]\napi_key = some-key-0001\n"))
+    assert (problem.section, problem.reason.startswith("reserved for")) == (f"account:{name}", True)

@@ -5,8 +5,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from exchangesim.config import LiquidityConfig
 from exchangesim.engine import Exchange, Instrument, parse_amount
-from exchangesim.marketdata.agents import AgentSettings, MarketMaker, Taker, funding_for, lots_for, refill
+from exchangesim.marketdata.agents import MarketMaker, Taker, funding_for, lots_for, refill
 
 SYMBOL = "BTC/USD"
 FAIR = 5_000_000  # 50,000.00 in ticks of 0.01
@@ -32,7 +33,7 @@ def book(x):
 
 def test_the_maker_quotes_its_levels_around_fair_without_crossing(exchange):
     maker = MarketMaker(
-        exchange, "maker", SYMBOL, AgentSettings(levels=3, spread_bps=Decimal(10), spacing_bps=Decimal(5))
+        exchange, "maker", SYMBOL, LiquidityConfig(levels=3, spread_bps=Decimal(10), spacing_bps=Decimal(5))
     )
     maker.quote(FAIR, ts=1)
     bids, asks = book(exchange)
@@ -43,7 +44,7 @@ def test_the_maker_quotes_its_levels_around_fair_without_crossing(exchange):
 
 
 def test_the_maker_moves_its_orders_by_amending_them(exchange):
-    maker = MarketMaker(exchange, "maker", SYMBOL, AgentSettings(levels=2))
+    maker = MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(levels=2))
     maker.quote(FAIR, ts=1)
     before = sorted(o.order_id for o in exchange.open_orders("maker"))
     maker.quote(FAIR + 10_000, ts=2)  # fair up 0.2%
@@ -53,7 +54,7 @@ def test_the_maker_moves_its_orders_by_amending_them(exchange):
 
 
 def test_the_maker_replaces_a_filled_quote(exchange):
-    maker = MarketMaker(exchange, "maker", SYMBOL, AgentSettings(levels=1))
+    maker = MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(levels=1))
     maker.quote(FAIR, ts=1)
     exchange.place("taker", SYMBOL, "BUY", "MARKET", 999, ts=2)  # takes the whole ask
     assert book(exchange)[1] == []
@@ -62,7 +63,7 @@ def test_the_maker_replaces_a_filled_quote(exchange):
 
 
 def test_requotes_are_due_on_refresh_or_a_move_of_half_a_level(exchange):
-    maker = MarketMaker(exchange, "maker", SYMBOL, AgentSettings(refresh_ms=250, spacing_bps=Decimal(5)))
+    maker = MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(refresh_ms=250, spacing_bps=Decimal(5)))
     assert maker.due(FAIR, 0)
     maker.quote(FAIR, ts=0)
     assert not maker.due(FAIR + 1000, 100)  # 2 bps: under half a level
@@ -71,8 +72,8 @@ def test_requotes_are_due_on_refresh_or_a_move_of_half_a_level(exchange):
 
 
 def test_the_taker_trades_toward_fair(exchange):
-    MarketMaker(exchange, "maker", SYMBOL, AgentSettings(levels=5)).quote(FAIR, ts=1)
-    taker = Taker(exchange, "taker", SYMBOL, AgentSettings(taker_rate=1000.0), np.random.default_rng(7))
+    MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(levels=5)).quote(FAIR, ts=1)
+    taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=1000.0), np.random.default_rng(7))
     sent = taker.act(1.0, FAIR + 20_000, ts=2)  # the fair price is 0.4% above every ask
     assert sent > 900
     assert book(exchange)[1] == []  # it bought every ask under fair, up to the last level
@@ -80,10 +81,10 @@ def test_the_taker_trades_toward_fair(exchange):
 
 
 def test_at_fair_the_taker_trades_both_sides(exchange):
-    MarketMaker(exchange, "maker", SYMBOL, AgentSettings(levels=5, level_notional=Decimal(100000))).quote(
+    MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(levels=5, level_notional=Decimal(100000))).quote(
         FAIR, ts=1
     )
-    taker = Taker(exchange, "taker", SYMBOL, AgentSettings(taker_rate=50.0), np.random.default_rng(3))
+    taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=50.0), np.random.default_rng(3))
     assert taker.act(1.0, FAIR, ts=2) > 0
     sides = {trade.taker_side for trade in exchange.recent_trades(SYMBOL, 1000)}
     assert sides == {"BUY", "SELL"}
@@ -105,5 +106,5 @@ def test_refill_tops_up_what_fell_under_a_quarter(exchange):
 
 def test_funding_covers_twenty_ladders():
     instrument = Instrument(SYMBOL, "BTC", "USD", tick_size="0.01", lot_size="0.0001")
-    funding = funding_for(instrument, AgentSettings(levels=10, level_notional=Decimal(5000)), FAIR)
+    funding = funding_for(instrument, LiquidityConfig(levels=10, level_notional=Decimal(5000)), FAIR)
     assert funding == {"BTC": parse_amount("20"), "USD": parse_amount("1000000")}

@@ -2,6 +2,7 @@
 
 import pytest
 from twisted.internet.task import Clock
+from twisted.logger import capturedLogs
 
 from exchangesim.marketdata.schedule import TickSchedule
 
@@ -75,8 +76,10 @@ def test_a_failing_handler_does_not_stop_the_schedule():
 
     schedule = TickSchedule(clock, 0.001, handler)
     schedule.start()
-    clock.pump([0.001] * 3)
+    with capturedLogs() as events:
+        clock.pump([0.001] * 3)
     assert calls == [1, 1, 1]
+    assert [e["log_failure"].value.args for e in events] == [("boom",)] * 3
 
 
 @pytest.mark.parametrize(("interval", "speed"), [(0, 1), (-1, 1), (0.001, 0)])

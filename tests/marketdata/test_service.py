@@ -85,7 +85,7 @@ def test_a_flash_crash_moves_the_fair_price_over_its_duration():
     venue, service, clock = run(1, volatility=0.0, taker_rate=50.0)
     market = service.markets["BTC/USD"]
     before = market.model.price
-    market.crash(-0.1, 500)
+    market.jump(-0.1, 500)
     clock.pump([0.01] * 25)
     assert market.model.price == pytest.approx(before * 0.9**0.5)
     clock.pump([0.01] * 100)
@@ -112,3 +112,20 @@ def test_without_liquidity_the_fair_price_moves_but_nothing_trades():
     assert venue.exchange.recent_trades("BTC/USD") == []
     assert service.markets["BTC/USD"].model.price != 50_000.0
     assert "agent-maker" not in venue.exchange.account_names()
+
+
+def test_a_jump_on_a_grid_model_lands_where_it_was_sent():
+    _, service, clock = run(1, volatility=0.0, model="random_walk")
+    market = service.markets["ETH/USD"]
+    before = market.model.price
+    market.jump(-0.1, 60_000)  # each tick's share is far under one price step
+    clock.pump([0.01] * 6000 + [EPSILON])
+    assert market.model.price == pytest.approx(before * 0.9, abs=0.01)
+
+
+def test_a_jump_out_of_bounds_is_refused():
+    _, service, _ = run(0.1)
+    market = service.markets["BTC/USD"]
+    for fraction, duration in ((-1.0, 10), (1e308, 10), (float("nan"), 10), (0.1, -1), (0.1, 10**12)):
+        with pytest.raises(ValueError):
+            market.jump(fraction, duration)

@@ -1,4 +1,4 @@
-"""Account control under ``/api/v1/admin``: the admin token, from loopback unless allowed otherwise."""
+"""Account and market control under ``/api/v1/admin``: the admin token, from loopback unless allowed."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from twisted.web.resource import IResource
 
 from ...config import SettingError, parse_balances
 from ...engine import parse_amount
+from ...marketdata.service import MAX_JUMP_MS
 from ...venue import Venue
 from ..auth import ApiKey, require_admin
 from ..errors import ApiError
@@ -30,7 +31,7 @@ __all__ = ["AdminAPI"]
 
 
 class AdminAPI:
-    """Create, fund and reset accounts; every route checks the admin token and the peer first."""
+    """Create, fund and reset accounts, and steer the markets; every route checks the token and peer first."""
 
     app = Klein()
     answer_errors_as_json(app)
@@ -115,21 +116,20 @@ class AdminAPI:
 
     @app.route("/market/pause", methods=["POST"])
     def pause(self, request: IRequest) -> bytes:
-        market = self._control(request, "pause", ())
+        market, _ = self._control(request)
         market.stop()
-        return respond(request, self._market_of(market.symbol))
+        return self._controlled(request, "pause", market, {})
 
     @app.route("/market/resume", methods=["POST"])
     def resume(self, request: IRequest) -> bytes:
-        market = self._control(request, "resume", ())
+        market, _ = self._control(request)
         market.start()
-        return respond(request, self._market_of(market.symbol))
+        return self._controlled(request, "resume", market, {})
 
     @app.route("/market/parameters", methods=["POST"])
     def parameters(self, request: IRequest) -> bytes:
         """Change a symbol's volatility and/or drift (per year) from now on."""
-        body = self._body(request)
-        market = self._control(request, "parameters", ("volatility", "drift"), body)
+        market, body = self._control(request, ("volatility", "drift"))
         changes = {
             name: _number(body, name) for name in ("volatility", "drift") if body.get(name) is not None
         }
@@ -137,51 +137,50 @@ class AdminAPI:
             market.model.set_parameters(**changes)
         except ValueError as error:
             raise ApiError(400, "INVALID_PARAMETER", str(error), next(iter(changes), "volatility")) from None
-        return respond(request, self._market_of(market.symbol))
+        return self._controlled(request, "parameters", market, changes)
 
     @app.route("/market/jump", methods=["POST"])
     def jump(self, request: IRequest) -> bytes:
         """Move a symbol's fair price by ``fraction`` over ``duration_ms`` (a flash crash when negative)."""
-        body = self._body(request)
-        market = self._control(request, "jump", ("fraction", "duration_ms"), body, required=("fraction",))
+        market, body = self._control(request, ("fraction", "duration_ms"), required=("fraction",))
         duration = body.get("duration_ms", Decimal(0))
-        if not isinstance(duration, Decimal) or duration != duration.to_integral_value() or duration < 0:
-            raise ApiError(400, "INVALID_PARAMETER", "duration_ms must be a whole number >= 0", "duration_ms")
+        if not (isinstance(duration, Decimal) and duration == duration.to_integral_value()) or not (
+            0 <= duration <= MAX_JUMP_MS
+        ):
+            reason = f"duration_ms must be a whole number from 0 to {MAX_JUMP_MS}"
+            raise ApiError(400, "INVALID_PARAMETER", reason, "duration_ms")
+        fraction = _number(body, "fraction")
         try:
-            market.crash(_number(body, "fraction"), int(duration))
+            market.jump(fraction, int(duration))
         except ValueError as error:
             raise ApiError(400, "INVALID_PARAMETER", str(error), "fraction") from None
-        return respond(request, self._market_of(market.symbol))
+        return self._controlled(request, "jump", market, {"fraction": fraction, "duration_ms": int(duration)})
 
     def _control(
-        self,
-        request: IRequest,
-        action: str,
-        fields: tuple[str, ...],
-        body: dict[str, Any] | None = None,
-        required: tuple[str, ...] = (),
-    ) -> MovingMarket:
-        """The market a control request names, after the token and field checks; the action is logged."""
-        body = self._body(request) if body is None else body
+        self, request: IRequest, fields: tuple[str, ...] = (), required: tuple[str, ...] = ()
+    ) -> tuple[MovingMarket, dict[str, Any]]:
+        """The market a control request names, and its body, after the token and field checks."""
+        body = self._body(request)
         check_fields(body, ("symbol", *fields), required=("symbol", *required))
         symbol = instrument_of(self._exchange, body["symbol"]).symbol
         market = self._venue.markets.get(symbol)
         if market is None:
             raise ApiError(409, "NO_MARKET_DATA", f"{symbol} has no moving market in this run", "symbol")
+        return market, body
+
+    def _controlled(self, request: IRequest, action: str, market: MovingMarket, params: dict) -> bytes:
+        """Log a control action that took effect, and answer with the market's state."""
         self.log.info(
-            "market control: {action} {symbol} {params}",
-            action=action,
-            symbol=symbol,
-            params={name: str(body[name]) for name in fields if name in body},
+            "market control: {action} {symbol} {params}", action=action, symbol=market.symbol, params=params
         )
-        return market
+        return respond(request, self._market_of(market.symbol))
 
     def _market_of(self, symbol: str) -> dict[str, Any]:
         market = self._venue.markets[symbol]
         instrument = self._exchange.instrument(symbol)
         return {
             "symbol": symbol,
-            "model": market.model.name,
+            "model": market.model_name,
             "paused": market.paused,
             "fair_price": instrument.format_price(market.fair),
             "volatility": repr(market.model.volatility),

@@ -1,5 +1,7 @@
 """Account and market control over the admin API."""
 
+from twisted.logger import capturedLogs
+
 from exchangesim.marketdata.service import MarketService
 
 from .support import RestCase
@@ -105,9 +107,31 @@ class MarketControlTests(AdminCase):
             ("/market/jump", {"symbol": "BTC/USD", "fraction": "-1"}, "fraction"),
             ("/market/jump", {"symbol": "BTC/USD", "fraction": "abc"}, "fraction"),
             ("/market/jump", {"symbol": "BTC/USD", "fraction": "0.1", "duration_ms": 1.5}, "duration_ms"),
+            ("/market/jump", {"symbol": "BTC/USD", "fraction": "1e308"}, "fraction"),
+            ("/market/jump", {"symbol": "BTC/USD", "fraction": "0.1", "duration_ms": 10**12}, "duration_ms"),
             ("/market/parameters", {"symbol": "BTC/USD", "speed": "2"}, "speed"),
+            ("/market/parameters", {"symbol": "BTC/USD", "volatility": "1e200"}, "volatility"),
+            ("/market/parameters", {"symbol": "BTC/USD", "drift": "-1e12"}, "drift"),
         ]:
-            code, reply = self.admin("POST", path, body)
+            with capturedLogs() as events:
+                code, reply = self.admin("POST", path, body)
             assert (code, reply["error"]["field"]) == (400, field), (path, body, reply)
+            assert not [e for e in events if e.get("action")], "a refused action is not logged as taken"
         assert self.admin("POST", "/market/pause", {"symbol": "BTC/USD"}, token="wrong")[0] == 401
-        assert not self.venue.markets["BTC/USD"].paused
+        market = self.venue.markets["BTC/USD"]
+        assert (market.paused, market._jump, market.model.volatility, market.model.drift) == (
+            False,
+            None,
+            0.8,
+            0.0,
+        )
+
+    def test_an_action_taken_is_logged(self):
+        with capturedLogs() as events:
+            self.admin("POST", "/market/jump", {"symbol": "BTC/USD", "fraction": "-0.05", "duration_ms": 100})
+        (event,) = [e for e in events if e.get("action")]
+        assert (event["action"], event["symbol"], event["params"]) == (
+            "jump",
+            "BTC/USD",
+            {"fraction": -0.05, "duration_ms": 100},
+        )

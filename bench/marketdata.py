@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""Market data: offline price-path generation per model, and tick lag of the live daemon under WS load.
+
+Prints one JSON line per price model (``"part": "paths"``), then one for the live run (``"part": "live"``):
+
+    python bench/marketdata.py                          # both parts: 10**7 ticks a model, 10 s live
+    python bench/marketdata.py --part paths --ticks 1000000
+    python bench/marketdata.py --part live --seconds 5 --clients 50
+    python bench/marketdata.py --part live --no-batch   # per-message frames instead of BATCH frames
+    python bench/marketdata.py --part live --profile /tmp/md.prof   # cProfile the server (slows it down)
+
+* ``paths``: every registered price model (``exchangesim.marketdata.registry``; ``csv`` replays a
+  temporary file of ``REPLAY_ROWS`` rows, jump_diffusion jumps 100 times a year) is built from
+  ``ModelSettings`` with 1 ms ticks and its symbol's ``rng_for`` Generator; after a warm-up call,
+  ``path(--ticks)`` is timed ``--repeat`` times and the best rate is reported. ``target_met`` says
+  whether it reached 10M ticks/s, for the models DESIGN §10.12 holds to it (gbm, random_walk,
+  geometric_walk, jump_diffusion); null for the others.
+* ``live``: a subprocess runs the daemon's own services (``ExchangeService``) on a loopback port with
+  ``--symbols`` symbols ticking every ``--tick-ms`` and the liquidity agents on (the defaults), while
+  another runs ``--clients`` WebSocket clients on ``/ws``, each subscribed to TICKER and BOOK of every
+  symbol (with ``"batch": true`` unless ``--no-batch``).
+
+Live figures, over a ``--seconds`` window that opens ``--warmup`` seconds after every client has its
+subscriptions confirmed:
+
+* ``tick_lag_ms``: how late each tick was handed to its model, the time of the handler call minus the
+  time the tick fell due (``t0 + k * interval``), over every tick of every symbol. The library has no
+  hook for this, so the server wraps each ``TickSchedule``'s handler and reads ``lag()`` on entry: a
+  call that catches up k ticks counts each of them, the oldest k - 1 intervals later than the newest.
+  ``target_met`` is DESIGN §9's p99 < 5 ms. ``handler_ms`` is the time spent in one call of the
+  handler (model step, agents, engine commands and the stream fan-out they trigger).
+* ``ticks_per_s`` counts ticks handed over (all symbols; ``symbols * 1000 / tick_ms`` when on time),
+  ``calls_per_s`` handler calls and ``coalesced_calls`` the calls that caught up more than one tick.
+* ``messages_per_s``: stream messages the clients received (each message of a BATCH frame counts);
+  the first ``--check-clients`` clients parse every message and count breaks in each stream's
+  contiguous ``seq`` (``seq_gaps``, which must be 0); ``closed`` counts clients the server closed.
+* ``server_cpu_busy``, ``client_cpu_busy``: each process's CPU time over the window (from /proc).
+
+The clients speak just enough RFC 6455 on asyncio (as ``bench/ws.py`` does, for the same reason: the
+load process shares the machine with the server and must take as little CPU as it can). Everything
+runs on 127.0.0.1, and every process stops by itself within a bound of the run's length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from twisted.internet import task
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorCore
+from twisted.internet.stdio import StandardIO
+from twisted.logger import (
+    FilteringLogObserver,
+    LogLevel,
+    LogLevelFilterPredicate,
+    globalLogBeginner,
+    textFileLogObserver,
+)
+from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from wsload import READY_TIMEOUT_S, CountingClient, SeqChecker, symbol_names, totals  # noqa: E402
+
+from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
+from exchangesim.marketdata.models import ModelSettings, rng_for  # noqa: E402
+from exchangesim.marketdata.registry import model_class, model_names  # noqa: E402
+from exchangesim.marketdata.schedule import TickSchedule  # noqa: E402
+from exchangesim.service import ExchangeService  # noqa: E402
+
+TICKS_PER_S_TARGET = 10_000_000  # DESIGN §9 / §10.12, for the vectorizable models
+VECTORIZED = ("gbm", "random_walk", "geometric_walk", "jump_diffusion")
+TICK_LAG_P99_TARGET_MS = 5.0
+REPLAY_ROWS = 100_000
+SEED = 42
+INITIAL_PRICE = "100.00"
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("paths", "live", "all"), default="all", help="what to measure")
+    ap.add_argument("--ticks", type=int, default=10**7, help="ticks per timed path() call")
+    ap.add_argument("--repeat", type=int, default=3, help="timed path() calls per model; the best counts")
+    ap.add_argument("--seconds", type=float, default=10.0, help="length of the live measured window")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds between readiness and the window")
+    ap.add_argument("--clients", type=int, default=100, help="WebSocket clients")
+    ap.add_argument("--symbols", type=int, default=10, help="symbols, each a TICKER and a BOOK per client")
+    ap.add_argument("--tick-ms", type=int, default=1, help="[exchange] tick_interval_ms of the live run")
+    ap.add_argument(
+        "--batch", action=argparse.BooleanOptionalAction, default=True, help="subscribe with batch: true"
+    )
+    ap.add_argument("--check-clients", type=int, default=4, help="clients that check every seq")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the live server process into FILE")
+    # Internal: how this script starts its own server and load processes.
+    ap.add_argument("--role", choices=("run", "serve", "load"), default="run", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    return ap.parse_args()
+
+
+# -- offline path generation ------------------------------------------------------------------------
+def write_replay_file(path: str, rows: int) -> None:
+    """A CSV recording for the csv model: ``rows`` prices one millisecond apart, a geometric walk."""
+    times = 1_700_000_000_000 + np.arange(rows)
+    prices = 100.0 * np.exp(np.cumsum(np.random.default_rng(SEED).normal(0.0, 1e-4, rows)))
+    np.savetxt(
+        path,
+        np.column_stack((times, prices)),
+        fmt=("%d", "%.6f"),
+        delimiter=",",
+        header="timestamp,price",
+        comments="",
+    )
+
+
+def path_rates(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """Time ``path(--ticks)`` of every registered model; one JSON-ready line each."""
+    with tempfile.TemporaryDirectory() as directory:
+        replay_file = os.path.join(directory, "replay.csv")
+        write_replay_file(replay_file, REPLAY_ROWS)
+        settings = ModelSettings(
+            initial_price=float(INITIAL_PRICE),
+            tick_seconds=0.001,
+            tick_size=0.01,
+            jump_rate=100.0,  # a year's worth, so jump_diffusion draws its jumps (0 would be GBM's path)
+            jump_mean=-0.01,
+            jump_stdev=0.02,
+            reversion_rate=1.0,
+            replay_file=replay_file,
+        )
+        for name in model_names():
+            model = model_class(name)(settings, rng_for(SEED, symbol_names(1)[0]))
+            model.path(min(args.ticks, 100_000))  # warm-up: first blocks, caches, lazy imports
+            best = 0.0
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                model.path(args.ticks)
+                best = max(best, args.ticks / (time.perf_counter() - started))
+            yield {
+                "part": "paths",
+                "model": name,
+                "ticks": args.ticks,
+                "ticks_per_s": round(best),
+                "target_met": best >= TICKS_PER_S_TARGET if name in VECTORIZED else None,
+            }
+
+
+# -- the serving process ----------------------------------------------------------------------------
+def live_config(symbols: list[str], tick_ms: int) -> Config:
+    """The daemon's defaults (liquidity agents on) on an ephemeral loopback port, with ``symbols``."""
+    config = Config()
+    config.server.endpoint = "tcp:0:interface=127.0.0.1"
+    config.exchange.symbols = symbols
+    config.exchange.tick_interval_ms = tick_ms
+    config.symbols = {symbol: SymbolConfig(initial_price=Decimal(INITIAL_PRICE)) for symbol in symbols}
+    problems = check_config(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def percentiles_ms(seconds: np.ndarray) -> dict[str, float | None]:
+    """p50, p99 (nearest rank) and max of ``seconds``, in milliseconds."""
+    if not seconds.size:
+        return {"p50": None, "p99": None, "max": None}
+    p50, p99 = np.quantile(seconds, (0.5, 0.99), method="inverted_cdf").tolist()
+    return {
+        "p50": round(p50 * 1000, 3),
+        "p99": round(p99 * 1000, 3),
+        "max": round(seconds.max().item() * 1000, 3),
+    }
+
+
+class TickProbe:
+    """Stands in for each schedule's tick handler: records how late its ticks came and how long it ran."""
+
+    def __init__(self, schedules: Iterable[TickSchedule], period: float) -> None:
+        self._period = period
+        self._since = time.perf_counter()
+        self._lags: list[float] = []  # per call: how late its oldest tick was, in seconds
+        self._counts: list[int] = []  # per call: the ticks it handed over
+        self._durations: list[float] = []  # per call: seconds in the handler
+        for schedule in schedules:
+            self._wrap(schedule)
+
+    def _wrap(self, schedule: TickSchedule) -> None:
+        handler = schedule._on_tick  # the library has no hook for this: the probe takes the handler's place
+        lags, counts, durations, period = self._lags, self._counts, self._durations, self._period
+
+        def probed(ticks: int) -> object:
+            # lag() is how late the newest tick handed over is; the oldest fell due ticks - 1 periods earlier.
+            lags.append(schedule.lag() + (ticks - 1) * period)
+            counts.append(ticks)
+            started = time.perf_counter()
+            result = handler(ticks)
+            durations.append(time.perf_counter() - started)
+            return result
+
+        schedule._on_tick = probed
+
+    def mark(self) -> None:
+        """Open the window: forget the samples so far (emptied in place: the wrappers hold the lists)."""
+        self._since = time.perf_counter()
+        for samples in (self._lags, self._counts, self._durations):
+            samples.clear()
+
+    def report(self) -> dict[str, Any]:
+        """The figures of the window since ``mark``."""
+        seconds = time.perf_counter() - self._since
+        calls = len(self._durations)  # a call still running has its lag recorded but not its duration
+        first = np.array(self._lags[:calls])
+        counts = np.array(self._counts[:calls], dtype=np.int64)
+        # Every tick's own lateness: a call handing over k ticks late by L (the oldest) has them at
+        # L, L - period, ..., L - (k - 1) * period.
+        ends = np.cumsum(counts)
+        behind = np.arange(ends[-1] if calls else 0) - np.repeat(ends - counts, counts)
+        lags = np.repeat(first, counts) - behind * self._period
+        return {
+            "seconds": seconds,
+            "ticks": int(counts.sum()),
+            "calls": calls,
+            "coalesced_calls": int((counts > 1).sum()),
+            "max_ticks_per_call": int(counts.max()) if calls else 0,
+            "tick_lag_ms": percentiles_ms(lags),
+            "handler_ms": percentiles_ms(np.array(self._durations)),
+        }
+
+
+class Control(LineReceiver):
+    """The serving process's stdin/stdout: ``mark`` opens the window, ``report`` answers its figures."""
+
+    delimiter = b"\n"
+
+    def __init__(self, probe: TickProbe, finish: Callable[[], None]) -> None:
+        self._probe = probe
+        self._finish = finish
+
+    def lineReceived(self, line: bytes) -> None:
+        if line == b"mark":
+            self._probe.mark()
+        elif line == b"report":
+            self.sendLine(json.dumps(self._probe.report()).encode())
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._finish()
+
+
+async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
+    """Run the daemon's services with every tick probed, until stdin closes (or a bound on the run)."""
+    warnings = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
+    globalLogBeginner.beginLoggingTo([FilteringLogObserver(textFileLogObserver(sys.stderr), [warnings])])
+    service = ExchangeService(seal(live_config(symbol_names(args.symbols), args.tick_ms)), reactor)
+    probe = TickProbe((market.schedule for market in service.market.markets.values()), args.tick_ms / 1000)
+    service.privilegedStartService()
+    service.startService()
+    port = (await service.web.listening).getHost().port
+    stopped: Deferred[None] = Deferred()
+
+    def finish(failure: Failure | None = None) -> None:
+        if stopped.called:
+            return
+        if failure is None:
+            stopped.callback(None)
+        else:
+            stopped.errback(failure)
+
+    control = Control(probe, finish)
+    StandardIO(control, reactor=reactor)
+    control.sendLine(f"port {port}".encode())
+    overdue = Failure(TimeoutError("the run outlived its bound"))
+    bound = reactor.callLater(READY_TIMEOUT_S + args.warmup + args.seconds + 60, finish, overdue)
+    try:
+        await stopped
+    finally:
+        if bound.active():
+            bound.cancel()
+        await service.stopService()
+
+
+# -- the load process -------------------------------------------------------------------------------
+async def load(args: argparse.Namespace) -> None:
+    """Connect and subscribe every client, then print ``mark`` around the window and the figures."""
+    loop = asyncio.get_running_loop()
+    operations = [
+        json.dumps({"op": "subscribe", "channel": channel, "symbol": symbol, "batch": args.batch}).encode()
+        for symbol in symbol_names(args.symbols)
+        for channel in ("TICKER", "BOOK")
+    ]
+
+    async def connect(checked: bool) -> CountingClient:
+        checker = SeqChecker() if checked else None
+        _, client = await loop.create_connection(
+            lambda: CountingClient(args.port, operations, checker), "127.0.0.1", args.port
+        )
+        return client
+
+    clients = [await connect(i < args.check_clients) for i in range(args.clients)]
+    await asyncio.wait_for(asyncio.gather(*(client.subscribed for client in clients)), READY_TIMEOUT_S)
+    await asyncio.sleep(args.warmup)
+    messages0, frames0, wall0, _ = totals(clients)
+    print("mark", flush=True)
+    await asyncio.sleep(args.seconds)
+    messages1, frames1, wall1, _ = totals(clients)
+    print("mark", flush=True)
+    checkers = [client.checker for client in clients if client.checker is not None]
+    print(
+        json.dumps(
+            {
+                "messages": messages1 - messages0,
+                "frames": frames1 - frames0,
+                "wall": wall1 - wall0,
+                "seq_checked": sum(checker.checked for checker in checkers),
+                "seq_gaps": sum(checker.gaps for checker in checkers),
+                "closed": sum(client.close_code is not None for client in clients),
+            }
+        ),
+        flush=True,
+    )
+    for client in clients:
+        client.close()
+
+
+# -- the live run -----------------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``, from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_or_kill(process: subprocess.Popen[str]) -> None:
+    """Give ``process`` ten seconds to end on its own, then kill it."""
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def live(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the server process, run the load process against it, and combine their figures."""
+    options = {
+        "--symbols": args.symbols,
+        "--clients": args.clients,
+        "--seconds": args.seconds,
+        "--warmup": args.warmup,
+        "--tick-ms": args.tick_ms,
+        "--check-clients": args.check_clients,
+    }
+    common = [
+        os.path.abspath(__file__),
+        *(str(item) for option in options.items() for item in option),
+        "--batch" if args.batch else "--no-batch",
+    ]
+    profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+    server = subprocess.Popen(
+        [sys.executable, *profile, *common, "--role", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    client = None
+    try:
+        ready = server.stdout.readline().split()
+        if ready[:1] != ["port"]:
+            raise RuntimeError("the server did not start")
+        client = subprocess.Popen(
+            [sys.executable, *common, "--role", "load", "--port", ready[1]], stdout=subprocess.PIPE, text=True
+        )
+        assert client.stdout is not None
+        marks: list[
+            tuple[float, float, float]
+        ] = []  # (wall, server CPU, client CPU) as the window opens, closes
+        served = figures = None
+        for line in client.stdout:
+            if line == "mark\n":
+                marks.append((time.perf_counter(), cpu_seconds(server.pid), cpu_seconds(client.pid)))
+                server.stdin.write("mark\n" if len(marks) == 1 else "report\n")
+                server.stdin.flush()
+                if len(marks) == 2:
+                    served = json.loads(server.stdout.readline())
+            else:
+                figures = json.loads(line)
+        if client.wait() != 0 or figures is None or served is None:
+            raise RuntimeError("the load process failed")
+    finally:
+        if client is not None and client.poll() is None:
+            client.kill()
+            client.wait()
+        server.stdin.close()  # end of input stops the server
+        wait_or_kill(server)
+    (wall0, server0, client0), (wall1, server1, client1) = marks
+    p99 = served["tick_lag_ms"]["p99"]
+    return {
+        "part": "live",
+        "symbols": args.symbols,
+        "tick_ms": args.tick_ms,
+        "clients": args.clients,
+        "batch": args.batch,
+        "seconds": round(served["seconds"], 2),
+        "tick_lag_ms": served["tick_lag_ms"],
+        "handler_ms": served["handler_ms"],
+        "ticks_per_s": round(served["ticks"] / served["seconds"]),
+        "calls_per_s": round(served["calls"] / served["seconds"]),
+        "coalesced_calls": served["coalesced_calls"],
+        "max_ticks_per_call": served["max_ticks_per_call"],
+        "messages_per_s": round(figures["messages"] / figures["wall"]),
+        "frames_per_s": round(figures["frames"] / figures["wall"]),
+        **{key: figures[key] for key in ("seq_checked", "seq_gaps", "closed")},
+        "server_cpu_busy": round((server1 - server0) / (wall1 - wall0), 3),
+        "client_cpu_busy": round((client1 - client0) / (wall1 - wall0), 3),
+        "target_met": p99 is not None and p99 < TICK_LAG_P99_TARGET_MS,
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    if args.role == "serve":
+        task.react(lambda reactor: Deferred.fromCoroutine(serve(reactor, args)))
+    elif args.role == "load":
+        asyncio.run(load(args))
+    else:
+        if args.part in ("paths", "all"):
+            for line in path_rates(args):
+                print(json.dumps(line), flush=True)
+        if args.part in ("live", "all"):
+            print(json.dumps(live(args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
