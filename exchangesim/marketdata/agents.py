@@ -32,7 +32,9 @@ def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
 class MarketMaker:
     """Keeps ``levels`` bids and asks resting around the fair price."""
 
-    def __init__(self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig) -> None:
+    def __init__(
+        self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig, phase_ms: int = 0
+    ) -> None:
         self._exchange = exchange
         self.account = account
         self.symbol = symbol
@@ -43,7 +45,9 @@ class MarketMaker:
             "SELL": [None] * settings.levels,
         }
         self._quoted_fair: int | None = None
-        self._quoted_at: int | None = None
+        self._refresh_at: int | None = None
+        # Makers of many symbols start their refresh cycles this far apart, not all in one turn.
+        self._phase_ms = phase_ms
 
     def targets(self, fair: int) -> dict[str, list[int]]:
         """The prices (ticks) to quote at ``fair``: bids rounded down, asks up, never crossing."""
@@ -58,9 +62,7 @@ class MarketMaker:
 
     def due(self, fair: int, ts: int) -> bool:
         """Whether to requote: the first time, after ``refresh_ms``, or when fair moved half a level."""
-        if self._quoted_fair is None or self._quoted_at is None:
-            return True
-        if ts - self._quoted_at >= self._settings.refresh_ms:
+        if self._quoted_fair is None or self._refresh_at is None or ts >= self._refresh_at:
             return True
         moved = abs(fair - self._quoted_fair) * 20_000
         return moved >= self._quoted_fair * max(self._settings.spacing_bps, Decimal(1))
@@ -71,22 +73,30 @@ class MarketMaker:
         The side the price moves toward goes first (asks when fair rises), so a moved quote never
         meets one of the maker's own on the other side.
         """
-        rising = self._quoted_fair is not None and fair > self._quoted_fair
-        self._quoted_fair, self._quoted_at = fair, ts
+        first = self._quoted_fair is None
+        rising = not first and fair > self._quoted_fair  # type: ignore[operator]
+        self._quoted_fair = fair
+        self._refresh_at = ts + self._settings.refresh_ms - (self._phase_ms if first else 0)
+        # A quote within a quarter level of its target, and at least half its size, stays as it is:
+        # moving it would cost the engine and every BOOK subscriber an update for nothing.
+        tolerance = int(fair * self._settings.spacing_bps / 40_000)
         targets = self.targets(fair)
         for side in ("SELL", "BUY") if rising else ("BUY", "SELL"):
             prices = targets[side]
             orders = self._quotes[side]
             for level, price in enumerate(prices):
                 lots = lots_for(self._instrument, self._settings.level_notional, price)
-                orders[level] = self._requote(orders[level], side, price, lots, ts)
+                orders[level] = self._requote(orders[level], side, price, lots, tolerance, ts)
 
-    def _requote(self, order_id: int | None, side: str, price: int, lots: int, ts: int) -> int | None:
+    def _requote(
+        self, order_id: int | None, side: str, price: int, lots: int, tolerance: int, ts: int
+    ) -> int | None:
         exchange = self._exchange
         if order_id is not None:
             order = exchange.get_order(self.account, order_id)
             if order.is_working and order.status in ("NEW", "PARTIALLY_FILLED"):
-                if order.price == price and order.quantity - order.filled == lots:
+                left = order.quantity - order.filled
+                if abs(order.price - price) <= tolerance and left * 2 >= lots:  # type: ignore[operator]
                     return order_id
                 try:
                     exchange.replace(self.account, order_id, price=price, quantity=order.filled + lots, ts=ts)

@@ -48,6 +48,7 @@ class MovingMarket:
         speed: float,
         agents: LiquidityConfig | None,
         rng: np.random.Generator,
+        phase_ms: int = 0,
     ) -> None:
         self._venue = venue
         self.symbol = symbol
@@ -61,7 +62,7 @@ class MovingMarket:
         self._maker = self._taker = None
         if agents is not None:
             exchange = venue.exchange
-            self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents)
+            self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents, phase_ms)
             self._taker = Taker(exchange, TAKER_ACCOUNT, symbol, agents, rng)
             self._funding = funding_for(self._instrument, agents, self.fair)
 
@@ -129,8 +130,10 @@ class MarketService(Service):
             for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
                 venue.exchange.open_account(account)
         self.markets = venue.markets
-        for symbol in venue.candles:
-            self.markets[symbol] = _moving_market(venue, symbol)
+        symbols = list(venue.candles)
+        for index, symbol in enumerate(symbols):
+            phase_ms = venue.config.liquidity.refresh_ms * index // len(symbols)
+            self.markets[symbol] = _moving_market(venue, symbol, phase_ms)
         self._candle_call: IDelayedCall | None = None
 
     def startService(self) -> None:
@@ -157,7 +160,7 @@ class MarketService(Service):
         self._plan_candles()
 
 
-def _moving_market(venue: Venue, symbol: str) -> MovingMarket:
+def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
     """Build one symbol's market from the configuration ([market_data], [symbol:NAME], [liquidity])."""
     config: Config = venue.config
     data, own = config.market_data, config.symbols[symbol]
@@ -180,13 +183,7 @@ def _moving_market(venue: Venue, symbol: str) -> MovingMarket:
     model_name = own.model or data.model
     model = model_class(model_name)(settings, rng_for(seed, symbol))
     agents = config.liquidity if config.liquidity.enabled else None
+    taker_rng = rng_for(seed, f"{symbol}#taker")
     return MovingMarket(
-        venue,
-        symbol,
-        model_name,
-        model,
-        interval_ms / 1000,
-        data.speed,
-        agents,
-        rng_for(seed, f"{symbol}#taker"),
+        venue, symbol, model_name, model, interval_ms / 1000, data.speed, agents, taker_rng, phase_ms
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from itertools import islice
 
 from twisted.internet.interfaces import IPushProducer, IReactorTime
 from twisted.logger import Logger
@@ -18,10 +19,11 @@ from zope.interface import implementer
 __all__ = ["FlushScheduler", "Outbox"]
 
 CLOSE_TRY_AGAIN_LATER = 1013
+FLUSH_CHUNK = 20  # outboxes written in one reactor turn: a tick that falls due meanwhile runs between
 
 
 class FlushScheduler:
-    """Flushes every outbox that received messages, once, at the next reactor turn."""
+    """Flushes every outbox that received messages at the next reactor turn, ``FLUSH_CHUNK`` a turn."""
 
     log = Logger()
 
@@ -39,8 +41,14 @@ class FlushScheduler:
 
     def _flush(self) -> None:
         self._scheduled = False
-        dirty, self._dirty = self._dirty, {}
-        for outbox in dirty:
+        dirty = self._dirty
+        chunk = list(islice(dirty, FLUSH_CHUNK))
+        for outbox in chunk:
+            del dirty[outbox]
+        if dirty:
+            self._scheduled = True
+            self._reactor.callLater(0, self._flush)
+        for outbox in chunk:
             try:
                 outbox.flush()
             except Exception:  # one broken connection must not hold up the others
@@ -77,8 +85,10 @@ class Outbox:
             self._queue.clear()
             self._close(CLOSE_TRY_AGAIN_LATER, f"too slow: more than {self._limit} messages queued")
             return
-        self._queue.append(message)
-        self._scheduler.mark(self)
+        queue = self._queue
+        if not queue and not self._paused:  # marked once per batch; resumeProducing marks a paused one
+            self._scheduler.mark(self)
+        queue.append(message)
 
     def flush(self) -> None:
         """Write everything queued, unless the transport asked us to pause."""

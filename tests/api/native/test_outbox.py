@@ -2,7 +2,7 @@
 
 from twisted.internet.task import Clock
 
-from exchangesim.api.native.outbox import FlushScheduler, Outbox
+from exchangesim.api.native.outbox import FLUSH_CHUNK, FlushScheduler, Outbox
 
 
 def make(scheduler, limit=10, send=None):
@@ -61,4 +61,22 @@ def test_a_client_whose_send_fails_does_not_hold_up_the_others():
     clock.advance(0)
     assert sent == [b"2"]
     first.push(b"3")  # the broken one takes nothing more
+    assert not clock.getDelayedCalls()
+
+
+def test_many_outboxes_are_flushed_a_chunk_a_turn_so_ticks_can_run_between():
+    clock = Clock()
+    scheduler = FlushScheduler(clock)
+    boxes = [make(scheduler) for _ in range(FLUSH_CHUNK * 2 + 5)]
+    for outbox, _, _ in boxes:
+        outbox.push(b"1")
+        outbox.push(b"2")  # a second message does not mark the outbox again
+    flushed = []
+    for _ in range(3):  # one reactor turn each (Clock.advance would run the follow-up turns at once)
+        (turn,) = clock.getDelayedCalls()
+        run = turn.func
+        turn.cancel()
+        run()
+        flushed.append(sum(1 for _, sent, _ in boxes if sent == [b"1", b"2"]))
+    assert flushed == [FLUSH_CHUNK, FLUSH_CHUNK * 2, FLUSH_CHUNK * 2 + 5]
     assert not clock.getDelayedCalls()
