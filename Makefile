@@ -28,6 +28,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/rest.py
+	$(BIN)/python bench/ws.py
+	$(BIN)/python bench/marketdata.py
 
 # Regenerate etc/sim.ini from the package's defaults (a test checks they agree).
 config: install

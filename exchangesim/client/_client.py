@@ -251,7 +251,7 @@ class ExchangeClient:
     async def subscribe(self, channel: str, symbol: str | None = None, **options: Any) -> dict[str, Any]:
         """Subscribe and wait for the ``SUBSCRIBED`` ack, which is returned; data arriving meanwhile is kept.
 
-        ``options`` go into the op as they are (e.g. ``batch=True``, ``interval_ms=100``). A refusal
+        ``options`` go into the op as they are (``batch=True``; ``interval="1m"`` for CANDLES). A refusal
         raises its typed error (e.g. ``InvalidRequest`` for an unknown symbol).
         """
         return await self._ws_stream().request(_channel_op("subscribe", channel, symbol, options))

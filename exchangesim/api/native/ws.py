@@ -17,7 +17,7 @@ from twisted.logger import Logger
 
 from ...venue import Venue
 from ..errors import ApiError
-from ..requests import json_object, text_field
+from ..requests import check_fields, json_object, text_field
 from ..responses import error_payload
 from .feeds import StreamFeed
 from .outbox import FlushScheduler, Outbox
@@ -27,6 +27,14 @@ from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, en
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
 CLOSE_POLICY_VIOLATION = 1008
+_CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "batch")
+_FIELDS = {
+    "ping": ("op",),
+    "auth": ("op", "api_key", "timestamp", "signature"),
+    "subscribe": _CHANNEL_FIELDS,
+    "unsubscribe": _CHANNEL_FIELDS,
+}
+"""The fields each operation takes; any other is refused, naming it, rather than ignored."""
 WHOLE_BOOK = sys.maxsize  # a BOOK snapshot carries every level, so every later delta applies to it
 
 
@@ -102,6 +110,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             known = ", ".join(self._OPERATIONS)
             raise ApiError(400, "UNKNOWN_OP", f"unknown op {message.get('op')!r}; known: {known}", "op")
         try:
+            check_fields(message, _FIELDS[op])  # type: ignore[index]
             handler(self, message)
         except ApiError as error:
             echo = {key: message[key] for key in ("op", "channel", "symbol", "interval") if key in message}

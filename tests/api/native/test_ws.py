@@ -116,6 +116,19 @@ class OperationTests(WebSocketCase):
         replies = self.exchange(client, pump, {"op": ["subscribe"]}, {"op": {"a": 1}}, {"op": 1})
         assert [r["error"]["code"] for r in replies] == ["UNKNOWN_OP"] * 3
 
+    def test_a_field_an_operation_does_not_take_is_refused_by_name(self):
+        client, pump = self.connect()
+        replies = self.exchange(
+            client,
+            pump,
+            {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD", "interval_ms": 100},
+            {"op": "ping", "id": 7},
+        )
+        assert [(r["error"]["code"], r["error"]["field"]) for r in replies] == [
+            ("UNKNOWN_FIELD", "interval_ms"),
+            ("UNKNOWN_FIELD", "id"),
+        ]
+
     def test_a_message_deeper_than_the_stack_is_refused(self):
         client, pump = self.connect()
         (reply,) = self.exchange(client, pump, b'{"op": ' + b"[" * 900 + b"]" * 900 + b"}")
