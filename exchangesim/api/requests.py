@@ -20,9 +20,16 @@ _WHOLE = re.compile(r"[0-9]{1,9}")
 
 def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
     """The request's JSON object; numbers become Decimals (never floats). Raises ``ApiError``."""
-    content_type = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
-    if content_type != b"application/json":
-        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", "content-type")
+    media_type, *parameters = (request.getHeader(b"content-type") or b"").lower().split(b";")
+    charsets = {
+        value.strip()
+        for name, _, value in (p.partition(b"=") for p in parameters)
+        if name.strip() == b"charset"
+    }
+    if media_type.strip() != b"application/json" or not charsets <= {b"utf-8", b'"utf-8"'}:
+        raise ApiError(
+            415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json in UTF-8", "content-type"
+        )
     raw = request.content.read(max_bytes + 1)
     if len(raw) > max_bytes or getattr(request, "body_too_large", False):
         raise ApiError(413, "BODY_TOO_LARGE", f"the body is larger than {max_bytes} bytes", "body")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory
 from twisted.web.iweb import IRequest
@@ -9,7 +11,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
 from .. import __version__
-from .responses import json_body
+from .responses import error_payload, json_body
 
 __all__ = ["BoundedSite", "build_root"]
 
@@ -54,10 +56,27 @@ class BoundedRequest(Request):
 
 
 class BoundedSite(Site):
-    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body."""
+    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body, and paths are UTF-8."""
 
     requestFactory = BoundedRequest
 
     def __init__(self, resource: IResource, max_body_bytes: int) -> None:
         super().__init__(resource)
         self.max_body_bytes = max_body_bytes
+
+    def getResourceFor(self, request: IRequest) -> IResource:
+        try:
+            unquote_to_bytes(request.path).decode("utf-8")
+        except UnicodeDecodeError:
+            return _NotUtf8Path()
+        return super().getResourceFor(request)
+
+
+class _NotUtf8Path(Resource):
+    """The JSON answer to a path that is not UTF-8 once unquoted (Klein would answer in text)."""
+
+    isLeaf = True
+
+    def render(self, request: IRequest) -> bytes:
+        payload = error_payload("INVALID_PATH", "the path is not UTF-8 once percent-decoded", "path")
+        return json_body(request, payload, 400)

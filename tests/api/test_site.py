@@ -6,7 +6,7 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.resource import Resource
-from twisted.web.test.requesthelper import DummyChannel
+from twisted.web.test.requesthelper import DummyChannel, DummyRequest
 
 from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
 from exchangesim.api.site import BoundedRequest, BoundedSite, build_root
@@ -49,3 +49,21 @@ def test_a_request_keeps_no_more_body_than_the_site_allows():
     assert request.body_too_large
     request.content.seek(0)
     assert request.content.read() == b"0123456789"
+
+
+def test_a_path_that_is_not_utf8_gets_the_json_error():
+    root, cafe = Resource(), Resource()
+    root.putChild("café".encode(), cafe)
+    site = BoundedSite(root, max_body_bytes=1024)
+    for path in (b"/api/v1/%FF", b"/api/v1/orders/by-client-id/%ED%A0%80"):
+        request = DummyRequest([])
+        request.path = path
+        body = json.loads(site.getResourceFor(request).render(request))
+        assert (request.responseCode, body["error"]["code"], body["error"]["field"]) == (
+            400,
+            "INVALID_PATH",
+            "path",
+        )
+    request = DummyRequest(["café".encode()])
+    request.path = b"/caf%C3%A9"
+    assert site.getResourceFor(request) is cafe

@@ -20,6 +20,7 @@ __all__ = ["FlushScheduler", "Outbox"]
 
 CLOSE_TRY_AGAIN_LATER = 1013
 FLUSH_CHUNK = 20  # outboxes written in one reactor turn: a tick that falls due meanwhile runs between
+BATCH_LIMIT = 1000  # messages in one BATCH frame, so a frame stays far below clients' size limits
 
 
 class FlushScheduler:
@@ -96,7 +97,10 @@ class Outbox:
             return
         queue, self._queue = self._queue, deque()
         if self.batch and len(queue) > 1:
-            self._send_frame(b'{"type":"BATCH","messages":[' + b",".join(queue) + b"]}")
+            messages = list(queue)
+            for start in range(0, len(messages), BATCH_LIMIT):
+                batch = messages[start : start + BATCH_LIMIT]
+                self._send_frame(b'{"type":"BATCH","messages":[' + b",".join(batch) + b"]}")
         else:
             for message in queue:
                 self._send_frame(message)

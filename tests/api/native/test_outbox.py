@@ -1,8 +1,10 @@
 """The per-connection send path: flushed once per turn, bounded, and one broken client harms no other."""
 
+import json
+
 from twisted.internet.task import Clock
 
-from exchangesim.api.native.outbox import FLUSH_CHUNK, FlushScheduler, Outbox
+from exchangesim.api.native.outbox import BATCH_LIMIT, FLUSH_CHUNK, FlushScheduler, Outbox
 
 
 def make(scheduler, limit=10, send=None):
@@ -80,3 +82,14 @@ def test_many_outboxes_are_flushed_a_chunk_a_turn_so_ticks_can_run_between():
         flushed.append(sum(1 for _, sent, _ in boxes if sent == [b"1", b"2"]))
     assert flushed == [FLUSH_CHUNK, FLUSH_CHUNK * 2, FLUSH_CHUNK * 2 + 5]
     assert not clock.getDelayedCalls()
+
+
+def test_a_long_queue_goes_out_in_batches_of_bounded_size():
+    clock = Clock()
+    outbox, sent, _ = make(FlushScheduler(clock), limit=BATCH_LIMIT * 3)
+    outbox.batch = True
+    for n in range(BATCH_LIMIT * 2 + 1):
+        outbox.push(b"%d" % n)
+    clock.advance(0)
+    assert [len(json.loads(frame)["messages"]) for frame in sent] == [BATCH_LIMIT, BATCH_LIMIT, 1]
+    assert sent[-1] == b'{"type":"BATCH","messages":[%d]}' % (BATCH_LIMIT * 2)

@@ -238,6 +238,13 @@ class BadInputTests(RestCase):
         self.assert_refused(400, "body", raw=b'{"a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}")
         self.assert_refused(413, "body", raw=b'{"symbol": "' + b"x" * 70000 + b'"}')
         self.assert_refused(415, "content-type", body=order_body(), content_type="text/plain")
+        self.assert_refused(
+            415, "content-type", body=order_body(), content_type="application/json; charset=latin-1"
+        )
+        assert (
+            self.call("POST", "/orders", order_body(), content_type="application/json; charset=UTF-8")[0]
+            == 201
+        )
 
     def test_missing_extra_and_mistyped_fields(self):
         self.assert_refused(400, "side", body=order_body(side=None))
