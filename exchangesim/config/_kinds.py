@@ -208,6 +208,8 @@ def _format_decimal(value: Decimal) -> str:
 
 
 TEXT = Kind("text", _text)
+PATH = Kind("path", _text)
+"""A file name; read from an INI file, a relative one is relative to that file's folder."""
 BOOLEAN = Kind("boolean", _boolean, lambda value: "true" if value else "false")
 INTEGER = Kind("integer", _integer)
 REAL = Kind("number", _real, repr)

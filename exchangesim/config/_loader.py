@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ._kinds import SettingError
+from ._kinds import KIND, PATH, SettingError
 from ._sections import NAMED_SECTIONS, RESERVED_ACCOUNTS, SECTIONS, Config
 from ._seedjson import sections_from_seed_json
 
@@ -192,11 +192,14 @@ def _apply(config: Config, source: str, section: str, items: dict[str, Any], pro
     target = _section_target(config, source, section, problems)
     if target is None:
         return
-    keys = [field.name for field in attrs.fields(type(target)) if field.name != "_sealed"]
+    fields = {field.name: field for field in attrs.fields(type(target)) if field.name != "_sealed"}
+    keys = list(fields)
     for key, value in items.items():
         if key not in keys:
             problems.append(Problem(source, "unknown key" + _suggest(key, keys), section, key))
             continue
+        if fields[key].metadata[KIND] is PATH and isinstance(value, str) and value:
+            value = os.path.join(os.path.dirname(os.path.abspath(source)), os.path.expanduser(value))
         try:
             setattr(target, key, value)
         except SettingError as error:

@@ -17,6 +17,7 @@ from ._kinds import (
     DECIMAL,
     ENDPOINT,
     INTEGER,
+    PATH,
     REAL,
     SYMBOL,
     SYMBOLS,
@@ -258,7 +259,10 @@ class SymbolConfig:
         at_least(0, exclusive=True),
     )
     replay_file: str | None = setting(
-        TEXT, None, "CSV of timestamp,price rows the csv model replays for this symbol (required by it)."
+        PATH,
+        None,
+        "CSV of timestamp,price rows the csv model replays for this symbol (required by it); relative to"
+        " this file's folder.",
     )
 
     def problems(self) -> list[tuple[str, str]]:

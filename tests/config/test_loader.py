@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,14 @@ def test_a_csv_model_needs_a_readable_recording(tmp_path):
 def test_the_simulators_own_account_names_are_reserved(tmp_path, name):
     (problem,) = problems_of(write(tmp_path, f"[account:{name}]\napi_key = some-key-0001\n"))
     assert (problem.section, problem.reason.startswith("reserved for")) == (f"account:{name}", True)
+
+
+def test_a_relative_replay_file_is_relative_to_its_ini_file(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "btc.csv").write_text("1000,50000\n2000,50010\n", encoding="utf-8")
+    (tmp_path / "conf").mkdir()
+    path = tmp_path / "conf" / "sim.ini"
+    path.write_text("[symbol:BTC/USD]\nmodel = csv\nreplay_file = ../data/btc.csv\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "data")  # anywhere but the INI's folder
+    config = load_config([str(path)])
+    assert Path(config.symbols["BTC/USD"].replay_file).resolve() == tmp_path / "data" / "btc.csv"
