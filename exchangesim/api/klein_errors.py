@@ -12,7 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from ..engine import EngineError
 from .errors import ApiError, from_engine_error
-from .responses import error_payload, json_body
+from .responses import error_payload, respond
 
 __all__ = ["answer_errors_as_json"]
 
@@ -30,17 +30,17 @@ def answer_errors_as_json(app: Klein) -> None:
 
 def _api_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
     error = failure.value
-    return json_body(request, error.payload(), error.status)
+    return respond(request, error.payload(), error.status)
 
 
 def _engine_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
     error = from_engine_error(failure.value)
-    return json_body(request, error.payload(), error.status)
+    return respond(request, error.payload(), error.status)
 
 
 def _not_found(instance: Any, request: IRequest, failure: Failure) -> bytes:
     path = request.path.decode("utf-8", "replace")
-    return json_body(request, error_payload("NOT_FOUND", f"no such endpoint: {path}", "path"), 404)
+    return respond(request, error_payload("NOT_FOUND", f"no such endpoint: {path}", "path"), 404)
 
 
 def _method_not_allowed(instance: Any, request: IRequest, failure: Failure) -> bytes:
@@ -48,9 +48,9 @@ def _method_not_allowed(instance: Any, request: IRequest, failure: Failure) -> b
     request.setHeader(b"allow", allowed.encode("ascii"))
     method = request.method.decode("ascii", "replace")
     message = f"{method} is not allowed here; use {allowed}"
-    return json_body(request, error_payload("METHOD_NOT_ALLOWED", message, "method"), 405)
+    return respond(request, error_payload("METHOD_NOT_ALLOWED", message, "method"), 405)
 
 
 def _internal_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
     log.failure("request {method} {uri} failed", failure, method=request.method, uri=request.uri)
-    return json_body(request, error_payload("INTERNAL", "the server failed handling this request"), 500)
+    return respond(request, error_payload("INTERNAL", "the server failed handling this request"), 500)

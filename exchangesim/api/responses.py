@@ -7,10 +7,10 @@ from typing import Any
 
 from twisted.web.iweb import IRequest
 
-__all__ = ["error_payload", "json_body"]
+__all__ = ["error_payload", "respond"]
 
 
-def json_body(request: IRequest, payload: Any, status: int = 200) -> bytes:
+def respond(request: IRequest, payload: Any, status: int = 200) -> bytes:
     """Set the status and content type of ``request`` and return ``payload`` encoded as JSON."""
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     request.setResponseCode(status)

@@ -11,7 +11,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
 from .. import __version__
-from .responses import error_payload, json_body
+from .responses import error_payload, respond
 
 __all__ = ["BoundedSite", "build_root"]
 
@@ -24,7 +24,7 @@ class _Index(Resource):
 
     def render_GET(self, request: IRequest) -> bytes:
         links = {"health": "/api/v1/health", "rest": "/api/v1", "websocket": "/ws"}
-        return json_body(request, {"name": "exchangesim", "version": __version__, "links": links})
+        return respond(request, {"name": "exchangesim", "version": __version__, "links": links})
 
 
 def build_root(native_api: IResource, native_ws: WebSocketServerFactory) -> Resource:
@@ -79,4 +79,4 @@ class _NotUtf8Path(Resource):
 
     def render(self, request: IRequest) -> bytes:
         payload = error_payload("INVALID_PATH", "the path is not UTF-8 once percent-decoded", "path")
-        return json_body(request, payload, 400)
+        return respond(request, payload, 400)

@@ -92,8 +92,8 @@ class ServerConfig:
     endpoint: str = setting(
         ENDPOINT,
         "tcp:8765:interface=127.0.0.1",
-        "Twisted server endpoint description the daemon listens on; REST, WebSocket, metrics and the"
-        " dashboard share it. Loopback only unless you open it, e.g. tcp:8765:interface=0.0.0.0;"
+        "Twisted server endpoint description the daemon listens on; REST and WebSocket share it."
+        " Loopback only unless you open it, e.g. tcp:8765:interface=0.0.0.0;"
         " tcp:0 picks a free port and logs it. --listen overrides it.",
     )
     admin_token: str = setting(
@@ -406,9 +406,13 @@ class LiquidityConfig:
 
 @section
 class FailuresConfig:
-    """[failures]: fault injection as a whole."""
+    """[failures]: fault injection as a whole (read once failure injection lands; nothing injects yet)."""
 
-    enabled: bool = setting(BOOLEAN, False, "Apply the configured faults; false keeps every fault idle.")
+    enabled: bool = setting(
+        BOOLEAN,
+        False,
+        "Apply the configured faults; false keeps every fault idle. Reserved: no fault is injected yet.",
+    )
     seed: int | None = setting(
         INTEGER, None, "Seed of the fault decisions; empty derives it from [exchange] seed.", at_least(0)
     )

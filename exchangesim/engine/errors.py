@@ -41,7 +41,7 @@ class ErrorCode:
     NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
 
 
-#: code -> what it means, for documentation (the OpenAPI description) and the test that no code is unlisted.
+#: code -> what it means, for documentation; a test checks that no code is unlisted.
 ERROR_CODES: dict[str, str] = {
     ErrorCode.INVALID_NUMBER: "not a decimal string or Decimal (float, int, NaN, Infinity, garbage)",
     ErrorCode.NOT_POSITIVE: "zero or negative where a positive value is required",

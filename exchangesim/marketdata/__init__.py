@@ -1,1 +1,1 @@
-"""Market data: what the market did (rolling ticker statistics) and, later, what makes it move."""
+"""Market data: what moves the market (price models, ticks, agents) and what it did (candles, 24h)."""

@@ -20,7 +20,7 @@ from ..auth import ApiKey, require_admin
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, json_body, text_field
-from ..responses import json_body as respond
+from ..responses import respond
 from .parsing import instrument_of
 from .render import render_balances
 
@@ -44,15 +44,16 @@ class AdminAPI:
     def resource(self) -> IResource:
         return self.app.resource()
 
+    def _authorize(self, request: IRequest) -> None:
+        require_admin(request, self._venue.admin_token, self._venue.config.server.admin_allow_remote)
+
     def _body(self, request: IRequest) -> dict[str, Any]:
-        server = self._venue.config.server
-        require_admin(request, self._venue.admin_token, server.admin_allow_remote)
-        return json_body(request, server.max_body_bytes)
+        self._authorize(request)
+        return json_body(request, self._venue.config.server.max_body_bytes)
 
     @app.route("/accounts", methods=["GET"])
     def list_accounts(self, request: IRequest) -> bytes:
-        server = self._venue.config.server
-        require_admin(request, self._venue.admin_token, server.admin_allow_remote)
+        self._authorize(request)
         authenticator = self._venue.authenticator
         accounts = [
             {"name": name, "api_keys": [key.key for key in authenticator.keys_of(name)]}
@@ -110,8 +111,7 @@ class AdminAPI:
     # -- market control ----------------------------------------------------------------------------
     @app.route("/market", methods=["GET"])
     def market_status(self, request: IRequest) -> bytes:
-        server = self._venue.config.server
-        require_admin(request, self._venue.admin_token, server.admin_allow_remote)
+        self._authorize(request)
         return respond(request, {"markets": [self._market_of(symbol) for symbol in self._venue.markets]})
 
     @app.route("/market/pause", methods=["POST"])

@@ -54,7 +54,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "status": {"const": "ok"},
             "version": {"type": "string"},
-            "uptime_ms": EPOCH_MS,
+            "uptime_ms": {"type": "integer", "minimum": 0, "description": "milliseconds since start"},
             "seed": {"type": "integer"},
         }
     ),

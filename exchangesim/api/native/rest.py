@@ -13,7 +13,7 @@ from ...engine import CommandResult, OrderCanceled
 from ...venue import Venue
 from ..klein_errors import answer_errors_as_json
 from ..requests import json_body, query, query_int
-from ..responses import json_body as respond
+from ..responses import respond
 from .admin import AdminAPI
 from .openapi import openapi_document
 from .parsing import instrument_of, interval_of, parse_new_order, parse_order_id, parse_replace, parse_status
