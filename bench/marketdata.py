@@ -73,7 +73,7 @@ from twisted.python.failure import Failure
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from wsload import READY_TIMEOUT_S, CountingClient, SeqChecker, symbol_names, totals  # noqa: E402
+from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
 from exchangesim.marketdata.models import ModelSettings, rng_for  # noqa: E402
@@ -291,45 +291,13 @@ async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
 
 # -- the load process -------------------------------------------------------------------------------
 async def load(args: argparse.Namespace) -> None:
-    """Connect and subscribe every client, then print ``mark`` around the window and the figures."""
-    loop = asyncio.get_running_loop()
+    """Subscribe every client to TICKER and BOOK of every symbol and count what arrives."""
     operations = [
         json.dumps({"op": "subscribe", "channel": channel, "symbol": symbol, "batch": args.batch}).encode()
         for symbol in symbol_names(args.symbols)
         for channel in ("TICKER", "BOOK")
     ]
-
-    async def connect(checked: bool) -> CountingClient:
-        checker = SeqChecker() if checked else None
-        _, client = await loop.create_connection(
-            lambda: CountingClient(args.port, operations, checker), "127.0.0.1", args.port
-        )
-        return client
-
-    clients = [await connect(i < args.check_clients) for i in range(args.clients)]
-    await asyncio.wait_for(asyncio.gather(*(client.subscribed for client in clients)), READY_TIMEOUT_S)
-    await asyncio.sleep(args.warmup)
-    messages0, frames0, wall0, _ = totals(clients)
-    print("mark", flush=True)
-    await asyncio.sleep(args.seconds)
-    messages1, frames1, wall1, _ = totals(clients)
-    print("mark", flush=True)
-    checkers = [client.checker for client in clients if client.checker is not None]
-    print(
-        json.dumps(
-            {
-                "messages": messages1 - messages0,
-                "frames": frames1 - frames0,
-                "wall": wall1 - wall0,
-                "seq_checked": sum(checker.checked for checker in checkers),
-                "seq_gaps": sum(checker.gaps for checker in checkers),
-                "closed": sum(client.close_code is not None for client in clients),
-            }
-        ),
-        flush=True,
-    )
-    for client in clients:
-        client.close()
+    await run_load(args.port, operations, args.clients, args.check_clients, args.warmup, args.seconds)
 
 
 # -- the live run -----------------------------------------------------------------------------------
@@ -417,7 +385,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         "calls_per_s": round(served["calls"] / served["seconds"]),
         "coalesced_calls": served["coalesced_calls"],
         "max_ticks_per_call": served["max_ticks_per_call"],
-        "messages_per_s": round(figures["messages"] / figures["wall"]),
+        "messages_per_s": round(figures["updates"] / figures["wall"]),
         "frames_per_s": round(figures["frames"] / figures["wall"]),
         **{key: figures[key] for key in ("seq_checked", "seq_gaps", "closed")},
         "server_cpu_busy": round((server1 - server0) / (wall1 - wall0), 3),

@@ -79,7 +79,7 @@ from twisted.python.failure import Failure
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from wsload import READY_TIMEOUT_S, CountingClient, SeqChecker, symbol_names, totals  # noqa: E402
+from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import (  # noqa: E402
     DEFAULT_ACCOUNT,
@@ -298,46 +298,13 @@ async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
 
 # -- the load process -------------------------------------------------------------------------------
 async def load(args: argparse.Namespace) -> None:
-    """Connect and subscribe every client, then print ``mark`` around the window and the figures."""
-    loop = asyncio.get_running_loop()
+    """Subscribe every client to BOOK of every symbol and count what arrives (see wsload.run_load)."""
     batch = args.target == "exchangesim_ws"
     operations = [
         encode({"op": "subscribe", "channel": "BOOK", "symbol": symbol, "batch": batch})
         for symbol in symbol_names(args.symbols)
     ]
-
-    async def connect(checked: bool) -> CountingClient:
-        checker = SeqChecker() if checked else None
-        _, client = await loop.create_connection(
-            lambda: CountingClient(args.port, operations, checker), "127.0.0.1", args.port
-        )
-        return client
-
-    clients = [await connect(i < args.check_clients) for i in range(args.clients)]
-    await asyncio.wait_for(asyncio.gather(*(client.subscribed for client in clients)), READY_TIMEOUT_S)
-    await asyncio.sleep(args.warmup)
-    updates0, frames0, wall0, cpu0 = totals(clients)
-    print("mark", flush=True)
-    await asyncio.sleep(args.seconds)
-    updates1, frames1, wall1, cpu1 = totals(clients)
-    print("mark", flush=True)
-    checkers = [client.checker for client in clients if client.checker is not None]
-    print(
-        json.dumps(
-            {
-                "updates": updates1 - updates0,
-                "frames": frames1 - frames0,
-                "wall": wall1 - wall0,
-                "client_cpu_busy": round((cpu1 - cpu0) / (wall1 - wall0), 3),
-                "seq_checked": sum(checker.checked for checker in checkers),
-                "seq_gaps": sum(checker.gaps for checker in checkers),
-                "closed": sum(client.close_code is not None for client in clients),
-            }
-        ),
-        flush=True,
-    )
-    for client in clients:
-        client.close()
+    await run_load(args.port, operations, args.clients, args.check_clients, args.warmup, args.seconds)
 
 
 # -- the run: one target after the other ------------------------------------------------------------

@@ -142,3 +142,39 @@ def totals(clients: list[CountingClient]) -> tuple[int, int, float, float]:
         time.perf_counter(),
         time.process_time(),
     )
+
+
+async def run_load(
+    port: int, operations: list[bytes], clients: int, check_clients: int, warmup: float, seconds: float
+) -> None:
+    """Connect and subscribe every client, then print ``mark`` around the window and the figures."""
+    loop = asyncio.get_running_loop()
+
+    async def connect(checked: bool) -> CountingClient:
+        checker = SeqChecker() if checked else None
+        _, client = await loop.create_connection(
+            lambda: CountingClient(port, operations, checker), "127.0.0.1", port
+        )
+        return client
+
+    connected = [await connect(i < check_clients) for i in range(clients)]
+    await asyncio.wait_for(asyncio.gather(*(client.subscribed for client in connected)), READY_TIMEOUT_S)
+    await asyncio.sleep(warmup)
+    updates0, frames0, wall0, cpu0 = totals(connected)
+    print("mark", flush=True)
+    await asyncio.sleep(seconds)
+    updates1, frames1, wall1, cpu1 = totals(connected)
+    print("mark", flush=True)
+    checkers = [client.checker for client in connected if client.checker is not None]
+    figures = {
+        "updates": updates1 - updates0,
+        "frames": frames1 - frames0,
+        "wall": wall1 - wall0,
+        "client_cpu_busy": round((cpu1 - cpu0) / (wall1 - wall0), 3),
+        "seq_checked": sum(checker.checked for checker in checkers),
+        "seq_gaps": sum(checker.gaps for checker in checkers),
+        "closed": sum(client.close_code is not None for client in connected),
+    }
+    print(json.dumps(figures), flush=True)
+    for client in connected:
+        client.close()
