@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -59,20 +59,11 @@ import numpy as np
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorCore
-from twisted.internet.stdio import StandardIO
-from twisted.logger import (
-    FilteringLogObserver,
-    LogLevel,
-    LogLevelFilterPredicate,
-    globalLogBeginner,
-    textFileLogObserver,
-)
-from twisted.protocols.basic import LineReceiver
-from twisted.python.failure import Failure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from serving import StdinControl, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
@@ -238,54 +229,26 @@ class TickProbe:
         }
 
 
-class Control(LineReceiver):
-    """The serving process's stdin/stdout: ``mark`` opens the window, ``report`` answers its figures."""
-
-    delimiter = b"\n"
-
-    def __init__(self, probe: TickProbe, finish: Callable[[], None]) -> None:
-        self._probe = probe
-        self._finish = finish
-
-    def lineReceived(self, line: bytes) -> None:
-        if line == b"mark":
-            self._probe.mark()
-        elif line == b"report":
-            self.sendLine(json.dumps(self._probe.report()).encode())
-
-    def connectionLost(self, reason: Failure) -> None:
-        self._finish()
-
-
 async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
     """Run the daemon's services with every tick probed, until stdin closes (or a bound on the run)."""
-    warnings = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
-    globalLogBeginner.beginLoggingTo([FilteringLogObserver(textFileLogObserver(sys.stderr), [warnings])])
+    log_warnings_only()
     service = ExchangeService(seal(live_config(symbol_names(args.symbols), args.tick_ms)), reactor)
     probe = TickProbe((market.schedule for market in service.market.markets.values()), args.tick_ms / 1000)
     service.privilegedStartService()
     service.startService()
     port = (await service.web.listening).getHost().port
-    stopped: Deferred[None] = Deferred()
 
-    def finish(failure: Failure | None = None) -> None:
-        if stopped.called:
-            return
-        if failure is None:
-            stopped.callback(None)
-        else:
-            stopped.errback(failure)
+    def answer(line: bytes) -> dict[str, Any] | None:
+        if line == b"mark":
+            probe.mark()
+        elif line == b"report":
+            return probe.report()
+        return None
 
-    control = Control(probe, finish)
-    StandardIO(control, reactor=reactor)
-    control.sendLine(f"port {port}".encode())
-    overdue = Failure(TimeoutError("the run outlived its bound"))
-    bound = reactor.callLater(READY_TIMEOUT_S + args.warmup + args.seconds + 60, finish, overdue)
     try:
-        await stopped
+        bound = READY_TIMEOUT_S + args.warmup + args.seconds + 60
+        await serve_until_stdin_closes(reactor, port, StdinControl(answer), bound)
     finally:
-        if bound.active():
-            bound.cancel()
         await service.stopService()
 
 

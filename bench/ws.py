@@ -56,7 +56,6 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -65,20 +64,11 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ServerEndpoint
 from twisted.internet.interfaces import IReactorCore
-from twisted.internet.stdio import StandardIO
-from twisted.logger import (
-    FilteringLogObserver,
-    LogLevel,
-    LogLevelFilterPredicate,
-    globalLogBeginner,
-    textFileLogObserver,
-)
-from twisted.protocols.basic import LineReceiver
-from twisted.python.failure import Failure
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from serving import StdinControl, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import (  # noqa: E402
@@ -233,28 +223,9 @@ class BareBroadcastFactory(WebSocketServerFactory):
                 connection.sendMessage(frame)
 
 
-class Control(LineReceiver):
-    """The serving process's stdin/stdout: ``mark`` is answered with counters; end of input stops it."""
-
-    delimiter = b"\n"
-
-    def __init__(self, driver: BookDriver | BareBroadcastFactory, finish: Callable[[], None]) -> None:
-        self._driver = driver
-        self._finish = finish
-
-    def lineReceived(self, line: bytes) -> None:
-        if line == b"mark":
-            figures = {"ticks": self._driver.ticks, "cpu": time.process_time(), "wall": time.perf_counter()}
-            self.sendLine(json.dumps(figures).encode())
-
-    def connectionLost(self, reason: Failure) -> None:
-        self._finish()
-
-
 async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
     """Serve one target and drive its updates until stdin closes (or a bound on the run's length)."""
-    warnings = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
-    globalLogBeginner.beginLoggingTo([FilteringLogObserver(textFileLogObserver(sys.stderr), [warnings])])
+    log_warnings_only()
     symbols = symbol_names(args.symbols)
     if args.target.startswith("exchangesim"):
         service = ExchangeService(seal(exchangesim_config(symbols)), reactor)
@@ -268,29 +239,21 @@ async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
         listening = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(driver)
         port = listening.getHost().port
         stop = listening.stopListening
-    stopped: Deferred[None] = Deferred()
 
-    def finish(failure: Failure | None = None) -> None:
-        if stopped.called:
-            return
-        if failure is None:
-            stopped.callback(None)
-        else:
-            stopped.errback(failure)
+    def answer(line: bytes) -> dict[str, Any] | None:
+        if line == b"mark":
+            return {"ticks": driver.ticks, "cpu": time.process_time(), "wall": time.perf_counter()}
+        return None
 
-    control = Control(driver, finish)
-    StandardIO(control, reactor=reactor)
-    control.sendLine(f"port {port}".encode())
+    control = StdinControl(answer)
     ticking = task.LoopingCall(driver.tick)
     ticking.clock = reactor
-    ticking.start(args.tick_ms / 1000).addErrback(finish)
-    overdue = Failure(TimeoutError("the run outlived its bound"))
-    bound = reactor.callLater(READY_TIMEOUT_S + args.warmup + args.seconds + 60, finish, overdue)
+    ticking.start(args.tick_ms / 1000).addErrback(control.finish)
     try:
-        await stopped
+        await serve_until_stdin_closes(
+            reactor, port, control, READY_TIMEOUT_S + args.warmup + args.seconds + 60
+        )
     finally:
-        if bound.active():
-            bound.cancel()
         if ticking.running:
             ticking.stop()
         await stop()

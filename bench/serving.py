@@ -1,0 +1,74 @@
+"""The serving side shared by the benchmarks' server processes: quiet logs, and stdin as the control line.
+
+A server process prints ``port N`` once it listens, answers the commands its parent writes to its
+stdin, and stops when stdin closes, or when the run outlives its bound.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.stdio import StandardIO
+from twisted.logger import (
+    FilteringLogObserver,
+    LogLevel,
+    LogLevelFilterPredicate,
+    globalLogBeginner,
+    textFileLogObserver,
+)
+from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+
+__all__ = ["StdinControl", "log_warnings_only", "serve_until_stdin_closes"]
+
+
+def log_warnings_only() -> None:
+    """Send warnings and worse to stderr, nothing else: stdout is the control line."""
+    warnings = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
+    globalLogBeginner.beginLoggingTo([FilteringLogObserver(textFileLogObserver(sys.stderr), [warnings])])
+
+
+class StdinControl(LineReceiver):
+    """Each line from the parent is a command; ``answer`` returns the JSON reply to print, or None."""
+
+    delimiter = b"\n"
+
+    def __init__(self, answer: Callable[[bytes], dict[str, Any] | None]) -> None:
+        self._answer = answer
+        self.stopped: Deferred[None] = Deferred()
+
+    def lineReceived(self, line: bytes) -> None:
+        reply = self._answer(line)
+        if reply is not None:
+            self.sendLine(json.dumps(reply).encode())
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.finish()
+
+    def finish(self, failure: Failure | None = None) -> None:
+        """Stop serving (with ``failure``, the run failed)."""
+        if self.stopped.called:
+            return
+        if failure is None:
+            self.stopped.callback(None)
+        else:
+            self.stopped.errback(failure)
+
+
+async def serve_until_stdin_closes(
+    reactor: IReactorTime, port: int, control: StdinControl, bound: float
+) -> None:
+    """Announce ``port``, then serve until stdin closes or ``bound`` seconds have passed (a failure)."""
+    StandardIO(control, reactor=reactor)
+    control.sendLine(f"port {port}".encode())
+    overdue = reactor.callLater(bound, control.finish, Failure(TimeoutError("the run outlived its bound")))
+    try:
+        await control.stopped
+    finally:
+        if overdue.active():
+            overdue.cancel()
