@@ -24,6 +24,7 @@ from ...engine import (
 )
 from ...marketdata.candles import INTERVALS, Candle
 from ...venue import Venue
+from .conflation import Conflator
 from .render import (
     client_order_id_of,
     render_balances,
@@ -56,6 +57,7 @@ class StreamFeed:
         self._exchange = venue.exchange
         self._hub = hub
         self._tickers: dict[str, tuple] = {}  # symbol -> (last, bid, ask) last sent, snapshots included
+        self.conflator = Conflator(venue.clock, hub, venue.now_ms, self._render_level, self.ticker_body)
         venue.exchange.subscribe(self.publish)
         venue.candle_listeners.append(self._closed_candles)
 
@@ -71,6 +73,7 @@ class StreamFeed:
             if kind is BookLevelChanged:
                 moved[event.symbol] = None
                 self._book_delta(event, ts)
+                self.conflator.level_changed(event)
             elif kind is Trade:
                 moved[event.symbol] = None
                 traded[event.symbol] = None
@@ -81,6 +84,7 @@ class StreamFeed:
                 self._order(event, _ORDER_EVENTS[kind], ts)
         for symbol in moved:
             self._ticker(symbol, ts)
+            self.conflator.ticker_moved(symbol)
         for symbol in traded:
             for interval in INTERVALS:
                 stream = self._hub.live("CANDLES", (symbol, interval))
@@ -112,13 +116,16 @@ class StreamFeed:
     def _book_delta(self, event: BookLevelChanged, ts: int) -> None:
         stream = self._hub.live("BOOK", event.symbol)
         if stream is not None:
-            instrument = self._exchange.instrument(event.symbol)
-            body = {
-                "side": event.side,
-                "price": instrument.format_price(event.price),
-                "quantity": instrument.format_quantity(event.quantity),
-            }
+            body = self._render_level(event.symbol, event.side, event.price, event.quantity)
             stream.publish(body, ts, event.sequence)
+
+    def _render_level(self, symbol: str, side: str, price: int, lots: int) -> dict[str, Any]:
+        instrument = self._exchange.instrument(symbol)
+        return {
+            "side": side,
+            "price": instrument.format_price(price),
+            "quantity": instrument.format_quantity(lots),
+        }
 
     def _trade(self, trade: Trade, ts: int) -> None:
         instrument = self._exchange.instrument(trade.symbol)

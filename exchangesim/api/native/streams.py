@@ -27,8 +27,8 @@ __all__ = [
 MARKET_CHANNELS = ("TICKER", "TRADES", "BOOK", "CANDLES")
 ACCOUNT_CHANNELS = ("ORDERS", "FILLS", "BALANCES")
 
-StreamKey: TypeAlias = str | tuple[str, str]
-"""A symbol, an account, or (symbol, interval) for CANDLES."""
+StreamKey: TypeAlias = str | tuple[str, str] | tuple[str, int]
+"""A symbol, an account, (symbol, interval) for CANDLES, or (symbol, interval_ms) for a conflated stream."""
 
 
 class Subscriber(Protocol):
@@ -38,8 +38,8 @@ class Subscriber(Protocol):
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """The compact JSON bytes of one message."""
-    return json.dumps(message, separators=(",", ":")).encode("utf-8")
+    """The compact JSON bytes of one message (a Decimal echoed from a client's op as its string)."""
+    return json.dumps(message, separators=(",", ":"), default=str).encode("utf-8")
 
 
 class Stream:
@@ -78,6 +78,9 @@ def stream_labels(channel: str, key: StreamKey) -> dict[str, str]:
     if channel == "CANDLES":
         symbol, interval = key
         return {"symbol": symbol, "interval": interval}
+    if isinstance(key, tuple):  # conflated
+        symbol, interval_ms = key
+        return {"symbol": symbol, "interval_ms": interval_ms}  # type: ignore[dict-item]
     return {"symbol": key} if channel in MARKET_CHANNELS else {"account": key}  # type: ignore[dict-item]
 
 

@@ -1,7 +1,7 @@
 """The native WebSocket at ``/ws``: JSON operations in, stream messages out through one outbox.
 
-Operations: ``subscribe`` / ``unsubscribe`` (``channel``, ``symbol``; ``batch: true`` asks for BATCH
-frames), ``auth`` (``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the
+Operations: ``subscribe`` / ``unsubscribe`` (``channel``, ``symbol``; ``interval`` for CANDLES;
+``interval_ms`` for a conflated BOOK or TICKER; ``batch: true`` asks for BATCH frames), ``auth`` (``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the
 private channels ORDERS, FILLS and BALANCES, and ``ping``. Every reply and stream message leaves
 through the connection's ``Outbox``, the single send path. A bad operation is answered with an ERROR
 message and the connection lives on; a client that floods, or falls too far behind, is closed.
@@ -19,6 +19,7 @@ from ...venue import Venue
 from ..errors import ApiError
 from ..requests import check_fields, json_object, text_field
 from ..responses import error_payload
+from .conflation import CONFLATED_CHANNELS, check_interval_ms
 from .feeds import StreamFeed
 from .outbox import FlushScheduler, Outbox
 from .parsing import instrument_of, interval_of
@@ -27,7 +28,7 @@ from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, en
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
 CLOSE_POLICY_VIOLATION = 1008
-_CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "batch")
+_CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "interval_ms", "batch")
 _FIELDS = {
     "ping": ("op",),
     "auth": ("op", "api_key", "timestamp", "signature"),
@@ -113,7 +114,11 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             check_fields(message, _FIELDS[op])  # type: ignore[index]
             handler(self, message)
         except ApiError as error:
-            echo = {key: message[key] for key in ("op", "channel", "symbol", "interval") if key in message}
+            echo = {
+                key: message[key]
+                for key in ("op", "channel", "symbol", "interval", "interval_ms")
+                if key in message
+            }
             self.reply({"type": "ERROR", **echo, **error.payload()})
 
     def _ping(self, message: dict[str, Any]) -> None:
@@ -144,13 +149,20 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         stream = hub.subscribe(self, channel, key)
         self.reply({"type": "SUBSCRIBED", "channel": channel, **stream_labels(channel, key)})
         feed, ts = self.factory.feed, self.factory.venue.now_ms()
+        conflated = isinstance(key, tuple) and channel in CONFLATED_CHANNELS
+        symbol = key[0] if conflated else key
+        if conflated:
+            feed.conflator.watch(channel, key)  # type: ignore[arg-type]
         if channel == "CANDLES":
             self.deliver(stream.snapshot(feed.candle_body(*key), ts))  # type: ignore[misc]
         elif channel == "TICKER":
-            self.deliver(stream.snapshot(feed.ticker_body(key, ts), ts))
+            self.deliver(stream.snapshot(feed.ticker_body(symbol, ts), ts))  # type: ignore[arg-type]
         elif channel == "BOOK":
-            levels, sequence = feed.book_body(key, WHOLE_BOOK)
-            self.deliver(stream.snapshot(levels, ts, sequence))
+            levels, sequence = feed.book_body(symbol, WHOLE_BOOK)  # type: ignore[arg-type]
+            if conflated:  # its own seq; book_sequence ties it to GET /orderbook
+                self.deliver(stream.snapshot({**levels, "book_sequence": sequence}, ts))
+            else:
+                self.deliver(stream.snapshot(levels, ts, sequence))
         elif channel == "BALANCES":
             self.deliver(stream.snapshot(feed.balances_body(key), ts))
 
@@ -166,7 +178,15 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             symbol = instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
             return channel, (symbol, interval_of(message.get("interval")))
         if channel in MARKET_CHANNELS:
-            return channel, instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+            symbol = instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+            if "interval_ms" not in message:
+                return channel, symbol
+            if channel not in CONFLATED_CHANNELS:
+                raise ApiError(400, "INVALID_PARAMETER", f"{channel} has no conflated form", "interval_ms")
+            try:
+                return channel, (symbol, check_interval_ms(message["interval_ms"]))
+            except ValueError as error:
+                raise ApiError(400, "INVALID_PARAMETER", str(error), "interval_ms") from None
         if channel in ACCOUNT_CHANNELS:
             if self.account is None:
                 raise ApiError(
@@ -206,3 +226,6 @@ class NativeWebSocketFactory(WebSocketServerFactory):
         # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
         # (1009, 1007) rather than a dropped connection.
         self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)
+
+    def stopFactory(self) -> None:
+        self.feed.conflator.stop()

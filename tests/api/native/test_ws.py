@@ -121,13 +121,16 @@ class OperationTests(WebSocketCase):
         replies = self.exchange(
             client,
             pump,
-            {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD", "interval_ms": 100},
+            {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD", "depth": 100},
             {"op": "ping", "id": 7},
+            {"op": "subscribe", "channel": "TICKER", "symbol": 5},
         )
         assert [(r["error"]["code"], r["error"]["field"]) for r in replies] == [
-            ("UNKNOWN_FIELD", "interval_ms"),
+            ("UNKNOWN_FIELD", "depth"),
             ("UNKNOWN_FIELD", "id"),
+            ("UNKNOWN_SYMBOL", "symbol"),
         ]
+        assert replies[2]["symbol"] == "5"  # echoed as text, not an internal error
 
     def test_a_message_deeper_than_the_stack_is_refused(self):
         client, pump = self.connect()
@@ -219,6 +222,56 @@ class StreamTests(WebSocketCase):
         assert [(r["error"]["code"], r["error"]["field"], r["interval"]) for r in replies] == [
             ("INVALID_PARAMETER", "interval", "7m")
         ]
+
+    def test_a_conflated_book_sends_what_changed_once_per_interval(self):
+        self.place("default", Side.BUY, "49000", "1")
+        client, pump = self.connect()
+        subscribe = {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD", "interval_ms": 100}
+        ack, snapshot = self.exchange(client, pump, subscribe)
+        assert ack == {"type": "SUBSCRIBED", "channel": "BOOK", "symbol": "BTC/USD", "interval_ms": 100}
+        assert (snapshot["seq"], snapshot["bids"]) == (0, [["49000.00", "1.0000"]])
+        self.place("default", Side.BUY, "49000", "0.5")
+        self.place("default", Side.BUY, "49000", "0.25")  # the same level twice: one entry, its last size
+        self.place("default", Side.SELL, "51000", "2")
+        assert self.exchange(client, pump) == []  # nothing before the interval ends
+        self.clock.advance(0.1)
+        (update,) = self.exchange(client, pump)
+        code, rest = self.call("GET", "/orderbook?symbol=BTC/USD")
+        assert code == 200
+        assert (update["seq"], update["interval_ms"], update["book_sequence"]) == (1, 100, rest["sequence"])
+        book = {"BUY": dict(snapshot["bids"]), "SELL": dict(snapshot["asks"])}
+        for level in update["levels"]:
+            book[level["side"]][level["price"]] = level["quantity"]
+        assert [list(item) for item in book["BUY"].items()] == rest["bids"]
+        assert [list(item) for item in book["SELL"].items()] == rest["asks"]
+        self.clock.advance(0.1)
+        assert self.exchange(client, pump) == []  # a quiet interval sends nothing
+
+    def test_a_conflated_ticker_and_the_interval_rules(self):
+        client, pump = self.connect()
+        subscribe = {"op": "subscribe", "channel": "TICKER", "symbol": "BTC/USD", "interval_ms": 50}
+        self.exchange(client, pump, subscribe)
+        for price in ("49000", "49100", "49200"):
+            self.place("default", Side.BUY, price, "0.1")
+        self.clock.advance(0.05)
+        (update,) = self.exchange(client, pump)
+        assert (update["seq"], update["best_bid"]) == (1, "49200.00")
+        refused = self.exchange(
+            client,
+            pump,
+            {**subscribe, "interval_ms": 5},
+            {**subscribe, "interval_ms": 12.5},
+            {**subscribe, "interval_ms": "100"},
+            {"op": "subscribe", "channel": "TRADES", "symbol": "BTC/USD", "interval_ms": 100},
+        )
+        assert [(r["error"]["code"], r["error"]["field"]) for r in refused] == [
+            ("INVALID_PARAMETER", "interval_ms")
+        ] * 4
+        self.exchange(
+            client, pump, {"op": "unsubscribe", **{k: v for k, v in subscribe.items() if k != "op"}}
+        )
+        self.clock.advance(0.05)  # the last subscriber of 50 ms left: its timer stops
+        assert not self.clock.getDelayedCalls()
 
     def test_trades_carry_a_contiguous_seq(self):
         self.place("default", Side.SELL, "50000", "1")
