@@ -1,10 +1,11 @@
 """The native WebSocket at ``/ws``: JSON operations in, stream messages out through one outbox.
 
 Operations: ``subscribe`` / ``unsubscribe`` (``channel``, ``symbol``; ``interval`` for CANDLES;
-``interval_ms`` for a conflated BOOK or TICKER; ``batch: true`` asks for BATCH frames), ``auth`` (``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the
-private channels ORDERS, FILLS and BALANCES, and ``ping``. Every reply and stream message leaves
-through the connection's ``Outbox``, the single send path. A bad operation is answered with an ERROR
-message and the connection lives on; a client that floods, or falls too far behind, is closed.
+``interval_ms`` for a conflated BOOK or TICKER; ``batch: true`` asks for BATCH frames), ``auth``
+(``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the private channels
+ORDERS, FILLS and BALANCES, and ``ping``. Every reply and stream message leaves through the
+connection's ``Outbox``, the single send path. A bad operation is answered with an ERROR message and
+the connection lives on; a client that floods, or falls too far behind, is closed.
 """
 
 from __future__ import annotations
