@@ -15,8 +15,8 @@ import attrs
 from twisted.internet.interfaces import IReactorTime
 
 from .api.auth import ApiKey, Authenticator
-from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, Config
-from .engine import CommandResult, Exchange, Instrument, parse_amount
+from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, AccountConfig, Config
+from .engine import CommandResult, Exchange, FeeTier, Instrument, parse_amount
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
 
@@ -110,7 +110,7 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
     exchange.open_account(DEFAULT_ACCOUNT)
     venue.fund(DEFAULT_ACCOUNT, config.accounts.default_balance)
     for name, account in config.named_accounts.items():
-        exchange.open_account(name)
+        exchange.open_account(name, _fee_tier(name, account, config))
         authenticator.register(ApiKey(name, account.api_key, account.api_secret or ""))
         venue.fund(name, _first(account.balances, config.accounts.default_balance))
     return venue
@@ -118,3 +118,13 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
 
 def _first(value, default):
     return default if value is None else value
+
+
+def _fee_tier(name: str, account: AccountConfig, config: Config) -> FeeTier | None:
+    """The account's own fee tier when it sets a rate; a rate it leaves empty is [exchange]'s."""
+    if account.maker_fee is None and account.taker_fee is None:
+        return None
+    exchange = config.exchange
+    return FeeTier(
+        name, _first(account.maker_fee, exchange.maker_fee), _first(account.taker_fee, exchange.taker_fee)
+    )

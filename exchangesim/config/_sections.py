@@ -316,6 +316,19 @@ class AccountConfig:
     balances: dict[str, Decimal] | None = setting(
         BALANCES, None, "Starting balances, ASSET:AMOUNT, ...; empty uses [accounts] default_balance."
     )
+    maker_fee: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "This account's maker fee rate on every symbol, overriding the symbols' rates (a fee tier of its"
+        " own); empty with taker_fee set: [exchange] maker_fee; both empty: the symbols' own rates.",
+        between(0, Decimal("0.1")),
+    )
+    taker_fee: Decimal | None = setting(
+        DECIMAL,
+        None,
+        "This account's taker fee rate on every symbol, likewise (empty with maker_fee set: [exchange]'s).",
+        between(0, Decimal("0.1")),
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         """(key, reason) pairs for a key that is missing or malformed."""
