@@ -78,7 +78,8 @@ STOP_LIMIT_TYPES = frozenset((OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_L
 #: Types that take a price and a time in force.
 PRICED_TYPES = frozenset((OrderType.LIMIT, OrderType.LIMIT_MAKER)) | STOP_LIMIT_TYPES
 
-_CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,36}\Z")
+CLIENT_ORDER_ID_PATTERN = "[A-Za-z0-9_-]{1,36}"
+_CLIENT_ORDER_ID = re.compile(CLIENT_ORDER_ID_PATTERN + r"\Z")
 
 
 def enum_error(value: object, allowed: frozenset[str], field: str) -> EngineError:

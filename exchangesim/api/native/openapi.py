@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 
 from ... import __version__
+from ...engine import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from ...engine.orders import CLIENT_ORDER_ID_PATTERN
 from ...marketdata.candles import INTERVALS
 
 __all__ = ["openapi_document", "render_markdown"]
@@ -18,6 +20,11 @@ OPTIONAL_DECIMAL = {"oneOf": [DECIMAL, {"type": "null"}]}
 EPOCH_MS = {"type": "integer", "minimum": 0, "description": "epoch milliseconds"}
 ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
 TEXT_OR_NULL = {"type": ["string", "null"]}
+
+
+def _values(names: type) -> list[str]:
+    """The values of one of the engine's name classes (OrderType, ...), in the order it lists them."""
+    return [value for key, value in vars(names).items() if key.isupper()]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -105,7 +112,7 @@ SCHEMAS: dict[str, Any] = {
             "trade_id": ID,
             "price": DECIMAL,
             "quantity": DECIMAL,
-            "side": {"enum": ["BUY", "SELL"]},
+            "side": {"enum": _values(Side)},
             "timestamp": EPOCH_MS,
         }
     ),
@@ -136,25 +143,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "symbol": {"type": "string", "examples": ["BTC/USD"]},
-            "side": {"enum": ["BUY", "SELL"]},
-            "type": {
-                "enum": [
-                    "LIMIT",
-                    "MARKET",
-                    "LIMIT_MAKER",
-                    "STOP_LOSS",
-                    "STOP_LOSS_LIMIT",
-                    "TAKE_PROFIT",
-                    "TAKE_PROFIT_LIMIT",
-                ]
-            },
+            "side": {"enum": _values(Side)},
+            "type": {"enum": _values(OrderType)},
             "quantity": DECIMAL,
             "price": DECIMAL,
             "quote_quantity": {**DECIMAL, "description": "MARKET buys: how much quote to spend"},
-            "time_in_force": {"enum": ["GTC", "IOC", "FOK"]},
+            "time_in_force": {"enum": _values(TimeInForce)},
             "stop_price": DECIMAL,
-            "client_order_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,36}$"},
-            "stp": {"enum": ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]},
+            "client_order_id": {"type": "string", "pattern": "^" + CLIENT_ORDER_ID_PATTERN + "$"},
+            "stp": {"enum": _values(SelfTradePrevention)},
         },
         "required": ["symbol", "side", "type"],
         "additionalProperties": False,
@@ -170,10 +167,10 @@ SCHEMAS: dict[str, Any] = {
             "order_id": ID,
             "client_order_id": TEXT_OR_NULL,
             "symbol": {"type": "string"},
-            "side": {"enum": ["BUY", "SELL"]},
+            "side": {"enum": _values(Side)},
             "type": {"type": "string"},
             "time_in_force": TEXT_OR_NULL,
-            "status": {"enum": ["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "REJECTED", "EXPIRED"]},
+            "status": {"enum": _values(OrderStatus)},
             "price": OPTIONAL_DECIMAL,
             "stop_price": OPTIONAL_DECIMAL,
             "quantity": OPTIONAL_DECIMAL,
@@ -197,7 +194,7 @@ SCHEMAS: dict[str, Any] = {
             "order_id": ID,
             "client_order_id": TEXT_OR_NULL,
             "symbol": {"type": "string"},
-            "side": {"enum": ["BUY", "SELL"]},
+            "side": {"enum": _values(Side)},
             "price": DECIMAL,
             "quantity": DECIMAL,
             "quote_quantity": DECIMAL,
@@ -355,16 +352,7 @@ def openapi_document() -> dict[str, Any]:
                         "in": "query",
                         "required": False,
                         "schema": {
-                            "enum": [
-                                "OPEN",
-                                "ALL",
-                                "NEW",
-                                "PARTIALLY_FILLED",
-                                "FILLED",
-                                "CANCELED",
-                                "EXPIRED",
-                                "REJECTED",
-                            ],
+                            "enum": ["OPEN", "ALL", *_values(OrderStatus)],
                             "default": "OPEN",
                         },
                     },
