@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
@@ -16,6 +17,7 @@ from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.site import BoundedSite, build_root
 from .config import Config
 from .marketdata.service import MarketService
+from .metrics import MetricsPage, VenueCollector
 from .venue import open_venue
 
 __all__ = ["ExchangeService", "ListeningService"]
@@ -87,10 +89,11 @@ class ExchangeService(MultiService):
         self.config = config
         self.venue = open_venue(config, reactor)
         self.ws_factory = NativeWebSocketFactory(self.venue)
-        root = build_root(NativeAPI(self.venue).resource(), self.ws_factory)
-        self.web = ListeningService(
-            reactor, config.server.endpoint, BoundedSite(root, config.server.max_body_bytes), port_file
-        )
+        registry = CollectorRegistry()
+        root = build_root(NativeAPI(self.venue).resource(), self.ws_factory, MetricsPage(registry))
+        site = BoundedSite(root, config.server.max_body_bytes)
+        registry.register(VenueCollector(self.venue, self.ws_factory, site.answers))
+        self.web = ListeningService(reactor, config.server.endpoint, site, port_file)
         self.web.setServiceParent(self)
         self.market = MarketService(self.venue)
         self.market.setServiceParent(self)

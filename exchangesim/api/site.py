@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import unquote_to_bytes
 
 from autobahn.twisted.resource import WebSocketResource
@@ -23,17 +24,18 @@ class _Index(Resource):
         return self if path == b"" else super().getChild(path, request)
 
     def render_GET(self, request: IRequest) -> bytes:
-        links = {"health": "/api/v1/health", "rest": "/api/v1", "websocket": "/ws"}
+        links = {"health": "/api/v1/health", "rest": "/api/v1", "websocket": "/ws", "metrics": "/metrics"}
         return respond(request, {"name": "exchangesim", "version": __version__, "links": links})
 
 
-def build_root(native_api: IResource, native_ws: WebSocketServerFactory) -> Resource:
-    """Mount the native REST API at ``/api/v1`` and its WebSocket at ``/ws``."""
+def build_root(native_api: IResource, native_ws: WebSocketServerFactory, metrics: IResource) -> Resource:
+    """Mount the native REST API at ``/api/v1``, its WebSocket at ``/ws`` and ``/metrics``."""
     root = _Index()
     api = Resource()
     api.putChild(b"v1", native_api)
     root.putChild(b"api", api)
     root.putChild(b"ws", WebSocketResource(native_ws))
+    root.putChild(b"metrics", metrics)
     return root
 
 
@@ -63,6 +65,11 @@ class BoundedSite(Site):
     def __init__(self, resource: IResource, max_body_bytes: int) -> None:
         super().__init__(resource)
         self.max_body_bytes = max_body_bytes
+        self.answers: Counter[int] = Counter()  # responses by status, for /metrics
+
+    def log(self, request: IRequest) -> None:
+        self.answers[request.code] += 1
+        super().log(request)
 
     def getResourceFor(self, request: IRequest) -> IResource:
         try:

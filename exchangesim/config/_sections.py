@@ -92,7 +92,7 @@ class ServerConfig:
     endpoint: str = setting(
         ENDPOINT,
         "tcp:8765:interface=127.0.0.1",
-        "Twisted server endpoint description the daemon listens on; REST and WebSocket share it."
+        "Twisted server endpoint description the daemon listens on; REST, WebSocket and metrics share it."
         " Loopback only unless you open it, e.g. tcp:8765:interface=0.0.0.0;"
         " tcp:0 picks a free port and logs it. --listen overrides it.",
     )

@@ -2,6 +2,7 @@
 
 import json
 
+from prometheus_client import CollectorRegistry
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
@@ -11,13 +12,15 @@ from twisted.web.test.requesthelper import DummyChannel, DummyRequest
 from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
 from exchangesim.api.site import BoundedRequest, BoundedSite, build_root
 from exchangesim.config import Config, seal
+from exchangesim.metrics import MetricsPage
 from exchangesim.venue import open_venue
 
 
 class SiteTests(SynchronousTestCase):
     def setUp(self):
         venue = open_venue(seal(Config()), Clock())
-        self.http = StubTreq(build_root(NativeAPI(venue).resource(), NativeWebSocketFactory(venue)))
+        metrics = MetricsPage(CollectorRegistry())
+        self.http = StubTreq(build_root(NativeAPI(venue).resource(), NativeWebSocketFactory(venue), metrics))
 
     def _json(self, path):
         response = self.successResultOf(self.http.get(f"http://sim{path}"))
@@ -67,3 +70,12 @@ def test_a_path_that_is_not_utf8_gets_the_json_error():
     request = DummyRequest(["café".encode()])
     request.path = b"/caf%C3%A9"
     assert site.getResourceFor(request) is cafe
+
+
+def test_the_site_counts_its_answers_by_status():
+    site = BoundedSite(Resource(), max_body_bytes=1024)
+    for code in (200, 200, 404):
+        request = DummyRequest([])
+        request.code = code
+        site.log(request)
+    assert site.answers == {200: 2, 404: 1}

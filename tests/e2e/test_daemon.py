@@ -20,9 +20,12 @@ def test_health_over_loopback_then_a_clean_sigterm_stop(tmp_path):
     try:
         with urllib.request.urlopen(f"{daemon.base_url}/api/v1/health", timeout=10) as response:
             health = json.load(response)
+        with urllib.request.urlopen(f"{daemon.base_url}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
     finally:
         code = daemon.stop(timeout=5)
     assert health["status"] == "ok" and health["seed"] == 42
+    assert 'exchangesim_http_responses_total{code="200"}' in metrics  # the health call, counted
     # twistd re-raises the signal after a clean shutdown; systemd counts SIGTERM as a clean exit.
     assert code == -signal.SIGTERM, daemon.output
     assert "Server Shut Down." in daemon.output

@@ -77,6 +77,11 @@ class Outbox:
         self._closed = False
         self.batch = False
 
+    @property
+    def queued(self) -> int:
+        """Messages waiting to be written."""
+        return len(self._queue)
+
     def push(self, message: bytes) -> None:
         """Queue one encoded JSON message; a client already ``limit`` messages behind is closed."""
         if self._closed:

@@ -62,6 +62,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             self.transport.registerProducer(self.outbox, True)
             self._allowance = float(self.factory.venue.config.server.ws_max_messages_per_second)
             self._allowance_at = self.factory.clock.seconds()
+            self.factory.connections.add(self)
         except Exception:
             self.logger.failure("failed opening a WebSocket connection from {peer}", peer=self.peer)
             self.dropConnection(abort=True)
@@ -81,6 +82,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             )
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        self.factory.connections.discard(self)
         outbox = getattr(self, "outbox", None)
         if outbox is not None:
             outbox.discard()
@@ -222,6 +224,7 @@ class NativeWebSocketFactory(WebSocketServerFactory):
         self.clock = venue.clock
         self.hub = StreamHub()
         self.feed = StreamFeed(venue, self.hub)
+        self.connections: set[NativeWebSocketProtocol] = set()  # open ones
         self.scheduler = FlushScheduler(venue.clock)
         limit = venue.config.server.ws_max_message_bytes
         # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason

@@ -1,0 +1,107 @@
+"""``/metrics``: the running simulator's figures for Prometheus, read from its state when scraped.
+
+Nothing is counted on the hot paths: the engine, the books, the moving markets and the WebSocket
+streams already hold their totals, and one collector reads them per scrape, in the reactor thread
+(prometheus_client's own Twisted resource would read them from a thread pool). Only HTTP answers are
+counted as they go, by status, where twisted.web logs them anyway.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from twisted.web.iweb import IRequest
+from twisted.web.resource import Resource
+
+from .api.native import NativeWebSocketFactory
+from .venue import Venue
+
+__all__ = ["MetricsPage", "VenueCollector"]
+
+
+class VenueCollector(Collector):
+    """Engine, market, HTTP and WebSocket figures of one venue."""
+
+    def __init__(self, venue: Venue, ws: NativeWebSocketFactory, http_answers: Counter[int]) -> None:
+        self._venue = venue
+        self._ws = ws
+        self._http_answers = http_answers
+
+    def collect(self) -> Iterator[Metric]:
+        exchange = self._venue.exchange
+        trades = CounterMetricFamily(
+            "exchangesim_trades", "Trades (maker fills) since start", labels=["symbol"]
+        )
+        volume = CounterMetricFamily(
+            "exchangesim_traded_base", "Base quantity traded since start", labels=["symbol"]
+        )
+        last = GaugeMetricFamily("exchangesim_last_price", "Price of the last trade", labels=["symbol"])
+        sequence = GaugeMetricFamily(
+            "exchangesim_book_sequence", "The book's change counter", labels=["symbol"]
+        )
+        levels = GaugeMetricFamily(
+            "exchangesim_book_levels", "Price levels in the book", labels=["symbol", "side"]
+        )
+        for instrument in exchange.instruments():
+            symbol = instrument.symbol
+            stats = exchange.stats(symbol)
+            trades.add_metric([symbol], stats.trades)
+            volume.add_metric([symbol], float(instrument.lot_size * stats.volume))
+            price = exchange.last_price(symbol)
+            if price is not None:
+                last.add_metric([symbol], float(instrument.tick_size * price))
+            depth = exchange.depth(symbol, 1_000_000)
+            sequence.add_metric([symbol], depth.sequence)
+            levels.add_metric([symbol, "BUY"], len(depth.bids))
+            levels.add_metric([symbol, "SELL"], len(depth.asks))
+        yield from (trades, volume, last, sequence, levels)
+        yield from self._market()
+        answers = CounterMetricFamily(
+            "exchangesim_http_responses", "HTTP responses by status", labels=["code"]
+        )
+        for code, count in sorted(self._http_answers.items()):
+            answers.add_metric([str(code)], count)
+        yield answers
+        yield GaugeMetricFamily(
+            "exchangesim_ws_connections", "Open WebSocket connections", len(self._ws.connections)
+        )
+        yield GaugeMetricFamily(
+            "exchangesim_ws_subscriptions", "WebSocket subscriptions held", self._ws.hub.subscriptions
+        )
+        queued = sum(connection.outbox.queued for connection in self._ws.connections)
+        yield GaugeMetricFamily(
+            "exchangesim_ws_queued_messages", "Messages waiting in WebSocket outboxes", queued
+        )
+
+    def _market(self) -> Iterator[Metric]:
+        fair = GaugeMetricFamily("exchangesim_fair_price", "The price model's fair price", labels=["symbol"])
+        lag = GaugeMetricFamily(
+            "exchangesim_tick_lag_seconds", "How late the last tick was handed over", labels=["symbol"]
+        )
+        paused = GaugeMetricFamily(
+            "exchangesim_market_paused", "1 while a symbol's market is paused", labels=["symbol"]
+        )
+        for symbol, market in self._venue.markets.items():
+            tick_size = self._venue.exchange.instrument(symbol).tick_size
+            fair.add_metric([symbol], float(tick_size * market.fair))
+            lag.add_metric([symbol], market.schedule.lag())
+            paused.add_metric([symbol], int(market.paused))
+        yield from (fair, lag, paused)
+
+
+class MetricsPage(Resource):
+    """The Prometheus text exposition of one registry, rendered in the reactor thread."""
+
+    isLeaf = True
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        super().__init__()
+        self._registry = registry
+
+    def render_GET(self, request: IRequest) -> bytes:
+        request.setHeader(b"content-type", CONTENT_TYPE_LATEST.encode("ascii"))
+        return generate_latest(self._registry)
