@@ -38,4 +38,4 @@ config: install
 
 # Regenerate REST_API.md from the OpenAPI document (a test checks they agree).
 docs: install
-	$(BIN)/python -c "from exchangesim.api.native.openapi import render_markdown; print(render_markdown(), end='')" > REST_API.md
+	$(BIN)/python -c "from exchangesim.api.native.openapi_markdown import render_markdown; print(render_markdown(), end='')" > REST_API.md

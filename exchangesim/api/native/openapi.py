@@ -1,7 +1,4 @@
-"""The OpenAPI 3.1 description of ``/api/v1``; tests validate real responses against it.
-
-``render_markdown`` writes ``REST_API.md``, the same document for people (``make docs``).
-"""
+"""The OpenAPI 3.1 description of ``/api/v1``; tests validate real responses against it."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ from ...engine import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInF
 from ...engine.orders import CLIENT_ORDER_ID_PATTERN
 from ...marketdata.candles import INTERVALS
 
-__all__ = ["openapi_document", "render_markdown"]
+__all__ = ["openapi_document"]
 
 DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["50000.00"]}
 OPTIONAL_DECIMAL = {"oneOf": [DECIMAL, {"type": "null"}]}
@@ -431,31 +428,3 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },
     }
-
-
-def render_markdown() -> str:
-    """REST_API.md: every operation with its parameters, body and responses."""
-    document = openapi_document()
-    lines = [
-        f"# {document['info']['title']} {document['info']['version']}",
-        "",
-        "Generated from `GET /api/v1/openapi.json` by `make docs`; a test keeps it current.",
-        "",
-        document["info"]["description"],
-        "",
-    ]
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            lines += [f"## {method.upper()} /api/v1{path}", "", operation["summary"], ""]
-            for parameter in operation["parameters"]:
-                required = "required" if parameter.get("required") else "optional"
-                lines.append(f"- `{parameter['name']}` ({parameter['in']}, {required})")
-            if "requestBody" in operation:
-                lines.append(
-                    f"- body: `{operation['requestBody']['content']['application/json']['schema']['$ref']}`"
-                )
-            for status, response in operation["responses"].items():
-                schema = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-                lines.append(f"- {status}: {schema} ({response['description']})")
-            lines.append("")
-    return "\n".join(lines)

@@ -5,7 +5,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from exchangesim.api.native import NativeAPI
-from exchangesim.api.native.openapi import openapi_document, render_markdown
+from exchangesim.api.native.openapi import openapi_document
+from exchangesim.api.native.openapi_markdown import render_markdown
 
 REPO = Path(__file__).resolve().parents[3]
 
