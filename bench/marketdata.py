@@ -63,7 +63,7 @@ from twisted.internet.interfaces import IReactorCore
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from serving import StdinControl, log_warnings_only, serve_until_stdin_closes  # noqa: E402
+from serving import StdinControl, cpu_seconds, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
@@ -264,13 +264,6 @@ async def load(args: argparse.Namespace) -> None:
 
 
 # -- the live run -----------------------------------------------------------------------------------
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid``, from /proc."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wait_or_kill(process: subprocess.Popen[str]) -> None:
     """Give ``process`` ten seconds to end on its own, then kill it."""
     try:

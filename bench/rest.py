@@ -41,6 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+from serving import StdinControl, cpu_seconds, serve_until_stdin_closes  # noqa: E402
+
 HOST = "127.0.0.1"
 PATH = "/api/v1/orders"
 TARGETS = ("bare_twisted_web", "exchangesim_orders")
@@ -48,6 +50,7 @@ ORDER = {"symbol": "BTC/USD", "type": "LIMIT", "quantity": "0.0001", "price": "5
 ORDERS = tuple(json.dumps({**ORDER, "side": side}) for side in ("BUY", "SELL"))
 SATURATED = 0.9  # generator CPU busy fraction above which its figures measure the generator
 STARVED = 0.8  # server CPU busy fraction below which other processes took its core
+SERVE_BOUND_S = 3600.0  # a server process ends by itself after this, should its parent vanish
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,16 +69,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def serve(target: str) -> None:
-    """Serve ``target`` on a free loopback port, print the port, and stop when stdin closes."""
+    """Serve ``target`` on a free loopback port, print ``port N``, and stop when stdin closes."""
     from twisted.internet import defer, task
 
     task.react(lambda reactor: defer.ensureDeferred(_serve(reactor, target)))
 
 
 async def _serve(reactor: Any, target: str) -> None:
-    from twisted.internet.defer import Deferred, maybeDeferred
-    from twisted.internet.protocol import Protocol
-    from twisted.internet.stdio import StandardIO
+    from twisted.internet.defer import maybeDeferred
 
     if target == "bare_twisted_web":
         from twisted.internet.endpoints import TCP4ServerEndpoint
@@ -93,17 +94,10 @@ async def _serve(reactor: Any, target: str) -> None:
         server = ExchangeServer(config, reactor=reactor)
         await server.start()
         number, stop = server.port, server.stop
-    print(number, flush=True)
-
-    closed: Deferred[None] = Deferred()
-
-    class _UntilEOF(Protocol):
-        def connectionLost(self, reason: object = None) -> None:
-            closed.callback(None)
-
-    StandardIO(_UntilEOF(), reactor=reactor)
-    await closed
-    await maybeDeferred(stop)
+    try:
+        await serve_until_stdin_closes(reactor, number, StdinControl(lambda line: None), SERVE_BOUND_S)
+    finally:
+        await maybeDeferred(stop)
 
 
 def _bare_root() -> Any:
@@ -200,24 +194,12 @@ async def measure(port: int, pid: int, args: argparse.Namespace) -> Load:
     load = Load(now + args.warmup, now + args.warmup + args.seconds)
     connections = asyncio.gather(*(drive(port, requests, load) for _ in range(args.connections)))
     await asyncio.sleep(args.warmup)
-    cpu, server = time.process_time(), server_cpu(pid)
+    cpu, server = time.process_time(), cpu_seconds(pid)
     await asyncio.sleep(args.seconds)
     load.generator_cpu = time.process_time() - cpu
-    server_after = server_cpu(pid)
-    if server is not None and server_after is not None:
-        load.server_cpu = server_after - server
+    load.server_cpu = cpu_seconds(pid) - server
     await asyncio.wait_for(connections, timeout=30)
     return load
-
-
-def server_cpu(pid: int) -> float | None:
-    """CPU seconds (user + system) used so far by process ``pid``, from /proc; None where there is none."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_target(target: str, args: argparse.Namespace) -> Load:
@@ -230,9 +212,10 @@ async def run_target(target: str, args: argparse.Namespace) -> Load:
         if args.pin:
             os.sched_setaffinity(server.pid, {0})
         line = await asyncio.wait_for(server.stdout.readline(), timeout=60)
-        if not line.strip().isdigit():
+        name, _, port = line.decode().partition(" ")
+        if name != "port" or not port.strip().isdigit():
             raise RuntimeError(f"{target} server did not report a port (it printed {line!r})")
-        return await measure(int(line), server.pid, args)
+        return await measure(int(port), server.pid, args)
     finally:
         server.stdin.close()
         try:

@@ -1,12 +1,14 @@
 """The serving side shared by the benchmarks' server processes: quiet logs, and stdin as the control line.
 
 A server process prints ``port N`` once it listens, answers the commands its parent writes to its
-stdin, and stops when stdin closes, or when the run outlives its bound.
+stdin, and stops when stdin closes, or when the run outlives its bound. ``cpu_seconds`` is how the
+parent reads what its server spent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +26,14 @@ from twisted.logger import (
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-__all__ = ["StdinControl", "log_warnings_only", "serve_until_stdin_closes"]
+__all__ = ["StdinControl", "cpu_seconds", "log_warnings_only", "serve_until_stdin_closes"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far, from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def log_warnings_only() -> None:
