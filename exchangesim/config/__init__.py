@@ -3,6 +3,7 @@
 from ._kinds import BALANCES, SettingError
 from ._loader import ConfigError, Problem, check_config, load_config
 from ._render import render_ini
+from ._section import seal
 from ._sections import (
     DEFAULT_ACCOUNT,
     FEE_ACCOUNT,
@@ -17,7 +18,6 @@ from ._sections import (
     MarketDataConfig,
     ServerConfig,
     SymbolConfig,
-    seal,
 )
 
 parse_balances = BALANCES.convert
