@@ -76,10 +76,9 @@ def load_stream(args: argparse.Namespace) -> tuple[int, list, list, list, list, 
     )
 
 
-def run_baseline(stream, baseline_cls) -> tuple[float, tuple]:
+def replay(stream, limit, cancel, market) -> float:
+    """Seconds to feed the stream to three book methods, one call per operation (both books alike)."""
     n, ops, sides, prices, qtys, oids = stream
-    book = baseline_cls()
-    limit, market, cancel = book.limit, book.market, book.cancel
     t0 = time.perf_counter()
     for i in range(n):
         op = ops[i]
@@ -89,12 +88,16 @@ def run_baseline(stream, baseline_cls) -> tuple[float, tuple]:
             cancel(oids[i])
         else:
             market(sides[i], qtys[i])
-    elapsed = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def run_baseline(stream, baseline_cls) -> tuple[float, tuple]:
+    book = baseline_cls()
+    elapsed = replay(stream, book.limit, book.cancel, book.market)
     return elapsed, (book.trades, book.volume, book.best_bid(), book.best_ask())
 
 
 def run_book(stream) -> tuple[float, tuple]:
-    n, ops, sides, prices, qtys, oids = stream
     trades = volume = 0
 
     def count(price: int, makers: dict, filled: int, left: int) -> None:
@@ -103,17 +106,7 @@ def run_book(stream) -> tuple[float, tuple]:
         volume += filled
 
     book = OrderBook(count)
-    limit, market, cancel = book.add_limit, book.market, book.cancel
-    t0 = time.perf_counter()
-    for i in range(n):
-        op = ops[i]
-        if op == LIMIT:
-            limit(oids[i], sides[i], prices[i], qtys[i])
-        elif op == CANCEL:
-            cancel(oids[i])
-        else:
-            market(sides[i], qtys[i])
-    elapsed = time.perf_counter() - t0
+    elapsed = replay(stream, book.add_limit, book.cancel, book.market)
     return elapsed, (trades, volume, book.best_bid(), book.best_ask())
 
 

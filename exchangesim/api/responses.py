@@ -7,12 +7,17 @@ from typing import Any
 
 from twisted.web.iweb import IRequest
 
-__all__ = ["error_payload", "respond"]
+__all__ = ["encode", "error_payload", "respond"]
+
+
+def encode(payload: Any) -> bytes:
+    """Compact JSON bytes, for a response body or a WebSocket message (a Decimal as its string)."""
+    return json.dumps(payload, separators=(",", ":"), default=str).encode("utf-8")
 
 
 def respond(request: IRequest, payload: Any, status: int = 200) -> bytes:
     """Set the status and content type of ``request`` and return ``payload`` encoded as JSON."""
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    body = encode(payload)
     request.setResponseCode(status)
     request.setHeader(b"content-type", b"application/json")
     request.setHeader(b"content-length", b"%d" % len(body))  # one write, not chunked encoding

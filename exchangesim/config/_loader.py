@@ -91,6 +91,7 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
             continue
         problems += _section_problems(symbol, section, origins)
     owners: dict[str, str] = {}
+    traded = {asset for symbol in config.traded_symbols() for asset in symbol.split("/")}
     for name, account in config.named_accounts.items():
         section = f"account:{name}"
         source = origins.get(section, PROGRAMMATIC)
@@ -104,6 +105,10 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
             owners[account.api_key] = name
         if config.server.require_signature and not account.api_secret:
             problems.append(Problem(source, "required by [server] require_signature", section, "api_secret"))
+        untraded = sorted(set(account.balances or ()) - traded)
+        if untraded:
+            reason = f"no listed symbol trades {', '.join(untraded)}; traded: {', '.join(sorted(traded))}"
+            problems.append(Problem(source, reason, section, "balances", account.balances))
     return problems + _model_problems(config, origins)
 
 

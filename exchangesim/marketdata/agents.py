@@ -29,17 +29,24 @@ def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
     return min(lots, instrument.max_lots)
 
 
-class MarketMaker:
-    """Keeps ``levels`` bids and asks resting around the fair price."""
+class _Agent:
+    """What every agent has: the engine it trades through, its account, its symbol and its settings."""
 
-    def __init__(
-        self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig, phase_ms: int = 0
-    ) -> None:
+    def __init__(self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig) -> None:
         self._exchange = exchange
         self.account = account
         self.symbol = symbol
         self._instrument = exchange.instrument(symbol)
         self._settings = settings
+
+
+class MarketMaker(_Agent):
+    """Keeps ``levels`` bids and asks resting around the fair price."""
+
+    def __init__(
+        self, exchange: Exchange, account: str, symbol: str, settings: LiquidityConfig, phase_ms: int = 0
+    ) -> None:
+        super().__init__(exchange, account, symbol, settings)
         self._quotes: dict[str, list[int | None]] = {
             "BUY": [None] * settings.levels,
             "SELL": [None] * settings.levels,
@@ -109,7 +116,7 @@ class MarketMaker:
             return None
 
 
-class Taker:
+class Taker(_Agent):
     """Trades at a Poisson rate, toward the fair price."""
 
     def __init__(
@@ -120,11 +127,7 @@ class Taker:
         settings: LiquidityConfig,
         rng: np.random.Generator,
     ) -> None:
-        self._exchange = exchange
-        self.account = account
-        self.symbol = symbol
-        self._instrument = exchange.instrument(symbol)
-        self._settings = settings
+        super().__init__(exchange, account, symbol, settings)
         self._rng = rng
 
     def act(self, seconds: float, fair: int, ts: int) -> int:

@@ -238,3 +238,10 @@ def test_a_relative_replay_file_is_relative_to_its_ini_file(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path / "data")  # anywhere but the INI's folder
     config = load_config([str(path)])
     assert Path(config.symbols["BTC/USD"].replay_file).resolve() == tmp_path / "data" / "btc.csv"
+
+
+def test_an_accounts_balance_in_an_asset_nothing_trades_is_refused(tmp_path):
+    path = write(tmp_path, "[account:alice]\napi_key = alice-key-0001\nbalances = USD:100, DOGE:5\n")
+    (problem,) = problems_of(path)
+    assert (problem.section, problem.key) == ("account:alice", "balances")
+    assert problem.reason.startswith("no listed symbol trades DOGE")

@@ -8,6 +8,7 @@ price-time FIFO engine reproduces the baseline's maker fills, volume and final b
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,10 @@ N_OPS = 20_000
 SEED = 20240601
 LIMIT, CANCEL = 0, 1
 
-pytestmark = pytest.mark.skipif(not (PEERS / "gen_stream.py").exists(), reason="peers folder not present")
+# A clone on its own has no peers folder beside it; CI always has, so there a missing one fails.
+pytestmark = pytest.mark.skipif(
+    not (PEERS / "gen_stream.py").exists() and not os.environ.get("CI"), reason="peers folder not present"
+)
 
 
 def _peer_module(name: str):

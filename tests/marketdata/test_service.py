@@ -10,16 +10,24 @@ from exchangesim.venue import open_venue
 EPSILON = 0.0001  # past the last due time, which summed float steps may fall a hair short of
 
 
-def run(seconds, tick_ms=10, taker_rate=5.0, **market_data):
+def start(tick_ms=10, taker_rate=5.0, liquidity=True, **market_data):
+    """A venue with its MarketService started on a fresh Clock."""
     config = Config()
     config.exchange.tick_interval_ms = tick_ms
     config.liquidity.taker_rate = taker_rate
+    config.liquidity.enabled = liquidity
     for key, value in market_data.items():
         setattr(config.market_data, key, value)
     clock = Clock()  # from 0: summed float steps at epoch scale would drift by whole ticks
     venue = open_venue(seal(config), clock)
     service = MarketService(venue)
     service.startService()
+    return venue, service, clock
+
+
+def run(seconds, tick_ms=10, **settings):
+    """Started, then ``seconds`` of ticks on time."""
+    venue, service, clock = start(tick_ms, **settings)
     clock.pump([tick_ms / 1000] * round(seconds * 1000 / tick_ms) + [EPSILON])
     return venue, service, clock
 
@@ -50,12 +58,7 @@ def test_the_same_seed_gives_the_same_market():
 
 def test_a_stalled_reactor_catches_up_on_the_same_price_path():
     steady, _, _ = run(2)
-    config = Config()
-    config.exchange.tick_interval_ms = 10
-    clock = Clock()  # from 0: summed float steps at epoch scale would drift by whole ticks
-    venue = open_venue(seal(config), clock)
-    service = MarketService(venue)
-    service.startService()
+    _, service, clock = start()
     clock.pump([0.01] * 50 + [0.5] + [0.01] * 100)  # 2 s with a 500 ms stall in the middle
     for symbol in ("BTC/USD", "ETH/USD"):
         assert service.markets[symbol].schedule.ticks == 200
@@ -102,12 +105,7 @@ def test_candles_close_every_second_on_the_clock():
 
 
 def test_without_liquidity_the_fair_price_moves_but_nothing_trades():
-    config = Config()
-    config.liquidity.enabled = False
-    clock = Clock()
-    venue = open_venue(seal(config), clock)
-    service = MarketService(venue)
-    service.startService()
+    venue, service, clock = start(tick_ms=1, liquidity=False)
     clock.pump([0.001] * 100)
     assert venue.exchange.recent_trades("BTC/USD") == []
     assert service.markets["BTC/USD"].model.price != 50_000.0

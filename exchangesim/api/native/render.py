@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ...engine import (
@@ -175,7 +176,7 @@ def render_position(position: PositionView, exchange: Exchange) -> dict[str, Any
     return {
         "symbol": position.symbol,
         "quantity": instrument.format_quantity(position.quantity),
-        "average_price": format(position.average_price.normalize(), "f"),
+        "average_price": _average(position.average_price, instrument),
         "realized_pnl": _quote(position.realized_pnl, instrument),
         "unrealized_pnl": _quote(position.unrealized_pnl, instrument),
     }
@@ -189,8 +190,10 @@ def _average_price(cum_quote: int, filled_lots: int, instrument: Instrument) -> 
     if not filled_lots:
         return None
     # quote units per lot, divided by the quote units of one tick x lot, is the price in ticks.
-    ticks, remainder = divmod(cum_quote, filled_lots * instrument.quote_per_step)
-    if not remainder:
-        return instrument.format_price(ticks)
-    average = (instrument.tick_size * cum_quote) / (filled_lots * instrument.quote_per_step)
-    return format(average.quantize(instrument.tick_size / 10**4).normalize(), "f")
+    return _average(instrument.tick_size * cum_quote / (filled_lots * instrument.quote_per_step), instrument)
+
+
+def _average(price: Decimal, instrument: Instrument) -> str:
+    """An average price: at the instrument's precision on its grid, with four more places off it."""
+    on_grid = price % instrument.tick_size == 0
+    return format(price.quantize(instrument.tick_size if on_grid else instrument.tick_size / 10**4), "f")

@@ -9,9 +9,10 @@ Messages are encoded once and the same bytes go to every subscriber's outbox.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeAlias
+
+from ..responses import encode
 
 __all__ = [
     "ACCOUNT_CHANNELS",
@@ -20,7 +21,6 @@ __all__ = [
     "StreamHub",
     "StreamKey",
     "Subscriber",
-    "encode",
     "stream_labels",
 ]
 
@@ -35,11 +35,6 @@ class Subscriber(Protocol):
     """What a stream needs of a connection: somewhere to put encoded messages."""
 
     def deliver(self, message: bytes) -> None: ...
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    """The compact JSON bytes of one message (a Decimal echoed from a client's op as its string)."""
-    return json.dumps(message, separators=(",", ":"), default=str).encode("utf-8")
 
 
 class Stream:

@@ -19,12 +19,12 @@ from twisted.logger import Logger
 from ...venue import Venue
 from ..errors import ApiError
 from ..requests import check_fields, json_object, text_field
-from ..responses import error_payload
+from ..responses import encode, error_payload
 from .conflation import CONFLATED_CHANNELS, check_interval_ms
 from .feeds import StreamFeed
 from .outbox import FlushScheduler, Outbox
 from .parsing import instrument_of, interval_of
-from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, encode, stream_labels
+from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, stream_labels
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 

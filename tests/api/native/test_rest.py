@@ -126,6 +126,21 @@ class OrderLifecycleTests(RestCase):
         code, body = self.call("DELETE", f"/orders/{order['order_id']}")
         assert (code, body["error"]["code"]) == (409, "ORDER_NOT_OPEN")
 
+    def test_averages_keep_the_price_precision_and_four_more_places_off_the_grid(self):
+        self.place(side="SELL", quantity="0.5", price="50000")
+        self.place(side="SELL", quantity="1", price="50000.01")
+        code, taken = self.as_bob(
+            "POST",
+            "/orders",
+            {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "quantity": "1.5", "price": "50000.01"},
+        )
+        assert (code, taken["average_price"]) == (201, "50000.006667")  # 75000.01 / 1.5
+        code, body = self.as_bob("GET", "/positions")
+        (position,) = body["positions"]
+        assert position["average_price"] == "50000.006667"
+        code, body = self.call("GET", "/positions")
+        assert [p["average_price"] for p in body["positions"]] == ["50000.006667"]
+
     def test_a_partial_fill_against_another_account_settles_both_with_fees(self):
         code, resting = self.place(side="SELL", quantity="1", price="50000")
         code, taken = self.as_bob(
