@@ -16,6 +16,9 @@ from . import __version__
 from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.site import BoundedSite, build_root
 from .config import Config
+from .failures.metrics import FaultCollector
+from .failures.rest import FaultyResource
+from .failures.tcp import FaultyFactory
 from .marketdata.service import MarketService
 from .metrics import MetricsPage, VenueCollector
 from .venue import open_venue
@@ -90,10 +93,15 @@ class ExchangeService(MultiService):
         self.venue = open_venue(config, reactor)
         self.ws_factory = NativeWebSocketFactory(self.venue)
         registry = CollectorRegistry()
-        root = build_root(NativeAPI(self.venue).resource(), self.ws_factory, MetricsPage(registry))
+        faults = self.venue.faults
+        native_api = FaultyResource(
+            NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, (b"/api/v1/admin",)
+        )
+        root = build_root(native_api, self.ws_factory, MetricsPage(registry))
         site = BoundedSite(root, config.server.max_body_bytes)
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers))
-        self.web = ListeningService(reactor, config.server.endpoint, site, port_file)
+        registry.register(FaultCollector(faults))
+        self.web = ListeningService(reactor, config.server.endpoint, FaultyFactory(site, faults), port_file)
         self.web.setServiceParent(self)
         self.market = MarketService(self.venue)
         self.market.setServiceParent(self)
@@ -112,9 +120,10 @@ class ExchangeService(MultiService):
     def startService(self) -> None:
         # A Site does not start a factory wrapped in WebSocketResource; its owner must.
         self.ws_factory.doStart()
+        self.venue.faults.start()
         super().startService()
 
     def stopService(self) -> Deferred[None]:
         stopped = super().stopService()
-        stopped.addBoth(lambda result: (self.ws_factory.doStop(), result)[1])
+        stopped.addBoth(lambda result: (self.ws_factory.doStop(), self.venue.faults.stop(), result)[-1])
         return stopped

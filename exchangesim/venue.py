@@ -17,6 +17,7 @@ from twisted.internet.interfaces import IReactorTime
 from .api.auth import ApiKey, Authenticator
 from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, AccountConfig, Config
 from .engine import CommandResult, Exchange, FeeTier, Instrument, parse_amount
+from .failures.controller import FaultController
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
 
@@ -35,6 +36,7 @@ class Venue:
     clock: IReactorTime
     authenticator: Authenticator
     admin_token: str
+    faults: FaultController
     rolling: dict[str, RollingStats] = attrs.Factory(dict)
     candles: dict[str, dict[str, CandleSeries]] = attrs.Factory(dict)
     candle_listeners: list[Callable[[str, str, list[Candle]], object]] = attrs.Factory(list)
@@ -98,7 +100,8 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
         require_signature=server.require_signature,
         recv_window_ms=server.recv_window_ms,
     )
-    venue = Venue(config, exchange, clock, authenticator, server.admin_token or secrets.token_urlsafe(24))
+    admin_token = server.admin_token or secrets.token_urlsafe(24)
+    venue = Venue(config, exchange, clock, authenticator, admin_token, _fault_controller(config, clock))
     venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
     now = venue.now_ms()
     for instrument in exchange.instruments():
@@ -114,6 +117,14 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
         authenticator.register(ApiKey(name, account.api_key, account.api_secret or ""))
         venue.fund(name, _first(account.balances, config.accounts.default_balance))
     return venue
+
+
+def _fault_controller(config: Config, clock: IReactorTime) -> FaultController:
+    """The controller with the [failure:NAME] faults installed ([failures] seed, else [exchange] seed)."""
+    seed = config.exchange.seed if config.failures.seed is None else config.failures.seed
+    controller = FaultController(config.failures, clock, seed)
+    controller.apply(controller.parse(name, dict(raw)) for name, raw in config.faults.items())
+    return controller
 
 
 def _first(value, default):

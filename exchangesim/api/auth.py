@@ -60,6 +60,13 @@ class Authenticator:
         """The keys registered for ``account``."""
         return [key for key in self._keys.values() if key.account == account]
 
+    def account_of(self, request: IRequest) -> str | None:
+        """Who ``request`` says it acts for, unverified (fault targeting, not authorization)."""
+        key_header = request.getHeader(b"x-api-key")
+        if key_header is None:
+            return self._anonymous_account
+        return self.owner_of(key_header.decode("utf-8", "replace"))
+
     def authenticate(self, request: IRequest) -> str:
         """The account ``request`` acts for; raises ``ApiError`` (401) when it may not act at all."""
         key_header = request.getHeader(b"x-api-key")

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ._kinds import KIND, PATH, SettingError
-from ._sections import NAMED_SECTIONS, RESERVED_ACCOUNTS, SECTIONS, Config
+from ._sections import FAILURE_PREFIX, NAMED_SECTIONS, RESERVED_ACCOUNTS, SECTIONS, Config
 from ._seedjson import sections_from_seed_json
 
 __all__ = ()
@@ -109,7 +109,31 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
         if untraded:
             reason = f"no listed symbol trades {', '.join(untraded)}; traded: {', '.join(sorted(traded))}"
             problems.append(Problem(source, reason, section, "balances", account.balances))
-    return problems + _model_problems(config, origins)
+    return problems + _model_problems(config, origins) + _fault_problems(config, origins)
+
+
+def _fault_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
+    """Each [failure:NAME] checked against its mode's schema: unknown modes, keys and values."""
+    # Imported here: the failure modes load only when a configuration names them.
+    from ..failures.registry import mode_for
+    from ..failures.spec import FaultSpecError, parse_fault
+
+    problems = []
+    for name, raw in config.faults.items():
+        section = f"{FAILURE_PREFIX}:{name}"
+        source = origins.get(section, PROGRAMMATIC)
+        try:
+            parse_fault(name, raw, mode_for)
+        except FaultSpecError as error:
+            problems += [
+                Problem(source, reason, section, key, raw.get(key)) for key, reason in error.problems
+            ]
+    if len(config.faults) > config.failures.max_active_faults:
+        reason = f"{len(config.faults)} [failure:NAME] sections are more than max_active_faults"
+        problems.append(
+            Problem(origins.get("failures", PROGRAMMATIC), reason, "failures", "max_active_faults")
+        )
+    return problems
 
 
 def _model_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
@@ -194,6 +218,10 @@ def _read_seed_json(path: str, text: str, problems: list[Problem]) -> list[tuple
 
 
 def _apply(config: Config, source: str, section: str, items: dict[str, Any], problems: list[Problem]) -> None:
+    prefix, _, name = section.partition(":")
+    if prefix == FAILURE_PREFIX:  # keys depend on the mode: check_config checks them against its schema
+        config.faults.setdefault(name, {}).update(items)
+        return
     target = _section_target(config, source, section, problems)
     if target is None:
         return
@@ -223,7 +251,7 @@ def _section_target(config: Config, source: str, section: str, problems: list[Pr
             problems.append(Problem(source, f"bad section name: {error}", section))
             return None
         return getattr(config, attribute).setdefault(name, cls())
-    known = list(SECTIONS) + [f"{prefix}:NAME" for prefix in NAMED_SECTIONS]
+    known = list(SECTIONS) + [f"{prefix}:NAME" for prefix in (*NAMED_SECTIONS, FAILURE_PREFIX)]
     problems.append(Problem(source, "unknown section" + _suggest(section, known), section))
     return None
 

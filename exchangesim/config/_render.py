@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ._kinds import DOC, KIND
-from ._sections import NAMED_SECTIONS, SECTIONS, Config
+from ._sections import FAILURE_EXAMPLE, FAILURE_PREFIX, NAMED_SECTIONS, SECTIONS, Config
 
 __all__ = ()
 
@@ -36,6 +36,12 @@ def render_ini(config: Config | None = None) -> str:
                 blocks.append(
                     _commented(_render_section(f"{prefix}:NAME", cls(), f"{cls.__doc__} For example:"))
                 )
+    for name, keys in config.faults.items():
+        blocks.append(
+            f"[{FAILURE_PREFIX}:{name}]\n" + "".join(f"{key} = {value}\n" for key, value in keys.items())
+        )
+    if not config.faults:
+        blocks.append(FAILURE_EXAMPLE)
     return "\n".join(blocks)
 
 

@@ -382,16 +382,45 @@ class LiquidityConfig:
 
 @section
 class FailuresConfig:
-    """[failures]: fault injection as a whole (read once failure injection lands; nothing injects yet)."""
+    """[failures]: fault injection as a whole; each fault is a [failure:NAME] section."""
 
     enabled: bool = setting(
         BOOLEAN,
         False,
-        "Apply the configured faults; false keeps every fault idle. Reserved: no fault is injected yet.",
+        "Apply the configured faults; false starts them halted (POST /api/v1/admin/failures/resume"
+        " starts them).",
     )
     seed: int | None = setting(
         INTEGER, None, "Seed of the fault decisions; empty derives it from [exchange] seed.", at_least(0)
     )
+    audit_file: str | None = setting(
+        PATH, None, "Append one JSON line per injected fault to this file; empty keeps no file."
+    )
+    allow_header_control: bool = setting(
+        BOOLEAN,
+        False,
+        "Let a request carry its own one-off fault in X-Sim-Fault-* headers (X-Sim-Fault-Mode: delay, ...).",
+    )
+    max_active_faults: int = setting(
+        INTEGER,
+        64,
+        "Most faults active at once: configured, added at run time and from headers together.",
+        between(1, 10_000),
+    )
+
+
+FAILURE_EXAMPLE = """\
+# [failure:NAME]: one fault. `mode` names a failure mode (python -m exchangesim.failures lists
+# them with their parameters); the common keys target it (layer, stage, route, channel, symbol, account,
+# connection, direction), schedule it (start, duration, period) and trigger it (probability, first,
+# nth, after, count); the mode's own parameters follow. For example, lose a fifth of order acks:
+# [failure:ack-loss]
+# mode = drop
+# layer = rest
+# stage = post_engine
+# route = POST /api/v1/orders
+# probability = 0.2
+"""
 
 
 @section
@@ -406,11 +435,16 @@ class Config:
     market_data: MarketDataConfig = attrs.field(factory=MarketDataConfig)
     liquidity: LiquidityConfig = attrs.field(factory=LiquidityConfig)
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
+    faults: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    """[failure:NAME] sections: the keys as given, checked against the mode's schema by check_config."""
 
     def traded_symbols(self) -> dict[str, SymbolConfig]:
         """The [symbol:NAME] sections of the symbols [exchange] lists, in that order."""
         return {name: self.symbols[name] for name in self.exchange.symbols if name in self.symbols}
 
+
+FAILURE_PREFIX = "failure"
+"""[failure:NAME] sections: their keys depend on the mode, so they are kept as given in ``Config.faults``."""
 
 SECTIONS: dict[str, str] = {
     "server": "server",

@@ -29,7 +29,20 @@ def sections_from_seed_json(document: Any) -> list[tuple[str, dict[str, Any]]]:
     return list(sections.items())
 
 
+_SEED_FAULTS = {
+    "drop_messages": "drop",
+    "delay_messages": "delay",
+    "duplicate_messages": "duplicate",
+    "reorder_messages": "reorder",
+    "corrupt_messages": "corrupt",
+    "throttle": "throttle",
+}
+"""The seed's ``failures.modes`` names and the mode each becomes, on the ws layer."""
+
+
 def _map(section: str, key: str, value: Any, body: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    if section == "failures" and key == "modes":
+        return _seed_faults(value)
     if section == "server" and key in ("host", "port"):
         if key == "port" or "port" not in body:
             return [("server", "endpoint", _endpoint(body.get("host", "127.0.0.1"), body.get("port", 8765)))]
@@ -39,6 +52,35 @@ def _map(section: str, key: str, value: Any, body: dict[str, Any]) -> list[tuple
     if section == "exchange" and key == "tick_interval":
         return [("exchange", "tick_interval_ms", _milliseconds(value))]
     return [(*_RENAMED.get((section, key), (section, key)), value)]
+
+
+def _seed_faults(modes: Any) -> list[tuple[str, str, Any]]:
+    """``failures.modes.<name>`` as ``[failure:<name>]``; ``enabled: false`` leaves a mode out."""
+    if not isinstance(modes, dict):
+        raise ValueError("failures.modes must be a JSON object of failure modes")
+    keys = []
+    for name, settings in modes.items():
+        if not isinstance(settings, dict):
+            raise ValueError(f"failures.modes.{name} must be a JSON object of keys")
+        if settings.get("enabled", True) is False:
+            continue
+        section = f"failure:{name}"
+        keys += [(section, "mode", _SEED_FAULTS.get(name, name)), (section, "layer", "ws")]
+        for key, value in settings.items():
+            if key == "enabled":
+                continue
+            if name == "delay_messages" and key in ("min_ms", "max_ms"):
+                continue
+            keys.append((section, key, value))
+        if name == "delay_messages":
+            low, high = settings.get("min_ms", 0), settings.get("max_ms", settings.get("min_ms", 0))
+            keys += [(section, "base_ms", low), (section, "distribution", "uniform")]
+            keys.append((section, "jitter_ms", high - low if _numbers(low, high) else high))
+    return keys
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(value, (int, Decimal)) and not isinstance(value, bool) for value in values)
 
 
 def _endpoint(host: Any, port: Any) -> str:

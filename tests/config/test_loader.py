@@ -208,7 +208,7 @@ def test_an_unknown_price_model_is_named_with_a_suggestion(tmp_path):
     path = write(tmp_path, "[market_data]\nmodel = gmb\n[symbol:ETH/USD]\nmodel = brownian\n")
     problems = {(p.section, p.key, p.value): p.reason for p in problems_of(path)}
     assert "did you mean 'gbm'" in problems["market_data", "model", "gmb"]
-    assert "known models: csv, gbm" in problems["symbol:ETH/USD", "model", "brownian"]
+    assert "known price models: csv, gbm" in problems["symbol:ETH/USD", "model", "brownian"]
 
 
 def test_a_csv_model_needs_a_readable_recording(tmp_path):

@@ -21,6 +21,7 @@ from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, json_body, text_field
 from ..responses import respond
+from .admin_failures import FailuresAdmin
 from .parsing import instrument_of
 from .render import render_balances
 
@@ -40,6 +41,7 @@ class AdminAPI:
     def __init__(self, venue: Venue) -> None:
         self._venue = venue
         self._exchange = venue.exchange
+        self._failures = FailuresAdmin(venue)
 
     def resource(self) -> IResource:
         return self.app.resource()
@@ -50,6 +52,10 @@ class AdminAPI:
     def _body(self, request: IRequest) -> dict[str, Any]:
         self._authorize(request)
         return json_body(request, self._venue.config.server.max_body_bytes)
+
+    @app.route("/failures", branch=True)
+    def failures(self, request: IRequest) -> IResource:
+        return self._failures.resource()
 
     @app.route("/accounts", methods=["GET"])
     def list_accounts(self, request: IRequest) -> bytes:
@@ -169,9 +175,12 @@ class AdminAPI:
         return market, body
 
     def _controlled(self, request: IRequest, action: str, market: MovingMarket, params: dict) -> bytes:
-        """Log a control action that took effect, and answer with the market's state."""
+        """Log and audit a control action that took effect, and answer with the market's state."""
         self.log.info(
             "market control: {action} {symbol} {params}", action=action, symbol=market.symbol, params=params
+        )
+        self._venue.faults.audit.control(
+            self._venue.now_ms(), f"market_{action}", symbol=market.symbol, **params
         )
         return respond(request, self._market_of(market.symbol))
 

@@ -35,7 +35,7 @@ from .render import (
     render_public_trade,
     render_ticker,
 )
-from .streams import Stream, StreamHub
+from .streams import AUDIT_CHANNEL, Stream, StreamHub
 
 __all__ = ["StreamFeed"]
 
@@ -90,6 +90,14 @@ class StreamFeed:
                 stream = self._hub.live("CANDLES", (symbol, interval))
                 if stream is not None:
                     stream.publish(self.candle_body(symbol, interval), ts)
+
+    def publish_fault(self, event: dict[str, Any]) -> None:
+        """Audit listener: one FAULTS message per injected fault, around the fault pipeline."""
+        stream = self._hub.live(AUDIT_CHANNEL, "*")
+        if stream is not None:
+            message = stream.message({"event": event}, event["ts"])
+            for subscriber in stream.subscribers:
+                subscriber.deliver_audit(message)
 
     def ticker_body(self, symbol: str, ts: int) -> dict[str, Any]:
         """The TICKER message body of ``symbol`` now (snapshot or update: both are what listeners know)."""

@@ -9,6 +9,7 @@ Messages are encoded once and the same bytes go to every subscriber's outbox.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeAlias
 
@@ -16,16 +17,21 @@ from ..responses import encode
 
 __all__ = [
     "ACCOUNT_CHANNELS",
+    "AUDIT_CHANNEL",
     "MARKET_CHANNELS",
     "Stream",
     "StreamHub",
     "StreamKey",
     "Subscriber",
+    "message_fields",
     "stream_labels",
 ]
 
 MARKET_CHANNELS = ("TICKER", "TRADES", "BOOK", "CANDLES")
 ACCOUNT_CHANNELS = ("ORDERS", "FILLS", "BALANCES")
+AUDIT_CHANNEL = "FAULTS"
+"""Every injected fault's audit event; its messages go around the fault pipeline (``deliver_audit``),
+so watching faults never causes faults."""
 
 StreamKey: TypeAlias = str | tuple[str, str] | tuple[str, int]
 """A symbol, an account, (symbol, interval) for CANDLES, or (symbol, interval_ms) for a conflated stream."""
@@ -35,6 +41,8 @@ class Subscriber(Protocol):
     """What a stream needs of a connection: somewhere to put encoded messages."""
 
     def deliver(self, message: bytes) -> None: ...
+
+    def deliver_audit(self, message: bytes) -> None: ...
 
 
 class Stream:
@@ -46,6 +54,8 @@ class Stream:
         self.channel = channel
         self.key = key
         kind = "MARKET_DATA" if channel in MARKET_CHANNELS else "ACCOUNT_DATA"
+        if channel == AUDIT_CHANNEL:
+            kind = "FAULT"
         self._head = {"type": kind, "channel": channel, **stream_labels(channel, key)}
         self.seq = 0
         self.subscribers: dict[Subscriber, None] = {}
@@ -70,6 +80,8 @@ class Stream:
 
 def stream_labels(channel: str, key: StreamKey) -> dict[str, str]:
     """The fields that name a stream in its messages: its symbol (and interval) or its account."""
+    if channel == AUDIT_CHANNEL:
+        return {}
     if channel == "CANDLES":
         symbol, interval = key
         return {"symbol": symbol, "interval": interval}
@@ -77,6 +89,23 @@ def stream_labels(channel: str, key: StreamKey) -> dict[str, str]:
         symbol, interval_ms = key
         return {"symbol": symbol, "interval_ms": interval_ms}  # type: ignore[dict-item]
     return {"symbol": key} if channel in MARKET_CHANNELS else {"account": key}  # type: ignore[dict-item]
+
+
+def message_fields(message: bytes) -> dict[str, Any]:
+    """What faults target and the audit names in a native message: channel, symbol, seq, ids."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    fields = {key: document[key] for key in _MESSAGE_FIELDS if key in document}
+    if "op" in document:
+        fields["op"] = document["op"]
+    return fields
+
+
+_MESSAGE_FIELDS = ("type", "channel", "symbol", "account", "seq", "order_id", "client_order_id")
 
 
 class StreamHub:

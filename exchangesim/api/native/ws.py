@@ -16,6 +16,7 @@ from typing import Any
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from twisted.logger import Logger
 
+from ...failures.connections import FaultedConnection
 from ...venue import Venue
 from ..errors import ApiError
 from ..requests import check_fields, json_object, text_field
@@ -24,7 +25,15 @@ from .conflation import CONFLATED_CHANNELS, check_interval_ms
 from .feeds import StreamFeed
 from .outbox import FlushScheduler, Outbox
 from .parsing import instrument_of, interval_of
-from .streams import ACCOUNT_CHANNELS, MARKET_CHANNELS, StreamHub, StreamKey, stream_labels
+from .streams import (
+    ACCOUNT_CHANNELS,
+    AUDIT_CHANNEL,
+    MARKET_CHANNELS,
+    StreamHub,
+    StreamKey,
+    message_fields,
+    stream_labels,
+)
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
@@ -57,6 +66,18 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
                 self.close_with,
                 self.factory.venue.config.server.ws_send_queue_limit,
             )
+            self.link = FaultedConnection(
+                "ws",
+                self.peer,
+                {"out": self.outbox.push, "in": self._receive},
+                message_fields,
+                self.close_with,
+                lambda: self.dropConnection(abort=True),
+                lambda: self.outbox.queued,
+            )
+            self.factory.venue.faults.connect(self.link)
+            self._sent = self.link.pipelines["out"]
+            self._received = self.link.pipelines["in"]
             # Twisted web's channel registered itself as the producer; the outbox takes over.
             self.transport.unregisterProducer()
             self.transport.registerProducer(self.outbox, True)
@@ -71,8 +92,16 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         if not self._within_rate():
             self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
             return
+        if isBinary:
+            error = ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
+            self.reply({"type": "ERROR", **error.payload()})
+            return
+        self._received.send(payload)
+
+    def _receive(self, payload: bytes) -> None:
+        """An inbound message, once the ws layer's faults let it through."""
         try:
-            self._handle(payload, isBinary)
+            self._handle(payload)
         except ApiError as error:
             self.reply({"type": "ERROR", **error.payload()})
         except Exception:
@@ -85,18 +114,23 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         self.factory.connections.discard(self)
         outbox = getattr(self, "outbox", None)
         if outbox is not None:
+            self.factory.venue.faults.disconnect(self.link)
             outbox.discard()
             for stream in list(self.factory.hub.streams_of(self)):
                 self.factory.hub.unsubscribe(self, stream.channel, stream.key)
 
     # -- the send path --------------------------------------------------------------------------
     def deliver(self, message: bytes) -> None:
-        """Subscriber API: queue one encoded stream message."""
+        """Subscriber API: one encoded stream message, through the ws layer's faults to the outbox."""
+        self._sent.send(message)
+
+    def deliver_audit(self, message: bytes) -> None:
+        """Subscriber API: one FAULTS message, straight to the outbox."""
         self.outbox.push(message)
 
     def reply(self, message: dict[str, Any]) -> None:
         """Queue one reply to this client."""
-        self.outbox.push(encode(message))
+        self._sent.send(encode(message))
 
     def close_with(self, code: int, reason: str) -> None:
         """Close with a protocol close code (1008, 1013, ...) and a reason; nothing more is sent."""
@@ -104,9 +138,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
 
     # -- operations ------------------------------------------------------------------------------
-    def _handle(self, payload: bytes, is_binary: bool) -> None:
-        if is_binary:
-            raise ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
+    def _handle(self, payload: bytes) -> None:
         message = json_object(payload, "message")
         op = message.get("op")
         handler = self._OPERATIONS.get(op) if isinstance(op, str) else None
@@ -135,6 +167,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
             "GET",
             "/ws",
         )
+        self.link.account = self.account
         self.reply({"type": "AUTHENTICATED", "account": self.account})
 
     def _subscribe(self, message: dict[str, Any]) -> None:
@@ -190,13 +223,15 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
                 return channel, (symbol, check_interval_ms(message["interval_ms"]))
             except ValueError as error:
                 raise ApiError(400, "INVALID_PARAMETER", str(error), "interval_ms") from None
+        if channel == AUDIT_CHANNEL:
+            return channel, "*"
         if channel in ACCOUNT_CHANNELS:
             if self.account is None:
                 raise ApiError(
                     401, "AUTH_REQUIRED", f"send an auth operation before subscribing to {channel}", "channel"
                 )
             return channel, self.account
-        known = ", ".join(MARKET_CHANNELS + ACCOUNT_CHANNELS)
+        known = ", ".join((*MARKET_CHANNELS, *ACCOUNT_CHANNELS, AUDIT_CHANNEL))
         raise ApiError(400, "UNKNOWN_CHANNEL", f"unknown channel {channel!r}; known: {known}", "channel")
 
     _OPERATIONS = {"ping": _ping, "auth": _auth, "subscribe": _subscribe, "unsubscribe": _unsubscribe}
@@ -224,6 +259,7 @@ class NativeWebSocketFactory(WebSocketServerFactory):
         self.clock = venue.clock
         self.hub = StreamHub()
         self.feed = StreamFeed(venue, self.hub)
+        venue.faults.audit.listeners.append(self.feed.publish_fault)
         self.connections: set[NativeWebSocketProtocol] = set()  # open ones
         self.scheduler = FlushScheduler(venue.clock)
         limit = venue.config.server.ws_max_message_bytes

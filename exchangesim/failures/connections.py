@@ -1,0 +1,77 @@
+"""A connection as faults see it: its layer, ordinal, account and one fault pipeline per direction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .fault import Describe, Fault, Scope
+from .stream import Pipeline, Sink, StreamEffect
+
+__all__ = ["FaultedConnection"]
+
+
+class FaultedConnection:
+    """One ws or tcp connection: ``send(direction, data)`` passes data through that direction's faults.
+
+    ``close`` ends it with a code and reason (ws close codes; tcp closes cleanly), ``abort`` resets it,
+    and ``queued`` counts what waits in its own send queue besides what faults hold.
+    """
+
+    def __init__(
+        self,
+        layer: str,
+        peer: str,
+        sinks: dict[str, Sink],
+        describe: Describe,
+        close: Callable[[int, str], None],
+        abort: Callable[[], None],
+        queued: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.layer = layer
+        self.peer = peer
+        self.describe = describe
+        self.close = close
+        self.abort = abort
+        self.queued = queued
+        self.account: str | None = None
+        self.ordinal = 0
+        self.id = ""
+        self.pipelines = {direction: Pipeline(sink) for direction, sink in sinks.items()}
+
+    def rebuild(self, faults: list[Fault]) -> None:
+        """Chain the effects of ``faults`` that target this connection, per direction."""
+        for direction, pipeline in self.pipelines.items():
+            targeted = [fault for fault in faults if fault.targets(self.layer, direction, self.ordinal)]
+            pipeline.rebuild(
+                targeted, lambda fault, sink, direction=direction: self._effect(fault, direction, sink)
+            )
+
+    def _effect(self, fault: Fault, direction: str, sink: Sink) -> StreamEffect:
+        scope = Scope(fault, self.layer, f"{self.id}/{direction}", self.describe, self, direction)
+        return fault.mode.stream_effect(fault, scope, sink)
+
+    def effects(self) -> list[StreamEffect]:
+        return [effect for pipeline in self.pipelines.values() for effect in pipeline.effects]
+
+    @property
+    def held(self) -> int:
+        """Messages (ws) or chunks (tcp) that faults hold back."""
+        return sum(pipeline.held for pipeline in self.pipelines.values())
+
+    def stop(self) -> None:
+        for pipeline in self.pipelines.values():
+            pipeline.stop()
+
+    def describe_json(self) -> dict[str, Any]:
+        """The connection for the admin API: who, which faults act on it, and what waits."""
+        return {
+            "id": self.id,
+            "layer": self.layer,
+            "ordinal": self.ordinal,
+            "peer": self.peer,
+            "account": self.account,
+            "faults": sorted({effect.fault.name for effect in self.effects()}),
+            "queued": self.queued(),
+            "held_by_faults": self.held,
+        }

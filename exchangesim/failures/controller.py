@@ -1,0 +1,229 @@
+"""The faults of a running daemon: installed from the configuration, changed at run time through the
+admin API, halted and resumed as a whole, and applied to every connection and request as they change."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.web.iweb import IRequest
+
+from ..api.errors import ApiError
+from ..config import FailuresConfig
+from .audit import AuditLog
+from .connections import FaultedConnection
+from .fault import Fault, Scope
+from .interface import IFailureMode
+from .registry import mode_for
+from .requests import RequestEffect, RestCall
+from .spec import FaultSpec, FaultSpecError, parse_fault
+
+__all__ = ["FaultController", "RestFault"]
+
+RestFault = tuple[Fault, Scope, RequestEffect]
+HEADER_PREFIX = "x-sim-fault-"
+
+
+class FaultController:
+    """Every fault of the daemon and every connection they act on; the one place faults change."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        settings: FailuresConfig,
+        clock: IReactorTime,
+        seed: int,
+        lookup: Callable[[str], IFailureMode] = mode_for,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.seed = seed
+        self.audit = AuditLog(settings.audit_file)
+        self.halted = not settings.enabled
+        self.header_control = settings.allow_header_control
+        self.faults: dict[str, Fault] = {}
+        self.rest_faults: list[RestFault] = []
+        self.connections: dict[str, FaultedConnection] = {}
+        self._lookup = lookup
+        self._accepted: Counter[str] = Counter()
+        self._timers: dict[Fault, IDelayedCall] = {}
+        self._header_requests = 0
+        self._header_active = 0
+
+    # -- the set of faults ---------------------------------------------------------------------------
+    def parse(self, name: str, raw: dict[str, Any]) -> FaultSpec:
+        """A fault spec from admin JSON or INI keys; ``FaultSpecError`` lists every problem."""
+        return parse_fault(name, raw, self._lookup)
+
+    def apply(self, specs: Iterable[FaultSpec]) -> None:
+        """Replace every fault with ``specs`` at once (already parsed, so nothing can half-apply)."""
+        self.faults = {spec.name: self._fault(spec) for spec in specs}
+        self._changed()
+
+    def put(self, spec: FaultSpec) -> None:
+        """Add a fault, or replace the one of that name (what it held is released, in order)."""
+        self.faults[spec.name] = self._fault(spec)
+        self._changed()
+
+    def remove(self, name: str) -> None:
+        """Remove a fault; what it held goes on, in order."""
+        del self.faults[name]
+        self._changed()
+
+    def halt(self) -> None:
+        """Stop every fault at once (what they hold goes on); ``resume`` brings them back."""
+        self.halted = True
+        self._changed()
+
+    def resume(self) -> None:
+        self.halted = False
+        self._changed()
+
+    def room_for(self, added: int) -> bool:
+        """Whether ``added`` more faults stay within ``[failures] max_active_faults``."""
+        return len(self.faults) + self._header_active + added <= self.settings.max_active_faults
+
+    def _fault(self, spec: FaultSpec) -> Fault:
+        return Fault(spec, self._lookup(spec.mode), self.clock, self.seed, self.audit)
+
+    def _active(self, layer: str) -> list[Fault]:
+        if self.halted:
+            return []
+        return [fault for fault in self.faults.values() if layer in fault.spec.layers]
+
+    def _changed(self) -> None:
+        kept = {fault: (scope, effect) for fault, scope, effect in self.rest_faults}
+        self.rest_faults = [
+            (fault, *(kept.get(fault) or self._rest_effect(fault))) for fault in self._active("rest")
+        ]
+        for connection in self.connections.values():
+            connection.rebuild(self._active(connection.layer))
+        self._watch_schedules()
+
+    def _rest_effect(self, fault: Fault) -> tuple[Scope, RequestEffect]:
+        scope = Scope(fault, "rest", "rest", RestCall.fields)
+        return scope, fault.mode.request_effect(fault, scope)
+
+    # -- schedules -----------------------------------------------------------------------------------
+    def _watch_schedules(self) -> None:
+        """Wake the effects of each fault when its schedule starts or stops it."""
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
+        if self.halted:
+            return
+        for fault in self.faults.values():
+            self._arm(fault)
+
+    def _arm(self, fault: Fault) -> None:
+        wait = fault.until_change()
+        if wait is not None:
+            self._timers[fault] = self.clock.callLater(wait, self._schedule_turned, fault)
+
+    def _schedule_turned(self, fault: Fault) -> None:
+        del self._timers[fault]
+        live = fault.live()
+        for connection in list(self.connections.values()):
+            for effect in connection.effects():
+                if effect.fault is fault:
+                    effect.schedule_changed(live)
+        if self.faults.get(fault.name) is fault:
+            self._arm(fault)
+
+    # -- connections ---------------------------------------------------------------------------------
+    def connect(self, connection: FaultedConnection) -> None:
+        """Number a new connection on its layer and chain the faults that target it."""
+        self._accepted[connection.layer] += 1
+        connection.ordinal = self._accepted[connection.layer]
+        connection.id = f"{connection.layer}-{connection.ordinal}"
+        self.connections[connection.id] = connection
+        connection.rebuild(self._active(connection.layer))
+
+    def disconnect(self, connection: FaultedConnection) -> None:
+        self.connections.pop(connection.id, None)
+        connection.stop()
+
+    # -- per-request faults from headers -------------------------------------------------------------
+    def header_faults(self, request: IRequest) -> list[RestFault]:
+        """A one-request fault from ``X-Sim-Fault-*`` headers (only with allow_header_control)."""
+        if not self.header_control:
+            return []
+        raw = {
+            name.decode("latin-1").lower()[len(HEADER_PREFIX) :].replace("-", "_"): values[-1].decode(
+                "latin-1"
+            )
+            for name, values in request.requestHeaders.getAllRawHeaders()
+            if name.decode("latin-1").lower().startswith(HEADER_PREFIX)
+        }
+        if not raw:
+            return []
+        if not self.room_for(1):
+            raise ApiError(
+                429,
+                "TOO_MANY_FAULTS",
+                "[failures] max_active_faults are active; try again",
+                "x-sim-fault-mode",
+            )
+        raw["layer"] = "rest"
+        self._header_requests += 1
+        try:
+            spec = self.parse(f"header-{self._header_requests}", raw)
+        except FaultSpecError as error:
+            key = error.problems[0][0] or "mode"
+            field = HEADER_PREFIX + key.replace("_", "-")
+            raise ApiError(400, "INVALID_FAULT_HEADER", str(error), field) from None
+        fault = self._fault(spec)
+        self._header_active += 1
+        request.notifyFinish().addBoth(self._header_fault_done)
+        return [(fault, *self._rest_effect(fault))]
+
+    def _header_fault_done(self, result: object) -> None:
+        self._header_active -= 1
+
+    # -- reports -------------------------------------------------------------------------------------
+    def held_by(self, fault: Fault) -> int:
+        """Messages ``fault`` holds back across every connection."""
+        return sum(
+            effect.held
+            for connection in self.connections.values()
+            for effect in connection.effects()
+            if effect.fault is fault
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "enabled": not self.halted,
+            "seed": self.seed,
+            "allow_header_control": self.header_control,
+            "max_active_faults": self.settings.max_active_faults,
+            "faults": [self.describe_fault(fault) for fault in self.faults.values()],
+        }
+
+    def describe_fault(self, fault: Fault) -> dict[str, Any]:
+        return {
+            **fault.spec.describe(),
+            "live": fault.live() and not self.halted,
+            "hits": fault.hits,
+            "held": self.held_by(fault),
+        }
+
+    def start(self) -> None:
+        self.audit.open()
+        self.log.info(
+            "fault injection {state}: {count} fault(s), seed {seed}",
+            state="halted" if self.halted else "enabled",
+            count=len(self.faults),
+            seed=self.seed,
+        )
+
+    def stop(self) -> None:
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
+        self.audit.close()

@@ -1,0 +1,174 @@
+"""A configured fault at run time: its schedule on the injected clock, its triggers, its random
+streams (one per scope, derived from the seed) and its audit records."""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import IReactorTime
+
+from .interface import IFailureMode
+from .spec import FaultSpec
+
+if TYPE_CHECKING:
+    from .audit import AuditLog
+    from .connections import FaultedConnection
+
+__all__ = ["Fault", "Scope"]
+
+Describe = Callable[[Any], dict[str, Any]]
+"""The audit and targeting fields of one message or request: channel, symbol, seq, route, ..."""
+
+
+class Scope:
+    """Where a fault acts: one connection in one direction (ws, tcp), or a layer's requests (rest).
+
+    Each scope has its own random stream and its own count of eligible messages, so what one connection
+    sees does not change what another does.
+    """
+
+    __slots__ = ("connection", "decide", "describe", "direction", "fault", "key", "layer", "rng", "seen")
+
+    def __init__(
+        self,
+        fault: Fault,
+        layer: str,
+        key: str,
+        describe: Describe,
+        connection: FaultedConnection | None = None,
+        direction: str | None = None,
+    ) -> None:
+        self.fault = fault
+        self.layer = layer
+        self.key = key
+        self.describe = describe
+        self.connection = connection
+        self.direction = direction
+        self.rng = fault.rng(key)
+        self.decide = fault.mode.decider(fault.spec.params, fault.spec.probability, self.rng)
+        self.seen = 0
+
+
+class Fault:
+    """One fault: decides, message by message, whether it acts, and writes what it did to the audit."""
+
+    def __init__(
+        self, spec: FaultSpec, mode: IFailureMode, clock: IReactorTime, seed: int, audit: AuditLog
+    ) -> None:
+        self.spec = spec
+        self.mode = mode
+        self.name = spec.name
+        self.clock = clock
+        self.audit = audit
+        self.installed_at = clock.seconds()
+        self.hits = 0
+        self._seed = seed
+        self._route = spec.route_matcher()
+        self._by_subject = any(spec.common[key] is not None for key in ("symbol", "channel", "route"))
+
+    def rng(self, scope_key: str) -> random.Random:
+        """The random stream of one scope: the same seed, fault and scope give the same decisions."""
+        return random.Random(f"{self._seed}/{self.name}/{scope_key}")
+
+    def targets(self, layer: str, direction: str | None = None, ordinal: int | None = None) -> bool:
+        """Whether the fault acts on this layer, direction and connection at all."""
+        spec = self.spec
+        if layer not in spec.layers:
+            return False
+        if direction is not None and spec.direction not in ("both", direction):
+            return False
+        return spec.connection is None or spec.connection == ordinal
+
+    # -- the schedule --------------------------------------------------------------------------------
+    def live(self) -> bool:
+        """Whether the schedule has the fault acting now."""
+        start, duration, period = self.spec.start, self.spec.duration, self.spec.period
+        elapsed = (self.clock.seconds() - self.installed_at) * 1000 - start
+        if elapsed < 0:
+            return False
+        if duration is None:
+            return True
+        if period is not None:
+            elapsed %= period
+        return elapsed < duration
+
+    def until_change(self) -> float | None:
+        """Seconds until the schedule next starts or stops the fault; None when it never will."""
+        start, duration, period = self.spec.start, self.spec.duration, self.spec.period
+        elapsed = (self.clock.seconds() - self.installed_at) * 1000 - start
+        if elapsed < 0:
+            return -elapsed / 1000
+        if duration is None:
+            return None
+        if period is None:
+            return (duration - elapsed) / 1000 if elapsed < duration else None
+        phase = elapsed % period
+        return ((duration if phase < duration else period) - phase) / 1000
+
+    # -- decisions -----------------------------------------------------------------------------------
+    def fires(self, scope: Scope, subject: Any) -> bool:
+        """Whether this fault hits ``subject`` (a message, a chunk of bytes or a request) now."""
+        spec = self.spec
+        if not self.live():
+            return False
+        if spec.account is not None and self._account_of(scope, subject) != spec.account:
+            return False
+        if self._by_subject and not self._matches(scope.describe(subject)):
+            return False
+        scope.seen += 1
+        eligible = scope.seen - spec.after
+        if eligible <= 0:
+            return False
+        if spec.first is not None and eligible > spec.first:
+            return False
+        if spec.nth is not None and eligible % spec.nth:
+            return False
+        if spec.count is not None and self.hits >= spec.count:
+            return False
+        if not scope.decide():
+            return False
+        self.hits += 1
+        return True
+
+    def _account_of(self, scope: Scope, subject: Any) -> str | None:
+        if scope.connection is not None:
+            return scope.connection.account
+        return scope.describe(subject).get("account")
+
+    def _matches(self, fields: dict[str, Any]) -> bool:
+        spec = self.spec
+        if spec.symbol is not None and fields.get("symbol") != spec.symbol:
+            return False
+        if spec.channel is not None:
+            channel = fields.get("channel")
+            if channel is None or not fnmatch.fnmatchcase(channel, spec.channel):
+                return False
+        if self._route is not None:
+            return self._route(fields.get("method", ""), fields.get("path", ""))
+        return True
+
+    # -- the audit -----------------------------------------------------------------------------------
+    def record(self, action: str, scope: Scope, subject: Any, **detail: Any) -> None:
+        """Write one audit event: what this fault did to ``subject``, where, and with what effect."""
+        spec = self.spec
+        event: dict[str, Any] = {
+            "ts": int(self.clock.seconds() * 1000),
+            "fault": self.name,
+            "mode": spec.mode,
+            "action": action,
+            "layer": scope.layer,
+            "stage": spec.stage,
+        }
+        connection = scope.connection
+        if connection is not None:
+            event["connection"] = connection.id
+            event["direction"] = scope.direction
+            if connection.account is not None:
+                event["account"] = connection.account
+        event.update(scope.describe(subject))
+        event.update(detail)
+        event["params"] = dict(spec.params)
+        self.audit.record(event)

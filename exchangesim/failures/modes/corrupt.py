@@ -1,0 +1,48 @@
+"""``corrupt``: deliver a message, or a response the engine produced, with its content broken but its
+framing whole (see ``exchangesim.failures.corruption``)."""
+
+from __future__ import annotations
+
+from ..corruption import KINDS, corrupt
+from ..mode import FailureMode
+from ..params import TEXT, Parameter
+from ..requests import RequestEffect, Rewrite
+from ..stream import StreamEffect
+
+__all__ = ["Corrupt"]
+
+
+class Corrupt(FailureMode):
+    name = "corrupt"
+    description = "Break the content of messages or responses, never their framing."
+    layers = ("rest", "ws")
+    stages = ("post_engine",)
+    parameters = (
+        Parameter(
+            "kind",
+            TEXT,
+            "any",
+            "truncate, flip_digit (of a price or quantity), drop_key, "
+            "invalid_utf8, or any (one of them at random).",
+            choices=("any", *KINDS),
+        ),
+    )
+
+    def request_effect(self, fault, scope):
+        return _CorruptResponse(fault, scope)
+
+    def stream_effect(self, fault, scope, downstream):
+        return _CorruptMessage(fault, scope, downstream)
+
+
+class _CorruptResponse(RequestEffect):
+    def after(self, call, response):
+        body, kind = corrupt(response.body, self.fault.spec.params["kind"], self.rng)
+        return Rewrite(body, detail=(("corruption", kind),))
+
+
+class _CorruptMessage(StreamEffect):
+    def inject(self, data):
+        corrupted, kind = corrupt(data, self.fault.spec.params["kind"], self.scope.rng)
+        self.record("corrupt", data, corruption=kind)
+        self.downstream(corrupted)

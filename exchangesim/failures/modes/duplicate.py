@@ -1,0 +1,47 @@
+"""``duplicate``: send a message again (ws), or execute a request twice (rest, as a retrying proxy
+would); with a client order id the engine refuses the second order."""
+
+from __future__ import annotations
+
+from ..mode import FailureMode
+from ..params import INTEGER, TEXT, Parameter
+from ..requests import Repeat, RequestEffect
+from ..stream import StreamEffect
+
+__all__ = ["Duplicate"]
+
+
+class Duplicate(FailureMode):
+    name = "duplicate"
+    description = "Deliver messages twice, or execute requests twice."
+    layers = ("rest", "ws")
+    stages = ("pre_engine",)
+    parameters = (
+        Parameter("copies", INTEGER, 1, "ws: extra copies of each hit message.", low=1, high=100),
+        Parameter(
+            "answer",
+            TEXT,
+            "first",
+            "rest: which execution's response the client gets.",
+            choices=("first", "second"),
+        ),
+    )
+
+    def request_effect(self, fault, scope):
+        return _RepeatRequest(fault, scope)
+
+    def stream_effect(self, fault, scope, downstream):
+        return _DuplicateMessage(fault, scope, downstream)
+
+
+class _RepeatRequest(RequestEffect):
+    def before(self, call):
+        return Repeat(self.fault.spec.params["answer"])
+
+
+class _DuplicateMessage(StreamEffect):
+    def inject(self, data):
+        copies = self.fault.spec.params["copies"]
+        self.record("duplicate", data, copies=copies)
+        for _ in range(copies + 1):
+            self.downstream(data)

@@ -1,0 +1,66 @@
+"""``outage``: the venue is down while the fault is live: REST answers 503, WebSocket connections are
+closed with 1001 or 1013 (new ones at once), TCP connections are refused (reset on accept)."""
+
+from __future__ import annotations
+
+from ..mode import FailureMode
+from ..params import DURATION, INTEGER, Parameter
+from ..requests import RequestEffect
+from ..stream import StreamEffect
+from .error import server_error
+
+__all__ = ["Outage"]
+
+
+class Outage(FailureMode):
+    name = "outage"
+    description = "Take the venue down: REST 503, WebSockets closed, TCP connections refused."
+    layers = ("rest", "ws", "tcp")
+    stages = ("pre_engine",)
+    parameters = (
+        Parameter(
+            "close_code",
+            INTEGER,
+            1013,
+            "ws: close code, 1001 (going away) or 1013 (try again later).",
+            choices=(1001, 1013),
+        ),
+        Parameter("retry_after_ms", DURATION, 5000.0, "rest: Retry-After of the 503s.", "ms"),
+    )
+
+    def request_effect(self, fault, scope):
+        return _OutageAnswer(fault, scope)
+
+    def stream_effect(self, fault, scope, downstream):
+        return _OutageConnection(fault, scope, downstream)
+
+
+class _OutageAnswer(RequestEffect):
+    def before(self, call):
+        retry_after = self.fault.spec.params["retry_after_ms"]
+        return server_error(503, retry_after, "SERVICE_UNAVAILABLE", "the exchange is down", "outage")
+
+
+class _OutageConnection(StreamEffect):
+    """Acts once per connection, from its outbound pipeline; what arrives meanwhile is lost."""
+
+    def __init__(self, fault, scope, downstream) -> None:
+        super().__init__(fault, scope, downstream)
+        self._closing = False
+        if scope.direction == "out" and fault.live():
+            self.clock.callLater(0, self.schedule_changed, True)  # not while the pipeline is being built
+
+    def inject(self, data):
+        self.record("outage_drop", data)
+        self.schedule_changed(True)
+
+    def schedule_changed(self, live):
+        if not live or self._closing or self.stopped or self.scope.direction != "out":
+            return
+        self._closing = True
+        connection = self.scope.connection
+        self.record("outage", b"")
+        if connection.layer == "tcp":
+            connection.abort()
+        else:
+            connection.close(self.fault.spec.params["close_code"], "the exchange is down")

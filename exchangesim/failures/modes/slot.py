@@ -1,0 +1,49 @@
+"""``slot``: bursty release: hit messages wait for the next slot boundary (every ``slot_ms``) and leave
+together, at most ``per_slot`` of them per slot, as with a batching gateway or a congested scheduler."""
+
+from __future__ import annotations
+
+import math
+
+from ..mode import FailureMode
+from ..params import DURATION, INTEGER, Parameter
+from ..stream import HoldingEffect
+
+__all__ = ["Slot"]
+
+
+class Slot(FailureMode):
+    name = "slot"
+    description = "Release messages in bursts at slot boundaries."
+    layers = ("ws", "tcp")
+    parameters = (
+        Parameter("slot_ms", DURATION, 100.0, "Time between two releases.", "ms"),
+        Parameter("per_slot", INTEGER, None, "Most messages released per slot (empty: all waiting).", low=1),
+    )
+
+    def check(self, params):
+        return [("slot_ms", "must be more than 0")] if params["slot_ms"] <= 0 else []
+
+    def stream_effect(self, fault, scope, downstream):
+        return _Slot(fault, scope, downstream)
+
+
+class _Slot(HoldingEffect):
+    def __init__(self, fault, scope, downstream) -> None:
+        super().__init__(fault, scope, downstream)
+        self._slot = fault.spec.params["slot_ms"] / 1000
+        self._origin = self.clock.seconds()
+        self._last_slot = 0
+        self._in_last_slot = 0
+
+    def inject(self, data):
+        per_slot = self.fault.spec.params["per_slot"]
+        index = max(self._last_slot, math.floor((self.clock.seconds() - self._origin) / self._slot) + 1)
+        if index == self._last_slot and per_slot is not None and self._in_last_slot >= per_slot:
+            index += 1
+        if index != self._last_slot:
+            self._last_slot, self._in_last_slot = index, 0
+        self._in_last_slot += 1
+        due = self._origin + index * self._slot
+        self.record("slot", data, release_in_ms=round((due - self.clock.seconds()) * 1000, 3))
+        self.hold(data, due)

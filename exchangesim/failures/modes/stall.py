@@ -1,0 +1,79 @@
+"""``stall``: the connection stays open and nothing is delivered while the fault is live; what was held
+is released when it ends (or discarded, ``release = false``). REST requests wait for the end likewise."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ..mode import FailureMode
+from ..params import BOOLEAN, Parameter
+from ..requests import Delay, Lose, RequestEffect
+from ..stream import StreamEffect
+
+__all__ = ["Stall"]
+
+
+class Stall(FailureMode):
+    name = "stall"
+    description = "Deliver nothing while live, keeping the connection open."
+    layers = ("rest", "ws", "tcp")
+    stages = ("pre_engine", "post_engine")
+    parameters = (
+        Parameter("release", BOOLEAN, True, "Deliver what was held when the stall ends (false: lose it)."),
+    )
+
+    def request_effect(self, fault, scope):
+        return _StallRequest(fault, scope)
+
+    def stream_effect(self, fault, scope, downstream):
+        return _StallStream(fault, scope, downstream)
+
+
+class _StallRequest(RequestEffect):
+    def before(self, call):
+        return self._wait()
+
+    def after(self, call, response):
+        return self._wait()
+
+    def _wait(self):
+        remaining = self.fault.until_change()
+        return Lose(None, "stall") if remaining is None else Delay(remaining, "stall")
+
+
+class _StallStream(StreamEffect):
+    def __init__(self, fault, scope, downstream) -> None:
+        super().__init__(fault, scope, downstream)
+        self._held: deque[bytes] = deque()
+
+    @property
+    def held(self):
+        return len(self._held)
+
+    def send(self, data):
+        if self._held or (not self.stopped and self.fault.fires(self.scope, data)):
+            self.inject(data)
+        else:
+            self.downstream(data)
+
+    def inject(self, data):
+        if not self._held:
+            self.record("stall", data)
+        self._held.append(data)
+
+    def schedule_changed(self, live):
+        if not live:
+            if self.fault.spec.params["release"]:
+                self.flush()
+            else:
+                if self._held:
+                    self.record("stall_discard", self._held[0], discarded=len(self._held))
+                self._held.clear()
+
+    def flush(self):
+        while self._held:
+            self.downstream(self._held.popleft())
+
+    def stop(self):
+        super().stop()
+        self._held.clear()

@@ -1,0 +1,93 @@
+"""Parameters of a failure mode: each declares its kind, default, bounds, unit and doc, and is checked
+against them with every problem reported at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from ..config._kinds import BOOLEAN, INTEGER, REAL, TEXT, Kind
+
+__all__ = ["BOOLEAN", "DURATION", "INTEGER", "NUMBER", "TEXT", "Parameter", "parse_parameters"]
+
+NUMBER = REAL
+
+_DURATION = re.compile(r"^\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*(ms|s|m)?\s*$")
+_MS_PER_UNIT = {None: 1.0, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _duration_ms(value: Any) -> float:
+    """Milliseconds from a number (ms) or text such as ``250``, ``250ms``, ``1.5s`` or ``2m``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 250ms, 1.5s or 2m")
+    if isinstance(value, (int, float)):
+        milliseconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match is None:
+            raise ValueError("expected a duration such as 250ms, 1.5s or 2m (a bare number is ms)")
+        milliseconds = float(match.group(1)) * _MS_PER_UNIT[match.group(2)]
+    if milliseconds < 0 or milliseconds != milliseconds or milliseconds == float("inf"):
+        raise ValueError("a duration cannot be negative")
+    return milliseconds
+
+
+DURATION = Kind("duration", _duration_ms, lambda value: f"{value:g}ms")
+"""Milliseconds; INI text may say ``250ms``, ``1.5s`` or ``2m``."""
+
+
+@attrs.frozen
+class Parameter:
+    """One parameter of a mode: ``low``/``high`` bound numbers, ``choices`` bound text."""
+
+    name: str
+    kind: Kind
+    default: Any
+    doc: str
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def parse(self, value: Any) -> Any:
+        """The typed value of ``value`` (INI text or a JSON value); ``ValueError`` says why not."""
+        parsed = self.kind.convert(value.strip() if isinstance(value, str) else value)
+        if self.choices and parsed not in self.choices:
+            raise ValueError(f"expected one of {', '.join(map(str, self.choices))}")
+        if self.low is not None and parsed < self.low:
+            raise ValueError(f"must be at least {self.low:g}{_unit(self.unit)}")
+        if self.high is not None and parsed > self.high:
+            raise ValueError(f"must be at most {self.high:g}{_unit(self.unit)}")
+        return parsed
+
+    def describe(self) -> dict[str, Any]:
+        """The declaration as JSON, for the admin API and the documentation."""
+        described = {"name": self.name, "kind": self.kind.name, "default": self.default, "doc": self.doc}
+        for key in ("unit", "low", "high", "choices"):
+            if getattr(self, key):
+                described[key] = getattr(self, key)
+        return described
+
+
+def _unit(unit: str) -> str:
+    return f" {unit}" if unit and unit != "ms" else unit
+
+
+def parse_parameters(
+    parameters: Iterable[Parameter], raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Typed values for every declared parameter (defaults filled in) and (key, reason) problems."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for parameter in parameters:
+        if parameter.name not in raw:
+            values[parameter.name] = parameter.default
+            continue
+        try:
+            values[parameter.name] = parameter.parse(raw[parameter.name])
+        except ValueError as error:
+            problems.append((parameter.name, str(error)))
+    return values, problems

@@ -1,0 +1,168 @@
+"""The request-level fault wrapper: every REST route of a dialect passes through the rest layer's faults.
+
+Which faults hit a request is decided when it arrives (pre_engine and post_engine alike), so a request
+no fault hits is rendered straight through, at the cost of a few comparisons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
+from twisted.logger import Logger
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import NOT_DONE_YET
+
+from ..api.errors import ApiError
+from ..api.responses import encode, error_payload, respond
+from .requests import Answer, Delay, Lose, Repeat, Response, RestCall, Rewrite, ShadowRequest, response_fields
+
+if TYPE_CHECKING:
+    from .controller import FaultController, RestFault
+
+__all__ = ["FaultyResource"]
+
+NOT_REACHED = {"engine_effect": "none: the request never reached the engine"}
+
+
+class FaultyResource(Resource):
+    """Wraps one dialect's REST resource; paths under ``exempt`` (admin control) are never faulted."""
+
+    isLeaf = True
+    log = Logger()
+
+    def __init__(
+        self,
+        inner: IResource,
+        controller: FaultController,
+        account_of: Callable[[IRequest], str | None],
+        exempt: tuple[bytes, ...] = (),
+    ) -> None:
+        super().__init__()
+        self._inner = inner
+        self._controller = controller
+        self._account_of = account_of
+        self._exempt = exempt
+
+    def render(self, request: IRequest) -> Any:
+        controller = self._controller
+        faults = controller.rest_faults
+        if (not faults and not controller.header_control) or request.path.startswith(self._exempt):
+            return self._inner.render(request)
+        call = RestCall(request, self._account_of)
+        try:
+            faults = faults + controller.header_faults(request)
+        except ApiError as error:
+            return respond(request, error.payload(), error.status)
+        pre, post = [], []
+        for entry in faults:
+            fault, scope, _ = entry
+            if fault.fires(scope, call):
+                (pre if fault.spec.stage == "pre_engine" else post).append(entry)
+        if not pre and not post:
+            return self._inner.render(request)
+        served = Deferred.fromCoroutine(self._serve(call, pre, post))
+        served.addErrback(self._failed, call)
+        return NOT_DONE_YET
+
+    async def _serve(self, call: RestCall, pre: list[RestFault], post: list[RestFault]) -> None:
+        repeat = None
+        for fault, scope, effect in pre:
+            verdict = effect.before(call)
+            if verdict is None:
+                continue
+            if isinstance(verdict, Repeat):
+                repeat = (fault, scope, verdict)
+                continue
+            detail = (
+                {"delay_ms": round(verdict.seconds * 1000, 3)} if isinstance(verdict, Delay) else NOT_REACHED
+            )
+            fault.record(verdict.action, scope, call, **detail)
+            if not await self._apply(call, verdict):
+                return
+        if not post and repeat is None:
+            self._render(call)
+            return
+        response = await self._execute(call)
+        if repeat is not None:
+            fault, scope, verdict = repeat
+            second = await self._execute(call)
+            first_effect, second_effect = response_fields(response), response_fields(second)
+            both = f"{first_effect['engine_effect']}; then {second_effect['engine_effect']}"
+            fault.record(
+                verdict.action,
+                scope,
+                call,
+                answered=verdict.answer,
+                engine_effect=f"executed twice: {both}",
+                order_id=first_effect.get("order_id"),
+                duplicate_order_id=second_effect.get("order_id"),
+            )
+            if verdict.answer == "second":
+                response = second
+        for fault, scope, effect in post:
+            verdict = effect.after(call, response)
+            if verdict is None:
+                continue
+            detail = response_fields(response)
+            if isinstance(verdict, Delay):
+                detail["delay_ms"] = round(verdict.seconds * 1000, 3)
+            if isinstance(verdict, Rewrite):
+                detail.update(verdict.detail)
+            fault.record(verdict.action, scope, call, **detail)
+            if isinstance(verdict, Rewrite):
+                response = Response(response.status, response.headers, verdict.body)
+            elif isinstance(verdict, Answer):
+                response = _response_of(verdict)
+            elif not await self._apply(call, verdict):
+                return
+        call.respond(response)
+
+    async def _apply(self, call: RestCall, verdict: Delay | Answer | Lose) -> bool:
+        """Carry out a verdict; False when the request is settled (answered, lost or gone)."""
+        if isinstance(verdict, Delay):
+            await deferLater(self._controller.clock, verdict.seconds)
+            return not call.gone
+        if isinstance(verdict, Answer):
+            call.respond(_response_of(verdict))
+            return False
+        if verdict.hold is not None:  # a Lose: hold, then close without an answer
+            await deferLater(self._controller.clock, verdict.hold)
+            if not call.gone:
+                call.request.transport.abortConnection()
+        return False  # Lose(None): hang until the client gives up
+
+    def _execute(self, call: RestCall) -> Deferred[Response]:
+        """Render the wrapped resource on a copy of the request; fires with the response it made."""
+        shadow = ShadowRequest(call.request)
+        result = self._inner.render(shadow)
+        if result is not NOT_DONE_YET:
+            shadow.write(result)
+            shadow.finish()
+        return shadow.done
+
+    def _render(self, call: RestCall) -> None:
+        """Render the wrapped resource on the real request, after a pre_engine delay."""
+        if call.gone:
+            return
+        result = self._inner.render(call.request)
+        if result is not NOT_DONE_YET:
+            call.request.write(result)
+            call.request.finish()
+
+    def _failed(self, failure: Any, call: RestCall) -> None:
+        self.log.failure("fault injection failed on {route}", failure, route=f"{call.method} {call.path}")
+        if not call.gone and not call.request.finished:
+            body = encode(error_payload("INTERNAL", "the server failed handling this request"))
+            call.respond(Response(500, Headers({b"content-type": [b"application/json"]}), body))
+
+
+def _response_of(answer: Answer) -> Response:
+    headers = Headers({b"content-type": [b"application/json"]})
+    for name, value in answer.headers:
+        headers.setRawHeaders(name, [value])
+    return Response(answer.status, headers, answer.body)
