@@ -121,15 +121,20 @@ class Authenticator:
 
 def require_admin(request: IRequest, token: str, allow_remote: bool) -> None:
     """Refuse an admin request without the token (401), or from a non-loopback peer unless allowed (403)."""
-    if not allow_remote and not _is_loopback(request):
-        raise ApiError(403, "ADMIN_LOOPBACK_ONLY", "admin requests are accepted from loopback only", "peer")
-    given = request.getHeader(b"x-admin-token") or b""
-    if not hmac.compare_digest(given, token.encode("utf-8")):
-        raise ApiError(401, "INVALID_ADMIN_TOKEN", "send the admin token in X-Admin-Token", "x-admin-token")
-
-
-def _is_loopback(request: IRequest) -> bool:
     host = getattr(request.getClientAddress(), "host", None)
+    given = request.getHeader(b"x-admin-token") or b""
+    check_admin(given, host, token, allow_remote, "x-admin-token")
+
+
+def check_admin(given: bytes, host: str | None, token: str, allow_remote: bool, field: str) -> None:
+    """Refuse ``given`` unless it is the admin token (401), and a non-loopback ``host`` unless allowed."""
+    if not allow_remote and not _is_loopback(host):
+        raise ApiError(403, "ADMIN_LOOPBACK_ONLY", "admin requests are accepted from loopback only", "peer")
+    if not hmac.compare_digest(given, token.encode("utf-8")):
+        raise ApiError(401, "INVALID_ADMIN_TOKEN", f"send the admin token in {field}", field)
+
+
+def _is_loopback(host: str | None) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

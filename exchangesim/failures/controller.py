@@ -151,7 +151,7 @@ class FaultController:
     # -- per-request faults from headers -------------------------------------------------------------
     def header_faults(self, request: IRequest) -> list[RestFault]:
         """A one-request fault from ``X-Sim-Fault-*`` headers (only with allow_header_control)."""
-        if not self.header_control:
+        if not self.header_control or self.halted:
             return []
         raw = {
             name.decode("latin-1").lower()[len(HEADER_PREFIX) :].replace("-", "_"): values[-1].decode(
@@ -174,7 +174,8 @@ class FaultController:
         try:
             spec = self.parse(f"header-{self._header_requests}", raw)
         except FaultSpecError as error:
-            key = error.problems[0][0] or "mode"
+            key = error.problems[0][0]
+            key = "mode" if key in (None, "layer") else key  # the layer is always rest: the mode is wrong
             field = HEADER_PREFIX + key.replace("_", "-")
             raise ApiError(400, "INVALID_FAULT_HEADER", str(error), field) from None
         fault = self._fault(spec)

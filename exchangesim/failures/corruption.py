@@ -14,13 +14,16 @@ _NUMBER_FIELD = re.compile(
     rb'"(?:[a-z_]*(?:price|qty|quantity|amount|size|volume)[a-z_]*|[pqPQ]|[abAB])"\s*:\s*"?-?\d',
     re.IGNORECASE,
 )
+_LEVELS = re.compile(rb'"(?:bids|asks|[abAB])"\s*:\s*\[', re.IGNORECASE)
+"""Book levels, ``[[price, quantity], ...]``: every number in them is a price or a quantity."""
+_NUMBER_START = re.compile(rb"(?<![0-9.])[0-9]")
 _DIGIT = re.compile(rb"\d")
 
 
 def corrupt(data: bytes, kind: str, rng: random.Random) -> tuple[bytes, str]:
     """``data`` corrupted the ``kind`` way (``any`` picks one), and the kind applied."""
-    if kind == "any":
-        kind = rng.choice(KINDS)
+    if kind == "any":  # content only: invalid UTF-8 makes strict WebSocket clients close (1007)
+        kind = rng.choice(KINDS[:3])
     if kind == "drop_key":
         dropped = _drop_key(data, rng)
         if dropped is not None:
@@ -39,7 +42,7 @@ def corrupt(data: bytes, kind: str, rng: random.Random) -> tuple[bytes, str]:
 
 def _flip_digit(data: bytes, rng: random.Random) -> bytes | None:
     """Change one digit of a price or quantity value (any digit when the message names none)."""
-    starts = [match.end() - 1 for match in _NUMBER_FIELD.finditer(data)]
+    starts = [match.end() - 1 for match in _NUMBER_FIELD.finditer(data)] + _level_starts(data)
     if starts:
         start = rng.choice(starts)
         end = start
@@ -52,8 +55,22 @@ def _flip_digit(data: bytes, rng: random.Random) -> bytes | None:
         return None
     at = rng.choice(positions)
     digit = int(data[at : at + 1])
-    replacement = rng.choice([d for d in range(10) if d != digit])
+    leading = data[at - 1 : at] not in b"0123456789." and data[at + 1 : at + 2].isdigit()
+    # A leading 0 would make an unquoted number invalid JSON: the number is wrong, not unreadable.
+    replacement = rng.choice([d for d in range(1 if leading else 0, 10) if d != digit])
     return data[:at] + str(replacement).encode("ascii") + data[at + 1 :]
+
+
+def _level_starts(data: bytes) -> list[int]:
+    """Where each number inside a book's level arrays starts."""
+    starts = []
+    for match in _LEVELS.finditer(data):
+        depth, end = 1, match.end()
+        while end < len(data) and depth:
+            depth += (data[end] == ord("[")) - (data[end] == ord("]"))
+            end += 1
+        starts += [number.start() for number in _NUMBER_START.finditer(data, match.end(), end)]
+    return starts
 
 
 def _drop_key(data: bytes, rng: random.Random) -> bytes | None:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "Scope"]
 
+_TICK = 1e-6
+"""The shortest wait until a schedule change, in seconds: a timer always moves the clock on."""
+
 Describe = Callable[[Any], dict[str, Any]]
 """The audit and targeting fields of one message or request: channel, symbol, seq, route, ..."""
 
@@ -68,6 +71,7 @@ class Fault:
         self._seed = seed
         self._route = spec.route_matcher()
         self._by_subject = any(spec.common[key] is not None for key in ("symbol", "channel", "route"))
+        self._unscheduled = not spec.start and spec.duration is None
 
     def rng(self, scope_key: str) -> random.Random:
         """The random stream of one scope: the same seed, fault and scope give the same decisions."""
@@ -85,8 +89,10 @@ class Fault:
     # -- the schedule --------------------------------------------------------------------------------
     def live(self) -> bool:
         """Whether the schedule has the fault acting now."""
-        start, duration, period = self.spec.start, self.spec.duration, self.spec.period
-        elapsed = (self.clock.seconds() - self.installed_at) * 1000 - start
+        if self._unscheduled:
+            return True
+        duration, period = self.spec.duration, self.spec.period
+        elapsed = self._elapsed_ms()
         if elapsed < 0:
             return False
         if duration is None:
@@ -97,16 +103,26 @@ class Fault:
 
     def until_change(self) -> float | None:
         """Seconds until the schedule next starts or stops the fault; None when it never will."""
-        start, duration, period = self.spec.start, self.spec.duration, self.spec.period
-        elapsed = (self.clock.seconds() - self.installed_at) * 1000 - start
+        duration, period = self.spec.duration, self.spec.period
+        exact = (self.clock.seconds() - self.installed_at) * 1000 - self.spec.start
+        elapsed = round(exact, 3)  # which side of a boundary, as live() sees it
         if elapsed < 0:
-            return -elapsed / 1000
-        if duration is None:
+            change = 0.0
+        elif duration is None:
             return None
-        if period is None:
-            return (duration - elapsed) / 1000 if elapsed < duration else None
-        phase = elapsed % period
-        return ((duration if phase < duration else period) - phase) / 1000
+        elif period is None:
+            if elapsed >= duration:
+                return None
+            change = duration
+        else:
+            phase = elapsed % period
+            change = elapsed - phase + (duration if phase < duration else period)
+        return max((change - exact) / 1000, _TICK)
+
+    def _elapsed_ms(self) -> float:
+        """Milliseconds since ``start``, to the microsecond: a timer set for a boundary lands on it,
+        although epoch seconds as floats are only good to a fraction of a microsecond."""
+        return round((self.clock.seconds() - self.installed_at) * 1000 - self.spec.start, 3)
 
     # -- decisions -----------------------------------------------------------------------------------
     def fires(self, scope: Scope, subject: Any) -> bool:
@@ -128,10 +144,7 @@ class Fault:
             return False
         if spec.count is not None and self.hits >= spec.count:
             return False
-        if not scope.decide():
-            return False
-        self.hits += 1
-        return True
+        return scope.decide()
 
     def _account_of(self, scope: Scope, subject: Any) -> str | None:
         if scope.connection is not None:
@@ -160,7 +173,7 @@ class Fault:
             "mode": spec.mode,
             "action": action,
             "layer": scope.layer,
-            "stage": spec.stage,
+            "stage": spec.stage if scope.layer == "rest" else None,
         }
         connection = scope.connection
         if connection is not None:
@@ -171,4 +184,5 @@ class Fault:
         event.update(scope.describe(subject))
         event.update(detail)
         event["params"] = dict(spec.params)
+        self.hits += 1  # what count limits: injections, not messages an effect looked at and let be
         self.audit.record(event)

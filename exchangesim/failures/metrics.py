@@ -26,7 +26,8 @@ class FaultCollector(Collector):
             labels=["fault", "action", "stage"],
         )
         for (fault, action, stage), count in sorted(controller.audit.counts.items()):
-            injected.add_metric([fault, action, stage], count)
+            if stage != "admin":  # an operator's action (audit.control) is no injected fault
+                injected.add_metric([fault, action, stage], count)
         yield injected
         held = GaugeMetricFamily(
             "faults_held_messages", "Messages or chunks a fault holds back", labels=["fault"]

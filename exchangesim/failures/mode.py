@@ -28,6 +28,9 @@ class FailureMode:
     layers: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    silences_connections = False
+    """True for modes that leave a whole tcp connection mute (outage, stall): on the tcp layer they need
+    a ``duration``, since the admin API shares the port."""
 
     def check(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         return []

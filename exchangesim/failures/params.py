@@ -53,7 +53,11 @@ class Parameter:
     choices: tuple[str, ...] = ()
 
     def parse(self, value: Any) -> Any:
-        """The typed value of ``value`` (INI text or a JSON value); ``ValueError`` says why not."""
+        """The typed value of ``value`` (INI text or a JSON value); ``ValueError`` says why not.
+
+        An optional parameter (default None) given empty, or null, keeps its default."""
+        if self.default is None and (value is None or (isinstance(value, str) and not value.strip())):
+            return None
         parsed = self.kind.convert(value.strip() if isinstance(value, str) else value)
         if self.choices and parsed not in self.choices:
             raise ValueError(f"expected one of {', '.join(map(str, self.choices))}")
@@ -79,7 +83,8 @@ def _unit(unit: str) -> str:
 def parse_parameters(
     parameters: Iterable[Parameter], raw: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Typed values for every declared parameter (defaults filled in) and (key, reason) problems."""
+    """Typed values for every declared parameter (defaults filled in, also for the ones in error, so
+    later checks can read every key) and (key, reason) problems."""
     values: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for parameter in parameters:
@@ -89,5 +94,6 @@ def parse_parameters(
         try:
             values[parameter.name] = parameter.parse(raw[parameter.name])
         except ValueError as error:
+            values[parameter.name] = parameter.default
             problems.append((parameter.name, str(error)))
     return values, problems

@@ -47,4 +47,6 @@ def _load(name: str) -> IFailureMode:
         raise ModeLoadError(f"failure mode {name!r} of {where} calls itself {mode.name!r}")
     if not mode.layers or not set(mode.layers) <= set(LAYERS) or not set(mode.stages) <= set(STAGES):
         raise ModeLoadError(f"failure mode {name!r} of {where} declares unknown layers or stages")
+    if "rest" in mode.layers and not mode.stages:
+        raise ModeLoadError(f"failure mode {name!r} of {where} acts on rest but declares no stages")
     return mode

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -93,7 +94,7 @@ class RestCall:
     def __init__(self, request: IRequest, account_of: Callable[[IRequest], str | None]) -> None:
         self.request = request
         self.method = request.method.decode("ascii", "replace")
-        self.path = request.path.decode("utf-8", "replace")
+        self.path = unquote_to_bytes(request.path).decode("utf-8", "replace")  # as the routes read it
         self.gone = False
         self._account_of = account_of
         self._fields: dict[str, Any] | None = None

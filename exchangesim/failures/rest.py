@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
@@ -51,7 +52,7 @@ class FaultyResource(Resource):
     def render(self, request: IRequest) -> Any:
         controller = self._controller
         faults = controller.rest_faults
-        if (not faults and not controller.header_control) or request.path.startswith(self._exempt):
+        if (not faults and not controller.header_control) or self._is_exempt(request.path):
             return self._inner.render(request)
         call = RestCall(request, self._account_of)
         try:
@@ -68,6 +69,10 @@ class FaultyResource(Resource):
         served = Deferred.fromCoroutine(self._serve(call, pre, post))
         served.addErrback(self._failed, call)
         return NOT_DONE_YET
+
+    def _is_exempt(self, path: bytes) -> bool:
+        """Whether ``path`` is under an exempt prefix, percent-encoded or not (routes decode it)."""
+        return (unquote_to_bytes(path) if b"%" in path else path).startswith(self._exempt)
 
     async def _serve(self, call: RestCall, pre: list[RestFault], post: list[RestFault]) -> None:
         repeat = None

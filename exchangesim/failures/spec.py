@@ -18,6 +18,8 @@ from .params import DURATION, NUMBER, Parameter, parse_parameters
 __all__ = ["COMMON_KEYS", "FAULT_NAME", "FaultSpec", "FaultSpecError", "parse_fault"]
 
 FAULT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+RESERVED_NAMES = frozenset({"connections", "events", "halt", "modes", "resume"})
+"""Names the admin API uses for its own routes beside the faults'."""
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 COMMON = (
@@ -89,6 +91,9 @@ class FaultSpec:
 def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFailureMode]) -> FaultSpec:
     """The fault named ``name`` from ``raw`` keys; ``lookup`` finds a mode (raises LookupError)."""
     problems: list[tuple[str | None, str]] = []
+    if name in RESERVED_NAMES:
+        reason = f"{name!r} names an admin route under /api/v1/admin/failures; choose another name"
+        raise FaultSpecError(name, [(None, reason)])
     if not FAULT_NAME.match(name):
         raise FaultSpecError(name, [(None, f"{name!r} is not a fault name of 1 to 64 of [A-Za-z0-9_.-]")])
     mode_name = raw.get("mode")
@@ -109,7 +114,12 @@ def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFail
     stage = _stage(mode, layers, raw.get("stage"), problems)
     direction = _choice(raw, "direction", DIRECTIONS, "both", problems)
     _check_targeting(layers, raw, common, problems)
-    _check_schedule(common, problems)
+    invalid = {key for key, _ in common_problems}
+    _check_schedule(common, invalid, problems)
+    endless = common["duration"] is None and "duration" not in invalid
+    if "tcp" in layers and getattr(mode, "silences_connections", False) and endless:
+        reason = f"an endless tcp {mode.name} would shut out the admin API too; give it a duration"
+        problems.append(("duration", reason))
     if not param_problems:
         problems += mode.check(params)
     if problems:
@@ -120,13 +130,19 @@ def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFail
 def _layers(mode: IFailureMode, raw: Mapping[str, Any], problems: list) -> tuple[str, ...]:
     """The layers the fault acts on: as given, or the one its mode or its keys imply."""
     value = raw.get("layer")
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         implied = [layer for layer, keys in _LAYER_KEYS.items() if layer in mode.layers and keys & raw.keys()]
         if len(mode.layers) == 1 or len(implied) == 1:
             return (mode.layers[0],) if len(mode.layers) == 1 else tuple(implied)
         problems.append(("layer", f"required: mode {mode.name} acts on {', '.join(mode.layers)}"))
         return ()
-    items = [item.strip() for item in value.split(",")] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",")]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        problems.append(("layer", f"expected a layer or a list of layers: {', '.join(LAYERS)}"))
+        return ()
     layers = []
     for item in items:
         if item not in LAYERS:
@@ -148,7 +164,9 @@ def _stage(mode: IFailureMode, layers: tuple[str, ...], value: Any, problems: li
         if value not in (None, ""):
             problems.append(("stage", "only the rest layer has stages"))
         return None
-    stage = value.strip() if isinstance(value, str) and value.strip() else mode.stages[0]
+    stage = value.strip() if isinstance(value, str) else value
+    if stage in (None, ""):
+        stage = mode.stages[0]
     if stage not in STAGES:
         problems.append(("stage", f"expected one of {', '.join(STAGES)}"))
     elif stage not in mode.stages:
@@ -179,11 +197,19 @@ def _check_targeting(layers: tuple[str, ...], raw: Mapping[str, Any], common: di
             problems.append(("route", "expected METHOD /path or /path, such as POST /api/v1/orders"))
     if common["channel"] is not None and "ws" not in layers:
         problems.append(("channel", "only the ws layer has channels"))
-    if "direction" in raw and layers == ("rest",):
+    if raw.get("direction") not in (None, "") and layers == ("rest",):
         problems.append(("direction", "the rest layer has no direction; use stage"))
+    if layers == ("tcp",):  # a connection's bytes name neither, so the fault would never act
+        for key in ("symbol", "account"):
+            if common[key] is not None:
+                problems.append(
+                    (key, f"the tcp layer sees bytes and cannot tell the {key}; use layer ws or rest")
+                )
 
 
-def _check_schedule(common: dict, problems: list) -> None:
+def _check_schedule(common: dict, invalid: set[str], problems: list) -> None:
+    if invalid & {"duration", "period"}:
+        return  # already reported; the checks below would only repeat it
     duration, period = common["duration"], common["period"]
     if duration == 0:
         problems.append(("duration", "a fault that lasts 0 ms never acts"))

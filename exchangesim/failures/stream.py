@@ -38,6 +38,12 @@ class StreamEffect:
         else:
             self.downstream(data)
 
+    @property
+    def owns_connection(self) -> bool:
+        """Whether this effect takes the fault's whole-connection actions (close, reset): of the two
+        effects a connection has, the outbound one, unless the fault acts inbound only."""
+        return self.scope.direction == "out" or self.fault.spec.direction == "in"
+
     def inject(self, data: bytes) -> None:
         """Act on one message the fault hits."""
         raise NotImplementedError
@@ -145,10 +151,12 @@ class Pipeline:
         """Chain effects for ``faults``: kept faults keep their effect (and what it holds), removed
         ones are flushed head first, so what they held passes through the rest in order."""
         kept = {effect.fault: effect for effect in self.effects if effect.fault in faults}
-        for effect in self.effects:
-            if effect.fault not in kept:
-                effect.flush()
-                effect.stop()
+        removed = [effect for effect in self.effects if effect.fault not in kept]
+        for effect in removed:  # no longer acting, so what is flushed into them passes, in order
+            effect.stopped = True
+        for effect in removed:
+            effect.flush()
+            effect.stop()
         effects = [kept.get(fault) or make(fault, self.sink) for fault in faults]
         downstream = self.sink
         for effect in reversed(effects):

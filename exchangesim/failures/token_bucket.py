@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from twisted.internet.interfaces import IReactorTime
 
-__all__ = ["TokenBucket"]
+__all__ = ["SLACK", "TokenBucket"]
+
+SLACK = 1e-6
+"""Seconds of clock rounding forgiven: a float clock near 1.7e9 s reads up to 2.4e-7 s off, so a token
+due now could count as 0.9999998 of one and be refused (or waited for again) exactly when it is due."""
 
 
 class TokenBucket:
@@ -26,7 +30,7 @@ class TokenBucket:
 
     def take(self, cost: float = 1.0) -> bool:
         self._refill()
-        if self._tokens >= cost:
+        if self._tokens + self.rate * SLACK >= cost:
             self._tokens -= cost
             return True
         return False
@@ -34,10 +38,12 @@ class TokenBucket:
     def wait(self, cost: float = 1.0) -> float:
         """Seconds until ``cost`` tokens are there (0 when they are now)."""
         self._refill()
-        return max(0.0, (min(cost, self.burst) - self._tokens) / self.rate)
+        wait = (min(cost, self.burst) - self._tokens) / self.rate
+        return wait if wait > SLACK else 0.0
 
     def reserve(self, cost: float = 1.0) -> float:
         """Spend ``cost`` now or in debt; the seconds until the spend is covered (the send time)."""
         self._refill()
         self._tokens -= cost
-        return max(0.0, -self._tokens / self.rate)
+        wait = -self._tokens / self.rate
+        return wait if wait > SLACK else 0.0

@@ -100,6 +100,8 @@ def message_fields(message: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         return {}
     fields = {key: document[key] for key in _MESSAGE_FIELDS if key in document}
+    if "seq" not in fields:  # a reply (SUBSCRIBED, ERROR) names a channel it is not part of
+        fields.pop("channel", None)
     if "op" in document:
         fields["op"] = document["op"]
     return fields

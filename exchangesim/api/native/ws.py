@@ -18,6 +18,7 @@ from twisted.logger import Logger
 
 from ...failures.connections import FaultedConnection
 from ...venue import Venue
+from ..auth import check_admin
 from ..errors import ApiError
 from ..requests import check_fields, json_object, text_field
 from ..responses import encode, error_payload
@@ -38,7 +39,7 @@ from .streams import (
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
 CLOSE_POLICY_VIOLATION = 1008
-_CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "interval_ms", "batch")
+_CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "interval_ms", "batch", "admin_token")
 _FIELDS = {
     "ping": ("op",),
     "auth": ("op", "api_key", "timestamp", "signature"),
@@ -71,7 +72,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
                 self.peer,
                 {"out": self.outbox.push, "in": self._receive},
                 message_fields,
-                self.close_with,
+                self.close_cleanly,
                 lambda: self.dropConnection(abort=True),
                 lambda: self.outbox.queued,
             )
@@ -136,6 +137,11 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
         """Close with a protocol close code (1008, 1013, ...) and a reason; nothing more is sent."""
         self.outbox.discard()
         self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
+
+    def close_cleanly(self, code: int, reason: str) -> None:
+        """A clean close (a fault's): what the outbox holds is written first, then the close frame."""
+        self.outbox.flush()
+        self.close_with(code, reason)
 
     # -- operations ------------------------------------------------------------------------------
     def _handle(self, payload: bytes) -> None:
@@ -223,7 +229,12 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
                 return channel, (symbol, check_interval_ms(message["interval_ms"]))
             except ValueError as error:
                 raise ApiError(400, "INVALID_PARAMETER", str(error), "interval_ms") from None
-        if channel == AUDIT_CHANNEL:
+        if channel == AUDIT_CHANNEL:  # the audit names every account's orders: operators only
+            server = self.factory.venue.config.server
+            given = message.get("admin_token")
+            host = getattr(self.transport.getPeer(), "host", None)
+            token = given.encode("utf-8") if isinstance(given, str) else b""
+            check_admin(token, host, self.factory.venue.admin_token, server.admin_allow_remote, "admin_token")
             return channel, "*"
         if channel in ACCOUNT_CHANNELS:
             if self.account is None:

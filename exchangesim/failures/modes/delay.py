@@ -16,7 +16,7 @@ __all__ = ["Delay", "Jitter"]
 
 class Jitter:
     """Delays in ms: ``base`` plus a draw from the distribution, each draw pulled towards the last by
-    ``correlation`` (0: independent, 1: constant)."""
+    ``correlation`` (0: independent, 1: constant); the first draw is taken as it comes."""
 
     def __init__(self, params, rng: random.Random) -> None:
         self._base = params["base_ms"]
@@ -25,11 +25,13 @@ class Jitter:
         self._alpha = params["pareto_alpha"]
         self._correlation = params["correlation"]
         self._rng = rng
-        self._last = 0.0
+        self._last: float | None = None
 
     def next_ms(self) -> float:
         fresh = self._draw()
-        self._last = self._correlation * self._last + (1 - self._correlation) * fresh
+        last = self._last
+        # Starting from the first draw, not from 0: else correlation 1 would mean no jitter at all.
+        self._last = fresh if last is None else self._correlation * last + (1 - self._correlation) * fresh
         return max(0.0, self._base + self._last)
 
     def _draw(self) -> float:

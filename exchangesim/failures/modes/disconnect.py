@@ -39,12 +39,29 @@ class _Disconnect(StreamEffect):
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
         self._timer = None
+        self._due: float | None = None
         after_ms = fault.spec.params["after_ms"]
-        if after_ms is not None and scope.direction == "out":
-            self._timer = self.clock.callLater(after_ms / 1000, self._end, b"", "disconnect_after")
+        if after_ms is not None and self.owns_connection:
+            self._due = self.clock.seconds() + after_ms / 1000
+            self._timer = self.clock.callLater(after_ms / 1000, self._time_up)
+
+    def send(self, data):
+        if self._due is None or self.stopped:  # with after_ms, time alone ends the connection
+            super().send(data)
+        else:
+            self.downstream(data)
 
     def inject(self, data):
         self._end(data, "disconnect")
+
+    def _time_up(self) -> None:
+        self._timer = None
+        if self.fault.live():  # else the schedule's start ends it (schedule_changed)
+            self._end(b"", "disconnect_after")
+
+    def schedule_changed(self, live):
+        if live and self._timer is None and self._due is not None and self.clock.seconds() >= self._due:
+            self._end(b"", "disconnect_after")
 
     def _end(self, data: bytes, action: str) -> None:
         if self.stopped:

@@ -3,6 +3,8 @@ post_engine it acted and the client only sees the error."""
 
 from __future__ import annotations
 
+import math
+
 from ...api.responses import encode, error_payload
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, TEXT, Parameter
@@ -12,8 +14,8 @@ __all__ = ["Error", "server_error"]
 
 
 def server_error(status: int, retry_after_ms: float, code: str, message: str, action: str) -> Answer:
-    """A JSON error answer, with Retry-After (whole seconds, at least 1) when ``retry_after_ms`` is set."""
-    headers = ((b"retry-after", b"%d" % max(1, round(retry_after_ms / 1000))),) if retry_after_ms else ()
+    """A JSON error answer, with Retry-After (whole seconds, rounded up) when ``retry_after_ms`` is set."""
+    headers = ((b"retry-after", b"%d" % math.ceil(retry_after_ms / 1000)),) if retry_after_ms else ()
     return Answer(status, encode(error_payload(code, message)), headers, action)
 
 

@@ -17,6 +17,7 @@ class Outage(FailureMode):
     description = "Take the venue down: REST 503, WebSockets closed, TCP connections refused."
     layers = ("rest", "ws", "tcp")
     stages = ("pre_engine",)
+    silences_connections = True
     parameters = (
         Parameter(
             "close_code",
@@ -42,20 +43,26 @@ class _OutageAnswer(RequestEffect):
 
 
 class _OutageConnection(StreamEffect):
-    """Acts once per connection, from its outbound pipeline; what arrives meanwhile is lost."""
+    """Takes each connection down once (``probability`` decides per connection) when the outage
+    starts, or when it opens during one; a message the fault hits meanwhile is lost and ends it too."""
 
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
         self._closing = False
-        if scope.direction == "out" and fault.live():
+        if self.owns_connection and fault.live():
             self.clock.callLater(0, self.schedule_changed, True)  # not while the pipeline is being built
 
     def inject(self, data):
         self.record("outage_drop", data)
-        self.schedule_changed(True)
+        if self.owns_connection:
+            self._take_down()
 
     def schedule_changed(self, live):
-        if not live or self._closing or self.stopped or self.scope.direction != "out":
+        if live and self.owns_connection and not self.stopped and self.fault.fires(self.scope, b""):
+            self._take_down()
+
+    def _take_down(self) -> None:
+        if self._closing or self.stopped:
             return
         self._closing = True
         connection = self.scope.connection

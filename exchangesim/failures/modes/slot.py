@@ -38,7 +38,11 @@ class _Slot(HoldingEffect):
 
     def inject(self, data):
         per_slot = self.fault.spec.params["per_slot"]
-        index = max(self._last_slot, math.floor((self.clock.seconds() - self._origin) / self._slot) + 1)
+        # Rounded to the microsecond: a message right on a boundary waits for the next one, rather
+        # than float noise in epoch seconds (~0.2 us) deciding whether it goes now or a slot later.
+        elapsed_ms = round((self.clock.seconds() - self._origin) * 1000, 3)
+        slots = math.floor(round(elapsed_ms / self.fault.spec.params["slot_ms"], 9))
+        index = max(self._last_slot, slots + 1)
         if index == self._last_slot and per_slot is not None and self._in_last_slot >= per_slot:
             index += 1
         if index != self._last_slot:

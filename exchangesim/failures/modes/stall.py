@@ -17,9 +17,15 @@ class Stall(FailureMode):
     name = "stall"
     description = "Deliver nothing while live, keeping the connection open."
     layers = ("rest", "ws", "tcp")
+    silences_connections = True
     stages = ("pre_engine", "post_engine")
     parameters = (
-        Parameter("release", BOOLEAN, True, "Deliver what was held when the stall ends (false: lose it)."),
+        Parameter(
+            "release",
+            BOOLEAN,
+            True,
+            "Deliver what was held when the stall ends (false: lose it; on tcp that resets the connection).",
+        ),
     )
 
     def request_effect(self, fault, scope):
@@ -65,10 +71,11 @@ class _StallStream(StreamEffect):
         if not live:
             if self.fault.spec.params["release"]:
                 self.flush()
-            else:
-                if self._held:
-                    self.record("stall_discard", self._held[0], discarded=len(self._held))
-                self._held.clear()
+            elif self._held:
+                while self._held:  # one event per message lost, so the audit names each gap
+                    self.record("stall_discard", self._held.popleft())
+                if self.scope.layer == "tcp":  # a byte stream with a hole in it is broken: reset it
+                    self.scope.connection.abort()
 
     def flush(self):
         while self._held:

@@ -3,6 +3,8 @@ answered 429 with Retry-After before the engine; WebSocket messages over it queu
 
 from __future__ import annotations
 
+import weakref
+
 from ...api.responses import encode, error_payload
 from ..mode import FailureMode
 from ..params import INTEGER, NUMBER, TEXT, Parameter
@@ -23,7 +25,7 @@ class Throttle(FailureMode):
             "rate",
             NUMBER,
             10.0,
-            "Requests or messages a second (bytes a second with per_byte).",
+            "Requests or messages a second (bytes a second with unit = byte).",
             "/s",
             low=0.001,
             high=1e9,
@@ -63,12 +65,17 @@ class _ThrottleRequests(RequestEffect):
     def __init__(self, fault, scope) -> None:
         super().__init__(fault, scope)
         self._buckets: dict[object, TokenBucket] = {}
+        # Per connection: keyed by the channel itself, weakly, so a bucket goes with its connection
+        # (an id() would be reused by a later connection, which would inherit a drained bucket).
+        self._channel_buckets: weakref.WeakKeyDictionary[object, TokenBucket] = weakref.WeakKeyDictionary()
 
     def before(self, call):
         key = self._key(call)
-        bucket = self._buckets.get(key)
+        by_channel = key is not None and self.fault.spec.params["per"] == "connection"
+        buckets = self._channel_buckets if by_channel else self._buckets
+        bucket = buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _bucket(self.fault)
+            bucket = buckets[key] = _bucket(self.fault)
         if bucket.take():
             return None
         retry_after = max(1, round(bucket.wait() + 0.4999))
@@ -86,7 +93,7 @@ class _ThrottleRequests(RequestEffect):
         per = self.fault.spec.params["per"]
         request = call.request
         if per == "connection":
-            return id(request.channel)
+            return request.channel
         if per == "account":
             return call.fields().get("account")
         if per == "key":
