@@ -88,6 +88,15 @@ class Response:
     body: bytes
 
 
+_PARAMETER_FIELDS = {
+    "symbol": "symbol",
+    "client_order_id": "client_order_id",
+    "newClientOrderId": "client_order_id",
+    "origClientOrderId": "client_order_id",
+}
+"""Request parameters (query or JSON body, either dialect's names) that faults target and audit."""
+
+
 class RestCall:
     """One request as faults see it: its route, account, symbol and client order id, read lazily."""
 
@@ -111,22 +120,14 @@ class RestCall:
                 "method": self.method,
                 "path": self.path,
             }
-            try:
-                account = self._account_of(self.request)
-            except Exception:  # an unknown key: the route will refuse it; faults see no account
-                account = None
+            account = self._account_of(self.request)
             if account is not None:
                 fields["account"] = account
             parameters = {**self._query(), **self._body()}
-            for source, target in (
-                ("symbol", "symbol"),
-                ("client_order_id", "client_order_id"),
-                ("newClientOrderId", "client_order_id"),
-                ("origClientOrderId", "client_order_id"),
-            ):
-                value = parameters.get(source)
-                if isinstance(value, str) and target not in fields:
-                    fields[target] = value
+            for name, field in _PARAMETER_FIELDS.items():
+                value = parameters.get(name)
+                if isinstance(value, str) and field not in fields:
+                    fields[field] = value
             self._fields = fields
         return self._fields
 

@@ -22,8 +22,8 @@ class Corrupt(FailureMode):
             "kind",
             TEXT,
             "any",
-            "truncate, flip_digit (of a price or quantity), drop_key, "
-            "invalid_utf8, or any (one of them at random).",
+            "truncate, flip_digit (of a price or quantity), drop_key, invalid_utf8 (strict WebSocket"
+            " clients close with 1007), or any (one of the first three at random).",
             choices=("any", *KINDS),
         ),
     )
