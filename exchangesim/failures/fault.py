@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "Scope"]
 
+
+def _is_glob(pattern: str) -> bool:
+    return any(character in pattern for character in "*?[")
+
+
 _TICK = 1e-6
 """The shortest wait until a schedule change, in seconds: a timer always moves the clock on."""
 
@@ -70,7 +75,16 @@ class Fault:
         self.hits = 0
         self._seed = seed
         self._route = spec.route_matcher()
-        self._by_subject = any(spec.common[key] is not None for key in ("symbol", "channel", "route"))
+        # Read per message: plain attributes (a FaultSpec finds its common keys in a mapping).
+        common = spec.common
+        self._account, self._symbol = common["account"], common["symbol"]
+        self._after, self._first, self._nth, self._count = (
+            common[key] for key in ("after", "first", "nth", "count")
+        )
+        channel = common["channel"]
+        self._channel_is = None if channel is None or _is_glob(channel) else channel
+        self._channel_glob = channel if channel is not None and _is_glob(channel) else None
+        self._by_fields = self._symbol is not None or channel is not None
         self._unscheduled = not spec.start and spec.duration is None
 
     def rng(self, scope_key: str) -> random.Random:
@@ -127,22 +141,23 @@ class Fault:
     # -- decisions -----------------------------------------------------------------------------------
     def fires(self, scope: Scope, subject: Any) -> bool:
         """Whether this fault hits ``subject`` (a message, a chunk of bytes or a request) now."""
-        spec = self.spec
-        if not self.live():
+        if not self._unscheduled and not self.live():
             return False
-        if spec.account is not None and self._account_of(scope, subject) != spec.account:
+        if self._route is not None and not self._route(subject.method, subject.path):
+            return False  # a route is a rest key, so the subject is a RestCall
+        if self._account is not None and self._account_of(scope, subject) != self._account:
             return False
-        if self._by_subject and not self._matches(scope.describe(subject)):
+        if self._by_fields and not self._matches(scope.describe(subject)):
             return False
         scope.seen += 1
-        eligible = scope.seen - spec.after
+        eligible = scope.seen - self._after
         if eligible <= 0:
             return False
-        if spec.first is not None and eligible > spec.first:
+        if self._first is not None and eligible > self._first:
             return False
-        if spec.nth is not None and eligible % spec.nth:
+        if self._nth is not None and eligible % self._nth:
             return False
-        if spec.count is not None and self.hits >= spec.count:
+        if self._count is not None and self.hits >= self._count:
             return False
         return scope.decide()
 
@@ -152,15 +167,13 @@ class Fault:
         return scope.describe(subject).get("account")
 
     def _matches(self, fields: dict[str, Any]) -> bool:
-        spec = self.spec
-        if spec.symbol is not None and fields.get("symbol") != spec.symbol:
+        if self._symbol is not None and fields.get("symbol") != self._symbol:
             return False
-        if spec.channel is not None:
+        if self._channel_is is not None:
+            return fields.get("channel") == self._channel_is
+        if self._channel_glob is not None:
             channel = fields.get("channel")
-            if channel is None or not fnmatch.fnmatchcase(channel, spec.channel):
-                return False
-        if self._route is not None:
-            return self._route(fields.get("method", ""), fields.get("path", ""))
+            return channel is not None and fnmatch.fnmatchcase(channel, self._channel_glob)
         return True
 
     # -- the audit -----------------------------------------------------------------------------------

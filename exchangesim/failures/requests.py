@@ -107,7 +107,10 @@ class RestCall:
         self.gone = False
         self._account_of = account_of
         self._fields: dict[str, Any] | None = None
-        request.notifyFinish().addErrback(self._lost)
+
+    def watch(self) -> None:
+        """Notice the client going away (``gone``), from now until the request is answered."""
+        self.request.notifyFinish().addErrback(self._lost)
 
     def _lost(self, reason: object) -> None:
         self.gone = True

@@ -66,6 +66,7 @@ class FaultyResource(Resource):
                 (pre if fault.spec.stage == "pre_engine" else post).append(entry)
         if not pre and not post:
             return self._inner.render(request)
+        call.watch()
         served = Deferred.fromCoroutine(self._serve(call, pre, post))
         served.addErrback(self._failed, call)
         return NOT_DONE_YET

@@ -1,6 +1,7 @@
 """A fault at run time: its schedule on the clock, count triggers, seeded decisions, targeting, audit."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -277,10 +278,10 @@ def test_targeting_filters_before_counting():
 
 def test_route_targets_rest_requests_by_method_and_path():
     fault = fault_of({"mode": "drop", "route": "POST /api/v1/orders"})
-    scope = scope_of(fault, "rest", "rest", describe=lambda request: request)
-    assert fault.fires(scope, {"method": "POST", "path": "/api/v1/orders"})
-    assert not fault.fires(scope, {"method": "GET", "path": "/api/v1/orders"})
-    assert not fault.fires(scope, {"method": "POST", "path": "/api/v1/orders/1"})
+    scope = scope_of(fault, "rest", "rest", describe=lambda request: {})
+    assert fault.fires(scope, SimpleNamespace(method="POST", path="/api/v1/orders"))
+    assert not fault.fires(scope, SimpleNamespace(method="GET", path="/api/v1/orders"))
+    assert not fault.fires(scope, SimpleNamespace(method="POST", path="/api/v1/orders/1"))
 
 
 def test_account_targets_a_connections_account():

@@ -9,6 +9,7 @@ Messages are encoded once and the same bytes go to every subscriber's outbox.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeAlias
@@ -91,8 +92,17 @@ def stream_labels(channel: str, key: StreamKey) -> dict[str, str]:
     return {"symbol": key} if channel in MARKET_CHANNELS else {"account": key}  # type: ignore[dict-item]
 
 
+@functools.lru_cache(maxsize=1)
 def message_fields(message: bytes) -> dict[str, Any]:
-    """What faults target and the audit names in a native message: channel, symbol, seq, ids."""
+    """What faults target and the audit names in a native message: channel, symbol, seq, ids.
+
+    A stream hands every subscriber the same bytes, so a fault on N connections parses a message
+    once (callers only read the dict).
+    """
+    return _fields_of(message)
+
+
+def _fields_of(message: bytes) -> dict[str, Any]:
     try:
         document = json.loads(message)
     except ValueError:
