@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/rest.py
 	$(BIN)/python bench/ws.py
 	$(BIN)/python bench/marketdata.py
+	$(BIN)/python bench/faults.py
 
 # Regenerate etc/sim.ini from the package's defaults (a test checks they agree).
 config: install

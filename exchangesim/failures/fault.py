@@ -86,6 +86,8 @@ class Fault:
         self._channel_glob = channel if channel is not None and _is_glob(channel) else None
         self._by_fields = self._symbol is not None or channel is not None
         self._unscheduled = not spec.start and spec.duration is None
+        # Probability 0 never hits, and a new probability makes a new Fault: skip the bookkeeping.
+        self._idle = spec.probability == 0
 
     def rng(self, scope_key: str) -> random.Random:
         """The random stream of one scope: the same seed, fault and scope give the same decisions."""
@@ -141,7 +143,7 @@ class Fault:
     # -- decisions -----------------------------------------------------------------------------------
     def fires(self, scope: Scope, subject: Any) -> bool:
         """Whether this fault hits ``subject`` (a message, a chunk of bytes or a request) now."""
-        if not self._unscheduled and not self.live():
+        if self._idle or (not self._unscheduled and not self.live()):
             return False
         if self._route is not None and not self._route(subject.method, subject.path):
             return False  # a route is a rest key, so the subject is a RestCall
