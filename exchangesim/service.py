@@ -13,6 +13,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import __version__
+from .api.binance import BinanceAPI
+from .api.binance import account_of as binance_account_of
 from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.site import BoundedSite, build_root
 from .config import Config
@@ -97,7 +99,10 @@ class ExchangeService(MultiService):
         native_api = FaultyResource(
             NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, (b"/api/v1/admin",)
         )
-        root = build_root(native_api, self.ws_factory, MetricsPage(registry))
+        binance_api = FaultyResource(
+            BinanceAPI(self.venue).resource(), faults, binance_account_of(self.venue.authenticator), ()
+        )
+        root = build_root(native_api, self.ws_factory, MetricsPage(registry), binance_api)
         site = BoundedSite(root, config.server.max_body_bytes)
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers))
         registry.register(FaultCollector(faults))

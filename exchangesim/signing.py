@@ -2,7 +2,8 @@
 
 A signed request carries ``X-API-Key``, ``X-Timestamp`` (epoch milliseconds) and ``X-Signature``: the
 hex HMAC-SHA256, keyed with the API secret, of ``timestamp + METHOD + path?query + body`` exactly as sent.
-The WebSocket ``auth`` operation signs ``timestamp + "GET" + "/ws"``.
+The WebSocket ``auth`` operation signs ``timestamp + "GET" + "/ws"``. The Binance dialect signs the raw
+query string or form body itself (``sign_payload``).
 """
 
 from __future__ import annotations
@@ -10,18 +11,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-__all__ = ["sign", "signature_matches"]
+__all__ = ["payload_signature_matches", "sign", "sign_payload", "signature_matches"]
 
 
 def sign(secret: str, timestamp_ms: int, method: str, path: str, body: bytes = b"") -> str:
     """The hex signature of one request."""
-    message = f"{timestamp_ms}{method.upper()}{path}".encode() + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return sign_payload(secret, f"{timestamp_ms}{method.upper()}{path}".encode() + body)
+
+
+def sign_payload(secret: str, payload: bytes) -> str:
+    """The hex HMAC-SHA256 of ``payload`` keyed with ``secret``."""
+    return hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).hexdigest()
+
+
+def payload_signature_matches(signature: str, secret: str, payload: bytes) -> bool:
+    """Whether ``signature`` is the hex HMAC-SHA256 of ``payload``; compared in constant time."""
+    expected = sign_payload(secret, payload)
+    return hmac.compare_digest(expected.encode("ascii"), signature.strip().lower().encode("ascii", "replace"))
 
 
 def signature_matches(
     signature: str, secret: str, timestamp_ms: int, method: str, path: str, body: bytes = b""
 ) -> bool:
     """Whether ``signature`` signs this request; compared in constant time."""
-    expected = sign(secret, timestamp_ms, method, path, body)
-    return hmac.compare_digest(expected.encode("ascii"), signature.strip().lower().encode("ascii", "replace"))
+    return payload_signature_matches(
+        signature, secret, f"{timestamp_ms}{method.upper()}{path}".encode() + body
+    )

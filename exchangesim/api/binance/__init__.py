@@ -1,0 +1,6 @@
+"""The Binance-spot dialect: REST under ``/api/v3``, what stock ccxt needs (see binance-dialect.md)."""
+
+from .rest import BinanceAPI
+from .signed import account_of
+
+__all__ = ["BinanceAPI", "account_of"]

@@ -1,0 +1,326 @@
+"""The Binance-spot REST dialect under ``/api/v3``: a Klein app over the venue; routes parse, call, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from klein import Klein
+from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource
+
+from ...engine import EngineError, Instrument, OrderCanceled
+from ...marketdata.candles import INTERVALS
+from ...venue import Venue
+from ..klein_errors import answer_errors_as_json
+from ..ratelimit import WeightLimiter
+from ..responses import respond
+from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
+from .params import Params, binance_symbols, instrument_named, read_params
+from .parsing import cancel_replace_mode, order_reference, parse_new_order, response_type
+from .render import (
+    render_account,
+    render_agg_trade,
+    render_book_ticker,
+    render_exchange_info,
+    render_fills,
+    render_kline,
+    render_my_trade,
+    render_order,
+    render_price_ticker,
+    render_ticker,
+    render_trade,
+)
+from .signed import authenticate
+from .weights import charge, depth_weight, tickers_weight
+
+__all__ = ["BinanceAPI"]
+
+
+class BinanceAPI:
+    """Routes of ``/api/v3``; one instance per venue, testable in memory with ``StubTreq``."""
+
+    app = Klein()
+    answer_errors_as_json(app, BINANCE_ERRORS)
+
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+        self._exchange = venue.exchange
+        self._symbols = binance_symbols(venue.exchange)
+        self._limiter = WeightLimiter(venue.clock, venue.config.server.binance_weight_limit)
+
+    def resource(self) -> IResource:
+        """The twisted.web resource to mount at ``/api/v3``."""
+        return self.app.resource()
+
+    # -- general and market data -------------------------------------------------------------------
+    @app.route("/ping", methods=["GET"])
+    def ping(self, request: IRequest) -> bytes:
+        self._read(request, 1)
+        return respond(request, {})
+
+    @app.route("/time", methods=["GET"])
+    def time(self, request: IRequest) -> bytes:
+        self._read(request, 1)
+        return respond(request, {"serverTime": self._venue.now_ms()})
+
+    @app.route("/exchangeInfo", methods=["GET"])
+    def exchange_info(self, request: IRequest) -> bytes:
+        params = self._read(request, 20)
+        instruments = params.symbols(self._symbols) or self._symbols.values()
+        info = render_exchange_info(instruments, self._venue.now_ms(), self._limiter.limit)
+        return respond(request, info)
+
+    @app.route("/depth", methods=["GET"])
+    def depth(self, request: IRequest) -> bytes:
+        params = self._read(request, 0)
+        limit = params.whole("limit", default=100, low=1, high=5000)
+        charge(request, self._limiter, depth_weight(limit))  # type: ignore[arg-type]
+        instrument = self._instrument(params)
+        depth = self._exchange.depth(instrument.symbol, limit)  # type: ignore[arg-type]
+        price, quantity = instrument.format_price, instrument.format_quantity
+        return respond(
+            request,
+            {
+                "lastUpdateId": depth.sequence,
+                "bids": [[price(p), quantity(q)] for p, q in depth.bids],
+                "asks": [[price(p), quantity(q)] for p, q in depth.asks],
+            },
+        )
+
+    @app.route("/trades", methods=["GET"])
+    def trades(self, request: IRequest) -> bytes:
+        params = self._read(request, 25)
+        instrument = self._instrument(params)
+        limit = params.whole("limit", default=500, low=1, high=1000)
+        trades = self._exchange.recent_trades(instrument.symbol, limit)  # type: ignore[arg-type]
+        return respond(request, [render_trade(trade, instrument) for trade in trades])
+
+    @app.route("/aggTrades", methods=["GET"])
+    def agg_trades(self, request: IRequest) -> bytes:
+        params = self._read(request, 4)
+        instrument = self._instrument(params)
+        trades = self._exchange.recent_trades(instrument.symbol, 100_000)  # type: ignore[arg-type]
+        chosen = _window(params, trades, "fromId", lambda trade: trade.trade_id, lambda trade: trade.ts)
+        return respond(request, [render_agg_trade(trade, instrument) for trade in chosen])
+
+    @app.route("/klines", methods=["GET"])
+    def klines(self, request: IRequest) -> bytes:
+        params = self._read(request, 2)
+        instrument = self._instrument(params)
+        interval = params.text("interval", required=True)
+        if interval not in INTERVALS:
+            raise BinanceError(400, -1120, "Invalid interval.")
+        limit = params.whole("limit", default=500, low=1, high=1000)
+        start, end = params.whole("startTime", default=0), params.whole("endTime", default=2**63)
+        series = self._venue.candles[instrument.symbol][interval]
+        candles = [c for c in series.latest(1000) if start <= c.open_time <= end]  # type: ignore[operator]
+        chosen = candles[:limit] if params.text("startTime") else candles[-limit:]  # type: ignore[misc]
+        length = INTERVALS[interval]
+        return respond(request, [render_kline(candle, length, instrument) for candle in chosen])
+
+    @app.route("/ticker/24hr", methods=["GET"])
+    def ticker_24hr(self, request: IRequest) -> bytes:
+        params, chosen = self._tickers(request, one=2, every=80)
+        now = self._venue.now_ms()
+        rendered = [
+            render_ticker(
+                instrument,
+                self._exchange.last_price(instrument.symbol),
+                self._top(instrument),
+                self._venue.rolling[instrument.symbol].stats(now),
+                now,
+            )
+            for instrument in chosen
+        ]
+        return respond(request, rendered[0] if params.text("symbol") else rendered)
+
+    @app.route("/ticker/price", methods=["GET"])
+    def ticker_price(self, request: IRequest) -> bytes:
+        params, chosen = self._tickers(request, one=2, every=4)
+        rendered = [render_price_ticker(i, self._exchange.last_price(i.symbol)) for i in chosen]
+        return respond(request, rendered[0] if params.text("symbol") else rendered)
+
+    @app.route("/ticker/bookTicker", methods=["GET"])
+    def book_ticker(self, request: IRequest) -> bytes:
+        params, chosen = self._tickers(request, one=2, every=4)
+        rendered = [render_book_ticker(i, self._top(i)) for i in chosen]
+        return respond(request, rendered[0] if params.text("symbol") else rendered)
+
+    # -- the caller's account ------------------------------------------------------------------------
+    @app.route("/account", methods=["GET"])
+    def account(self, request: IRequest) -> bytes:
+        account, _ = self._signed(request, 20)
+        config = self._venue.config
+        own = config.named_accounts.get(account)
+        maker = own.maker_fee if own is not None and own.maker_fee is not None else config.exchange.maker_fee
+        taker = own.taker_fee if own is not None and own.taker_fee is not None else config.exchange.taker_fee
+        balances = self._exchange.balances(account)
+        return respond(request, render_account(balances, maker, taker, self._venue.now_ms()))
+
+    @app.route("/order", methods=["POST"])
+    def place_order(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 1)
+        return respond(request, self._place(account, params, self._instrument(params)))
+
+    @app.route("/order", methods=["GET"])
+    def get_order(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 4)
+        instrument = self._instrument(params)
+        order = self._find(account, order_reference(params), instrument)
+        return respond(request, render_order(order, instrument))
+
+    @app.route("/order", methods=["DELETE"])
+    def cancel_order(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 1)
+        instrument = self._instrument(params)
+        return respond(request, self._cancel(account, order_reference(params), instrument))
+
+    @app.route("/order/cancelReplace", methods=["POST"])
+    def cancel_replace(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 1)
+        instrument = self._instrument(params)
+        mode = cancel_replace_mode(params)
+        reference = order_reference(params, "cancelOrderId", "cancelOrigClientOrderId")
+        parse_new_order(params, instrument)  # refuse bad new-order parameters before canceling anything
+        outcome: dict[str, Any] = {"cancelResult": "SUCCESS", "newOrderResult": "NOT_ATTEMPTED"}
+        try:
+            outcome["cancelResponse"] = self._cancel(account, reference, instrument)
+        except (EngineError, BinanceError) as error:
+            outcome["cancelResult"], outcome["cancelResponse"] = "FAILURE", _error_body(error, canceling=True)
+            if mode == "STOP_ON_FAILURE":
+                outcome["newOrderResponse"] = None
+                raise BinanceError(400, -2022, "Order cancel-replace failed.", outcome) from None
+        try:
+            outcome["newOrderResponse"] = self._place(account, params, instrument)
+            outcome["newOrderResult"] = "SUCCESS"
+        except (EngineError, BinanceError) as error:
+            outcome["newOrderResult"], outcome["newOrderResponse"] = "FAILURE", _error_body(error)
+        if outcome["cancelResult"] == "SUCCESS" and outcome["newOrderResult"] == "SUCCESS":
+            return respond(request, outcome)
+        both_failed = outcome["cancelResult"] == outcome["newOrderResult"] == "FAILURE"
+        if both_failed:
+            raise BinanceError(400, -2022, "Order cancel-replace failed.", outcome)
+        raise BinanceError(409, -2021, "Order cancel-replace partially failed.", outcome)
+
+    @app.route("/openOrders", methods=["GET"])
+    def open_orders(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 0)
+        symbol = self._optional_symbol(params)
+        charge(request, self._limiter, 6 if symbol else 80)
+        orders = self._exchange.open_orders(account, symbol)
+        return respond(request, [render_order(o, self._exchange.instrument(o.symbol)) for o in orders])
+
+    @app.route("/openOrders", methods=["DELETE"])
+    def cancel_open_orders(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 1)
+        instrument = self._instrument(params)
+        result = self._exchange.cancel_all(account, instrument.symbol, ts=self._venue.now_ms())
+        canceled = [
+            {**render_order(event.order, instrument), "origClientOrderId": event.order.client_order_id}
+            for event in result.events
+            if type(event) is OrderCanceled
+        ]
+        return respond(request, canceled)
+
+    @app.route("/allOrders", methods=["GET"])
+    def all_orders(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 20)
+        instrument = self._instrument(params)
+        orders = self._exchange.orders(account, instrument.symbol)
+        chosen = _window(params, orders, "orderId", lambda order: order.order_id, lambda order: order.created)
+        return respond(request, [render_order(order, instrument) for order in chosen])
+
+    @app.route("/myTrades", methods=["GET"])
+    def my_trades(self, request: IRequest) -> bytes:
+        account, params = self._signed(request, 20)
+        instrument = self._instrument(params)
+        limit = params.whole("limit", default=500, low=1, high=1000)
+        order_id, first = params.whole("orderId"), params.whole("fromId", default=0)
+        start, end = params.whole("startTime", default=0), params.whole("endTime", default=2**63)
+        fills = [
+            fill
+            for fill in self._exchange.fills(account, instrument.symbol, 1000)
+            if (order_id is None or fill.order_id == order_id)
+            and fill.trade_id >= first  # type: ignore[operator]
+            and start <= fill.ts <= end  # type: ignore[operator]
+        ]
+        chosen = fills[:limit] if params.text("fromId") or params.text("startTime") else fills[-limit:]  # type: ignore[misc]
+        return respond(request, [render_my_trade(fill, instrument) for fill in chosen])
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _read(self, request: IRequest, weight: int) -> Params:
+        """Charge ``weight`` (0: the route charges once it knows it) and read the parameters."""
+        if weight:
+            charge(request, self._limiter, weight)
+        return read_params(request, self._venue.config.server.max_body_bytes)
+
+    def _signed(self, request: IRequest, weight: int) -> tuple[str, Params]:
+        params = self._read(request, weight)
+        return authenticate(request, params, self._venue.authenticator, self._venue.now_ms()), params
+
+    def _instrument(self, params: Params) -> Instrument:
+        return instrument_named(self._symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
+
+    def _optional_symbol(self, params: Params) -> str | None:
+        name = params.text("symbol")
+        return None if name is None else instrument_named(self._symbols, name).symbol
+
+    def _tickers(self, request: IRequest, one: int, every: int) -> tuple[Params, list[Instrument]]:
+        params = self._read(request, 0)
+        chosen = params.symbols(self._symbols)
+        charge(request, self._limiter, tickers_weight(None if chosen is None else len(chosen), one, every))
+        return params, list(self._symbols.values()) if chosen is None else chosen
+
+    def _top(self, instrument: Instrument) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        depth = self._exchange.depth(instrument.symbol, 1)
+        return (depth.bids[0] if depth.bids else None), (depth.asks[0] if depth.asks else None)
+
+    def _find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
+        if "order_id" in reference:
+            order = self._exchange.get_order(account, reference["order_id"])
+        else:
+            order = self._exchange.get_order_by_client_id(account, reference["client_order_id"])
+        if order.symbol != instrument.symbol:
+            raise BinanceError(400, -2013, "Order does not exist.")
+        return order
+
+    def _place(self, account: str, params: Params, instrument: Instrument) -> dict[str, Any]:
+        order = parse_new_order(params, instrument)
+        answer = response_type(params, order["order_type"])
+        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
+        placed = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
+        rendered = {**render_order(placed, instrument, answer), "transactTime": placed.created}
+        if answer == "FULL":
+            rendered["fills"] = render_fills(result.trades, placed.order_id, instrument)
+        return rendered
+
+    def _cancel(self, account: str, reference: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
+        try:
+            self._find(account, reference, instrument)
+            result = self._exchange.cancel(account, ts=self._venue.now_ms(), **reference)
+        except EngineError as error:
+            raise from_engine_error(error, canceling=True) from None
+        except BinanceError:
+            raise BinanceError(400, -2011, "Unknown order sent.") from None
+        order = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
+        return {
+            **render_order(order, instrument),
+            "origClientOrderId": order.client_order_id,
+            "transactTime": order.updated,
+        }
+
+
+def _error_body(error: Exception, canceling: bool = False) -> dict[str, Any]:
+    if isinstance(error, EngineError):
+        error = from_engine_error(error, canceling=canceling)
+    return {"code": error.code, "msg": error.msg}  # type: ignore[attr-defined]
+
+
+def _window(params: Params, items: Any, id_param: str, id_of: Any, ts_of: Any) -> list[Any]:
+    """Items from id ``id_param`` on and within ``startTime``..``endTime``, oldest first: the first
+    ``limit`` of them when a start is given, else the latest ``limit``, as Binance pages."""
+    limit = params.whole("limit", default=500, low=1, high=1000)
+    first = params.whole(id_param, default=0)
+    start, end = params.whole("startTime", default=0), params.whole("endTime", default=2**63)
+    chosen = [item for item in items if id_of(item) >= first and start <= ts_of(item) <= end]
+    return chosen[:limit] if params.text(id_param) or params.text("startTime") else chosen[-limit:]

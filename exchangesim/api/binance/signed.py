@@ -1,0 +1,53 @@
+"""Binance request signing: ``X-MBX-APIKEY``, HMAC-SHA256 of the raw parameters, ``recvWindow``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.web.iweb import IRequest
+
+from ..auth import Authenticator
+from .errors import BinanceError, missing
+from .params import Params
+
+__all__ = ["API_KEY_HEADER", "account_of", "authenticate"]
+
+API_KEY_HEADER = b"x-mbx-apikey"
+DEFAULT_RECV_WINDOW_MS = 5000
+MAX_RECV_WINDOW_MS = 60_000
+AHEAD_MS = 1000  # how far a timestamp may run ahead of the server's clock, as on Binance
+
+
+def account_of(authenticator: Authenticator) -> Callable[[IRequest], str | None]:
+    """Who a request says it acts for, unverified (fault targeting, not authorization)."""
+
+    def of(request: IRequest) -> str | None:
+        key = request.getHeader(API_KEY_HEADER)
+        return None if key is None else authenticator.owner_of(key.decode("utf-8", "replace"))
+
+    return of
+
+
+def authenticate(request: IRequest, params: Params, authenticator: Authenticator, now_ms: int) -> str:
+    """The account a signed request acts for, or the Binance error ccxt maps (-2014/-2015, -1021, -1022)."""
+    header = request.getHeader(API_KEY_HEADER)
+    if not header:
+        raise BinanceError(401, -2014, "API-key format invalid.")
+    api_key = authenticator.lookup(header.decode("utf-8", "replace"))
+    if api_key is None:
+        raise BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+    timestamp = params.whole("timestamp")
+    if timestamp is None:
+        raise missing("timestamp")
+    window = params.whole("recvWindow", default=DEFAULT_RECV_WINDOW_MS)
+    if window > MAX_RECV_WINDOW_MS:  # type: ignore[operator]
+        raise BinanceError(400, -1131, f"recvWindow must be less than {MAX_RECV_WINDOW_MS}.")
+    if timestamp > now_ms + AHEAD_MS:
+        raise BinanceError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+    if now_ms - timestamp > window:  # type: ignore[operator]
+        raise BinanceError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+    if not params.signature:
+        raise missing("signature")
+    if not authenticator.signs(api_key, params.payload, params.signature):
+        raise BinanceError(400, -1022, "Signature for this request is not valid.")
+    return api_key.account

@@ -1,0 +1,53 @@
+"""Request weights of ``/api/v3`` (roughly Binance's), charged to the shared limiter per key."""
+
+from __future__ import annotations
+
+from twisted.web.iweb import IRequest
+
+from ..ratelimit import ALLOWED, BANNED, WeightLimiter
+from .errors import BinanceError
+from .signed import API_KEY_HEADER
+
+__all__ = ["charge", "depth_weight", "tickers_weight"]
+
+USED_WEIGHT_HEADER = b"x-mbx-used-weight-1m"
+
+
+def depth_weight(limit: int) -> int:
+    """Weight of GET /depth by its limit."""
+    for most, weight in ((100, 5), (500, 25), (1000, 50)):
+        if limit <= most:
+            return weight
+    return 250
+
+
+def tickers_weight(count: int | None, one: int, every: int) -> int:
+    """Weight of a ticker endpoint for ``count`` symbols (None: all of them)."""
+    if count is None:
+        return every
+    return one if count <= 20 else min(every, one * 20)
+
+
+def charge(request: IRequest, limiter: WeightLimiter, weight: int) -> None:
+    """Spend ``weight`` for the request's API key (else its address); 429, then 418, past the limit."""
+    header = request.getHeader(API_KEY_HEADER)
+    key = (
+        "key:" + header.decode("utf-8", "replace")
+        if header
+        else f"ip:{getattr(request.getClientAddress(), 'host', '')}"
+    )
+    spent = limiter.charge(key, weight)
+    request.setHeader(USED_WEIGHT_HEADER, b"%d" % spent.used)
+    if spent.verdict == ALLOWED:
+        return
+    request.setHeader(b"retry-after", b"%d" % spent.retry_after)
+    if spent.verdict == BANNED:
+        raise BinanceError(
+            418, -1003, f"Way too much request weight used; banned for {spent.retry_after} s after a 429."
+        )
+    raise BinanceError(
+        429,
+        -1003,
+        f"Too much request weight used; current limit is {limiter.limit} request weight per 1 MINUTE."
+        " Please use WebSocket Streams for live updates to avoid polling the API.",
+    )

@@ -1,0 +1,52 @@
+"""Per-key request weight per minute on the injected clock: the one limiter a dialect maps its 429s onto.
+
+A key spends weight in fixed one-minute windows. A request past the limit is refused (``THROTTLED``);
+a key that keeps sending after that in the same window is banned until the window ends (``BANNED``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+from twisted.internet.interfaces import IReactorTime
+
+__all__ = ["ALLOWED", "BANNED", "THROTTLED", "Charge", "WeightLimiter"]
+
+ALLOWED, THROTTLED, BANNED = "allowed", "throttled", "banned"
+WINDOW_MS = 60_000
+
+
+@attrs.frozen
+class Charge:
+    """What one request cost: the verdict, the weight used in the window, and seconds until it resets."""
+
+    verdict: str
+    used: int
+    retry_after: int
+
+
+class WeightLimiter:
+    """Counts request weight per key in one-minute windows aligned on the clock."""
+
+    def __init__(self, clock: IReactorTime, limit: int) -> None:
+        self._clock = clock
+        self.limit = limit
+        self._window = -1
+        self._used: dict[str, int] = {}
+        self._refused: set[str] = set()
+
+    def charge(self, key: str, weight: int) -> Charge:
+        """Spend ``weight`` for ``key`` now; refused requests count too, as on Binance."""
+        now_ms = int(self._clock.seconds() * 1000)
+        window, into = divmod(now_ms, WINDOW_MS)
+        if window != self._window:  # a new minute: everybody starts over
+            self._window, self._used, self._refused = window, {}, set()
+        used = self._used[key] = self._used.get(key, 0) + weight
+        retry_after = max(1, math.ceil((WINDOW_MS - into) / 1000))
+        if key in self._refused:
+            return Charge(BANNED, used, retry_after)
+        if used > self.limit:
+            self._refused.add(key)
+            return Charge(THROTTLED, used, retry_after)
+        return Charge(ALLOWED, used, 0)

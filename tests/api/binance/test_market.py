@@ -1,0 +1,143 @@
+"""Public /api/v3 routes in memory: exchangeInfo, depth, trades, klines and tickers as ccxt reads them."""
+
+from .support import ALICE_KEY, BinanceCase
+
+CONTRACT_KEYS = {"contractType", "deliveryDate", "expiryDate", "underlying", "marginAsset", "tradability"}
+
+
+class MarketTests(BinanceCase):
+    def trade(self, price="50000.00", quantity="0.5"):
+        """Alice rests a sell and bob takes it."""
+        assert (
+            self.signed(
+                "POST",
+                "/order",
+                symbol="BTCUSD",
+                side="SELL",
+                type="LIMIT",
+                timeInForce="GTC",
+                quantity=quantity,
+                price=price,
+            )[0]
+            == 200
+        )
+        code, body = self.signed(
+            "POST",
+            "/order",
+            key="bob-key-0001",
+            secret="bob-secret",
+            symbol="BTCUSD",
+            side="BUY",
+            type="MARKET",
+            quantity=quantity,
+        )
+        assert code == 200 and body["status"] == "FILLED", body
+
+    def test_ping_and_time(self):
+        assert self.public("/ping") == (200, {})
+        assert self.public("/time") == (200, {"serverTime": self.now_ms()})
+
+    def test_exchange_info_lists_spot_symbols_with_the_instruments_filters(self):
+        code, body = self.public("/exchangeInfo")
+        assert code == 200
+        btc = body["symbols"][0]
+        assert (btc["symbol"], btc["baseAsset"], btc["quoteAsset"], btc["status"]) == (
+            "BTCUSD",
+            "BTC",
+            "USD",
+            "TRADING",
+        )
+        filters = {f["filterType"]: f for f in btc["filters"]}
+        assert filters["PRICE_FILTER"]["tickSize"] == "0.01"
+        assert (filters["LOT_SIZE"]["stepSize"], filters["LOT_SIZE"]["minQty"]) == ("0.0001", "0.0001")
+        assert filters["NOTIONAL"]["minNotional"] == "1"
+        assert not CONTRACT_KEYS & set(btc) and "TRD_GRP_003" not in btc["permissions"]
+        assert body["rateLimits"][0]["limit"] == 6000
+
+    def test_depth_carries_the_book_sequence_as_last_update_id(self):
+        self.signed(
+            "POST",
+            "/order",
+            symbol="BTCUSD",
+            side="BUY",
+            type="LIMIT",
+            timeInForce="GTC",
+            quantity="0.5",
+            price="49000.00",
+        )
+        sequence = self.venue.exchange.depth("BTC/USD").sequence
+        code, body = self.public("/depth", symbol="BTCUSD", limit=5)
+        assert code == 200
+        assert body == {"lastUpdateId": sequence, "bids": [["49000.00", "0.5000"]], "asks": []}
+
+    def test_trades_agg_trades_and_klines(self):
+        self.trade()
+        code, [trade] = self.public("/trades", symbol="BTCUSD")
+        assert (trade["price"], trade["qty"], trade["isBuyerMaker"]) == ("50000.00", "0.5000", False)
+        code, [agg] = self.public("/aggTrades", symbol="BTCUSD", limit=10)
+        assert (agg["a"], agg["p"], agg["q"], agg["m"]) == (trade["id"], "50000.00", "0.5000", False)
+        code, rows = self.public("/klines", symbol="BTCUSD", interval="1m", limit=2)
+        assert code == 200 and rows[-1][4] == "50000.00" and rows[-1][5] == "0.5000"
+        assert rows[-1][6] == rows[-1][0] + 59_999
+        assert self.public("/klines", symbol="BTCUSD", interval="7m") == (
+            400,
+            {"code": -1120, "msg": "Invalid interval."},
+        )
+
+    def test_tickers_for_one_several_or_every_symbol(self):
+        self.trade()
+        code, one = self.public("/ticker/24hr", symbol="BTCUSD")
+        assert code == 200 and isinstance(one, dict)
+        assert (one["lastPrice"], one["volume"], one["openPrice"]) == ("50000.00", "0.5000", "50000.00")
+        assert {"bidQty", "askQty", "closeTime"} <= set(one) and "time" not in one
+        code, several = self.public("/ticker/24hr", symbols='["BTCUSD"]')
+        assert code == 200 and [t["symbol"] for t in several] == ["BTCUSD"]
+        code, every = self.public("/ticker/24hr")
+        assert [t["symbol"] for t in every] == ["BTCUSD", "ETHUSD"]
+        assert self.public("/ticker/price", symbol="BTCUSD") == (
+            200,
+            {"symbol": "BTCUSD", "price": "50000.00"},
+        )
+        code, books = self.public("/ticker/bookTicker", symbols='["BTCUSD","ETHUSD"]')
+        assert [b["symbol"] for b in books] == ["BTCUSD", "ETHUSD"]
+
+    def test_an_unknown_symbol_is_1121_and_unknown_paths_are_json(self):
+        assert self.public("/ticker/24hr", symbol="DOGEUSD") == (
+            400,
+            {"code": -1121, "msg": "Invalid symbol."},
+        )
+        assert self.public("/depth", symbol="BTC/USD")[1]["code"] == -1121
+        assert self.public("/ticker/24hr", symbols="BTCUSD")[1]["code"] == -1100
+        code, body = self.public("/nope")
+        assert code == 404 and body["code"] == -1000
+
+    def test_the_used_weight_header_counts_per_key_and_minute(self):
+        _, _, headers = self.send("GET", "/exchangeInfo")
+        _, _, headers = self.send("GET", "/depth", "symbol=BTCUSD&limit=500")
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["45"]
+        _, _, headers = self.send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["1"]
+        self.clock.advance(60)
+        _, _, headers = self.send("GET", "/ping")
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["1"]
+
+
+class WeightLimitTests(BinanceCase):
+    def make_config(self):
+        config = super().make_config()
+        config.server.binance_weight_limit = 50
+        return config
+
+    def test_past_the_limit_429_with_retry_after_then_418_until_the_minute_ends(self):
+        self.clock.advance(60 - self.clock.seconds() % 60)  # the start of a minute
+        assert self.send("GET", "/exchangeInfo")[0] == 200
+        assert self.send("GET", "/exchangeInfo")[0] == 200
+        code, body, headers = self.send("GET", "/exchangeInfo")
+        assert (code, body["code"]) == (429, -1003)
+        assert headers.getRawHeaders("retry-after") == ["60"]
+        self.clock.advance(30)
+        code, body, headers = self.send("GET", "/ping")
+        assert (code, body["code"], headers.getRawHeaders("retry-after")) == (418, -1003, ["30"])
+        assert self.send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})[0] == 200  # another key
+        self.clock.advance(30)
+        assert self.send("GET", "/ping")[0] == 200
