@@ -31,6 +31,7 @@ from .render import (
     render_trade,
 )
 from .signed import authenticate
+from .stream_render import Top, top_of_book
 from .weights import charge, depth_weight, tickers_weight
 
 __all__ = ["BinanceAPI"]
@@ -234,17 +235,13 @@ class BinanceAPI:
     def my_trades(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 20)
         instrument = self._instrument(params)
-        limit = params.whole("limit", default=500, low=1, high=1000)
-        order_id, first = params.whole("orderId"), params.whole("fromId", default=0)
-        start, end = params.whole("startTime", default=0), params.whole("endTime", default=2**63)
+        order_id = params.whole("orderId")
         fills = [
             fill
             for fill in self._exchange.fills(account, instrument.symbol, 1000)
-            if (order_id is None or fill.order_id == order_id)
-            and fill.trade_id >= first  # type: ignore[operator]
-            and start <= fill.ts <= end  # type: ignore[operator]
+            if order_id is None or fill.order_id == order_id
         ]
-        chosen = fills[:limit] if params.text("fromId") or params.text("startTime") else fills[-limit:]  # type: ignore[misc]
+        chosen = _window(params, fills, "fromId", lambda fill: fill.trade_id, lambda fill: fill.ts)
         return respond(request, [render_my_trade(fill, instrument) for fill in chosen])
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -271,9 +268,8 @@ class BinanceAPI:
         charge(request, self._limiter, tickers_weight(None if chosen is None else len(chosen), one, every))
         return params, list(self._symbols.values()) if chosen is None else chosen
 
-    def _top(self, instrument: Instrument) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-        depth = self._exchange.depth(instrument.symbol, 1)
-        return (depth.bids[0] if depth.bids else None), (depth.asks[0] if depth.asks else None)
+    def _top(self, instrument: Instrument) -> Top:
+        return top_of_book(self._exchange, instrument.symbol)
 
     def _find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
         if "order_id" in reference:
