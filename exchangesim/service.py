@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autobahn.twisted.websocket import WebSocketServerFactory
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred
@@ -15,6 +16,8 @@ from twisted.python.failure import Failure
 from . import __version__
 from .api.binance import BinanceAPI
 from .api.binance import account_of as binance_account_of
+from .api.binance.market_streams import MarketStreamFactory
+from .api.binance.ws_api import WsApiFactory
 from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.site import BoundedSite, build_root
 from .config import Config
@@ -94,6 +97,8 @@ class ExchangeService(MultiService):
         self.config = config
         self.venue = open_venue(config, reactor)
         self.ws_factory = NativeWebSocketFactory(self.venue)
+        self.binance_streams = MarketStreamFactory(self.venue)
+        self.binance_ws_api = WsApiFactory(self.venue)
         registry = CollectorRegistry()
         faults = self.venue.faults
         native_api = FaultyResource(
@@ -102,7 +107,14 @@ class ExchangeService(MultiService):
         binance_api = FaultyResource(
             BinanceAPI(self.venue).resource(), faults, binance_account_of(self.venue.authenticator), ()
         )
-        root = build_root(native_api, self.ws_factory, MetricsPage(registry), binance_api)
+        root = build_root(
+            native_api,
+            self.ws_factory,
+            MetricsPage(registry),
+            binance_api,
+            self.binance_streams,
+            self.binance_ws_api,
+        )
         site = BoundedSite(root, config.server.max_body_bytes)
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers))
         registry.register(FaultCollector(faults))
@@ -124,11 +136,21 @@ class ExchangeService(MultiService):
 
     def startService(self) -> None:
         # A Site does not start a factory wrapped in WebSocketResource; its owner must.
-        self.ws_factory.doStart()
+        for factory in self._ws_factories():
+            factory.doStart()
         self.venue.faults.start()
         super().startService()
 
     def stopService(self) -> Deferred[None]:
         stopped = super().stopService()
-        stopped.addBoth(lambda result: (self.ws_factory.doStop(), self.venue.faults.stop(), result)[-1])
+        stopped.addBoth(self._stopped)
         return stopped
+
+    def _stopped(self, result: object) -> object:
+        for factory in self._ws_factories():
+            factory.doStop()
+        self.venue.faults.stop()
+        return result
+
+    def _ws_factories(self) -> tuple[WebSocketServerFactory, ...]:
+        return (self.ws_factory, self.binance_streams, self.binance_ws_api)

@@ -14,7 +14,7 @@ from twisted.web.server import Request, Site
 from .. import __version__
 from .responses import error_payload, respond
 
-__all__ = ["BoundedSite", "build_root"]
+__all__ = ["BoundedSite", "WebSocketPaths", "build_root"]
 
 
 class _Index(Resource):
@@ -29,6 +29,8 @@ class _Index(Resource):
             "rest": "/api/v1",
             "websocket": "/ws",
             "binance_rest": "/api/v3",
+            "binance_streams": "/ws/<stream>",
+            "binance_ws_api": "/ws-api/v3",
             "metrics": "/metrics",
         }
         return respond(request, {"name": "exchangesim", "version": __version__, "links": links})
@@ -39,18 +41,46 @@ def build_root(
     native_ws: WebSocketServerFactory,
     metrics: IResource,
     binance_api: IResource | None = None,
+    binance_streams: WebSocketServerFactory | None = None,
+    binance_ws_api: WebSocketServerFactory | None = None,
 ) -> Resource:
-    """Mount the native REST API at ``/api/v1``, its WebSocket at ``/ws``, ``/metrics``, and the Binance
-    REST dialect at ``/api/v3`` when given."""
+    """Mount the native REST API at ``/api/v1``, its WebSocket at exactly ``/ws``, ``/metrics``, and when
+    given the Binance REST dialect at ``/api/v3``, its market streams at ``/ws/<anything>`` and
+    ``/stream``, and its WS-API at ``/ws-api/v3``."""
     root = _Index()
     api = Resource()
     api.putChild(b"v1", native_api)
     if binance_api is not None:
         api.putChild(b"v3", binance_api)
     root.putChild(b"api", api)
-    root.putChild(b"ws", WebSocketResource(native_ws))
+    native = WebSocketResource(native_ws)
+    if binance_streams is None:
+        root.putChild(b"ws", native)
+    else:
+        streams = WebSocketResource(binance_streams)
+        root.putChild(b"ws", WebSocketPaths(native, streams))
+        root.putChild(b"stream", streams)
+    if binance_ws_api is not None:
+        ws_api = Resource()
+        ws_api.putChild(b"v3", WebSocketResource(binance_ws_api))
+        root.putChild(b"ws-api", ws_api)
     root.putChild(b"metrics", metrics)
     return root
+
+
+class WebSocketPaths(Resource):
+    """``/ws`` itself to one WebSocket resource, ``/ws/<anything>`` to another (both are leaves)."""
+
+    def __init__(self, exact: IResource, deeper: IResource) -> None:
+        super().__init__()
+        self._exact = exact
+        self._deeper = deeper
+
+    def getChild(self, path: bytes, request: IRequest) -> IResource:
+        return self._deeper
+
+    def render(self, request: IRequest) -> bytes | int:
+        return self._exact.render(request)
 
 
 class BoundedRequest(Request):

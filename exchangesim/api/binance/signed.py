@@ -10,7 +10,7 @@ from ..auth import Authenticator
 from .errors import BinanceError, missing
 from .params import Params
 
-__all__ = ["API_KEY_HEADER", "account_of", "authenticate"]
+__all__ = ["API_KEY_HEADER", "account_of", "authenticate", "verify_signed"]
 
 API_KEY_HEADER = b"x-mbx-apikey"
 DEFAULT_RECV_WINDOW_MS = 5000
@@ -31,9 +31,15 @@ def account_of(authenticator: Authenticator) -> Callable[[IRequest], str | None]
 def authenticate(request: IRequest, params: Params, authenticator: Authenticator, now_ms: int) -> str:
     """The account a signed request acts for, or the Binance error ccxt maps (-2014/-2015, -1021, -1022)."""
     header = request.getHeader(API_KEY_HEADER)
-    if not header:
+    key = None if not header else header.decode("utf-8", "replace")
+    return verify_signed(key, params, authenticator, now_ms)
+
+
+def verify_signed(key: str | None, params: Params, authenticator: Authenticator, now_ms: int) -> str:
+    """The account of API key ``key`` when ``params`` are signed by it within their ``recvWindow``."""
+    if not key:
         raise BinanceError(401, -2014, "API-key format invalid.")
-    api_key = authenticator.lookup(header.decode("utf-8", "replace"))
+    api_key = authenticator.lookup(key)
     if api_key is None:
         raise BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
     timestamp = params.whole("timestamp")

@@ -13,18 +13,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
-from twisted.logger import Logger
-
-from ...failures.connections import FaultedConnection
 from ...venue import Venue
 from ..auth import check_admin
 from ..errors import ApiError
 from ..requests import check_fields, json_object, text_field
 from ..responses import encode, error_payload
+from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory
 from .conflation import CONFLATED_CHANNELS, check_interval_ms
 from .feeds import StreamFeed
-from .outbox import FlushScheduler, Outbox
 from .parsing import instrument_of, interval_of
 from .streams import (
     ACCOUNT_CHANNELS,
@@ -38,7 +34,6 @@ from .streams import (
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
 
-CLOSE_POLICY_VIOLATION = 1008
 _CHANNEL_FIELDS = ("op", "channel", "symbol", "interval", "interval_ms", "batch", "admin_token")
 _FIELDS = {
     "ping": ("op",),
@@ -50,57 +45,25 @@ _FIELDS = {
 WHOLE_BOOK = sys.maxsize  # a BOOK snapshot carries every level, so every later delta applies to it
 
 
-class NativeWebSocketProtocol(WebSocketServerProtocol):
+class NativeWebSocketProtocol(FaultedWebSocket):
     """One client connection."""
 
-    # Not ``log``: Autobahn keeps its own logger there, filtered to info; a twisted Logger in its
-    # place would print Autobahn's debug lines (one per frame) into the daemon's log.
-    logger = Logger()
     factory: NativeWebSocketFactory
+    describe = staticmethod(message_fields)
 
-    def onOpen(self) -> None:
-        try:
-            self.account: str | None = None
-            self.outbox = Outbox(
-                self.factory.scheduler,
-                self.sendMessage,
-                self.close_with,
-                self.factory.venue.config.server.ws_send_queue_limit,
-            )
-            self.link = FaultedConnection(
-                "ws",
-                self.peer,
-                {"out": self.outbox.push, "in": self._receive},
-                message_fields,
-                self.close_cleanly,
-                lambda: self.dropConnection(abort=True),
-                lambda: self.outbox.queued,
-            )
-            self.factory.venue.faults.connect(self.link)
-            self._sent = self.link.pipelines["out"]
-            self._received = self.link.pipelines["in"]
-            # Twisted web's channel registered itself as the producer; the outbox takes over.
-            self.transport.unregisterProducer()
-            self.transport.registerProducer(self.outbox, True)
-            self._allowance = float(self.factory.venue.config.server.ws_max_messages_per_second)
-            self._allowance_at = self.factory.clock.seconds()
-            self.factory.connections.add(self)
-        except Exception:
-            self.logger.failure("failed opening a WebSocket connection from {peer}", peer=self.peer)
-            self.dropConnection(abort=True)
+    def opened(self) -> None:
+        self.account: str | None = None
 
-    def onMessage(self, payload: bytes, isBinary: bool) -> None:
-        if not self._within_rate():
-            self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
-            return
-        if isBinary:
-            error = ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
-            self.reply({"type": "ERROR", **error.payload()})
-            return
-        self._received.send(payload)
+    def closed(self) -> None:
+        for stream in list(self.factory.hub.streams_of(self)):
+            self.factory.hub.unsubscribe(self, stream.channel, stream.key)
 
-    def _receive(self, payload: bytes) -> None:
-        """An inbound message, once the ws layer's faults let it through."""
+    def binary_frame(self) -> None:
+        error = ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
+        self.reply({"type": "ERROR", **error.payload()})
+
+    def handle(self, payload: bytes) -> None:
+        """One operation; a bad one is answered with an ERROR message and the connection lives on."""
         try:
             self._handle(payload)
         except ApiError as error:
@@ -111,19 +74,10 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
                 {"type": "ERROR", **error_payload("INTERNAL", "the server failed handling this message")}
             )
 
-    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
-        self.factory.connections.discard(self)
-        outbox = getattr(self, "outbox", None)
-        if outbox is not None:
-            self.factory.venue.faults.disconnect(self.link)
-            outbox.discard()
-            for stream in list(self.factory.hub.streams_of(self)):
-                self.factory.hub.unsubscribe(self, stream.channel, stream.key)
-
     # -- the send path --------------------------------------------------------------------------
     def deliver(self, message: bytes) -> None:
         """Subscriber API: one encoded stream message, through the ws layer's faults to the outbox."""
-        self._sent.send(message)
+        self.send(message)
 
     def deliver_audit(self, message: bytes) -> None:
         """Subscriber API: one FAULTS message, straight to the outbox."""
@@ -131,17 +85,7 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
 
     def reply(self, message: dict[str, Any]) -> None:
         """Queue one reply to this client."""
-        self._sent.send(encode(message))
-
-    def close_with(self, code: int, reason: str) -> None:
-        """Close with a protocol close code (1008, 1013, ...) and a reason; nothing more is sent."""
-        self.outbox.discard()
-        self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
-
-    def close_cleanly(self, code: int, reason: str) -> None:
-        """A clean close (a fault's): what the outbox holds is written first, then the close frame."""
-        self.outbox.flush()
-        self.close_with(code, reason)
+        self.send(encode(message))
 
     # -- operations ------------------------------------------------------------------------------
     def _handle(self, payload: bytes) -> None:
@@ -247,36 +191,17 @@ class NativeWebSocketProtocol(WebSocketServerProtocol):
 
     _OPERATIONS = {"ping": _ping, "auth": _auth, "subscribe": _subscribe, "unsubscribe": _unsubscribe}
 
-    def _within_rate(self) -> bool:
-        """A token bucket over inbound messages at ``ws_max_messages_per_second``, bursting one second."""
-        rate = self.factory.venue.config.server.ws_max_messages_per_second
-        now = self.factory.clock.seconds()
-        self._allowance = min(float(rate), self._allowance + (now - self._allowance_at) * rate)
-        self._allowance_at = now
-        if self._allowance < 1:
-            return False
-        self._allowance -= 1
-        return True
 
-
-class NativeWebSocketFactory(WebSocketServerFactory):
+class NativeWebSocketFactory(FaultedWebSocketFactory):
     """Builds a protocol per native WebSocket client; holds the streams they share."""
 
     protocol = NativeWebSocketProtocol
 
     def __init__(self, venue: Venue) -> None:
-        super().__init__(reactor=venue.clock)
-        self.venue = venue
-        self.clock = venue.clock
+        super().__init__(venue)
         self.hub = StreamHub()
         self.feed = StreamFeed(venue, self.hub)
         venue.faults.audit.listeners.append(self.feed.publish_fault)
-        self.connections: set[NativeWebSocketProtocol] = set()  # open ones
-        self.scheduler = FlushScheduler(venue.clock)
-        limit = venue.config.server.ws_max_message_bytes
-        # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
-        # (1009, 1007) rather than a dropped connection.
-        self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)
 
     def stopFactory(self) -> None:
         self.feed.conflator.stop()

@@ -4,7 +4,7 @@ import json
 
 from twisted.internet.task import Clock
 
-from exchangesim.api.native.outbox import BATCH_LIMIT, FLUSH_CHUNK, FlushScheduler, Outbox
+from exchangesim.api.outbox import BATCH_LIMIT, FLUSH_CHUNK, FlushScheduler, Outbox
 
 
 def make(scheduler, limit=10, send=None):

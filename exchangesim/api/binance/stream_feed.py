@@ -1,0 +1,149 @@
+"""Engine events into Binance market stream payloads, for the connections listening to each stream.
+
+``MarketStreamFeed`` subscribes to the engine. For each command it sends, per book it changed, one
+``depthUpdate`` whose ``U``..``u`` are the book sequences the changes took (so the diffs continue
+``GET /api/v3/depth``'s ``lastUpdateId`` without a gap; ``@depth@100ms`` is sent per command too), one
+``trade`` and ``aggTrade`` per trade, the candles in progress, and the tickers that moved. A stream
+nobody listens to costs one dictionary lookup; each payload is encoded once for all its listeners.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Protocol
+
+from ...engine import BookLevelChanged, CommandResult, Trade
+from ...marketdata.candles import INTERVALS, Candle
+from ...venue import Venue
+from ..responses import encode
+from .stream_names import StreamName
+from .stream_render import (
+    agg_trade_event,
+    book_ticker_event,
+    depth_update_event,
+    kline_event,
+    mini_ticker_event,
+    ticker_event,
+    top_of_book,
+    trade_event,
+)
+
+__all__ = ["MarketStreamFeed", "StreamListener"]
+
+DEPTH_STREAMS = ("depth", "depth@100ms")
+TICKER_STREAMS = ("miniTicker", "ticker", "bookTicker")
+
+
+class StreamListener(Protocol):
+    """A connection, as a stream sees it."""
+
+    def deliver(self, stream: str, payload: bytes, fields: dict[str, Any]) -> None:
+        """One encoded payload of ``stream``; ``fields`` (channel, symbol, seq) are what faults target."""
+
+
+class MarketStreamFeed:
+    """Who listens to which stream name, and what each engine command sends them."""
+
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+        self._exchange = venue.exchange
+        self._listeners: dict[str, dict[StreamListener, None]] = {}
+        self._names = {i.symbol: (i.base + i.quote).lower() for i in venue.exchange.instruments()}
+        self._sent: dict[str, Any] = {}  # ticker stream -> the state it last reported
+        venue.exchange.subscribe(self.publish)
+        venue.candle_listeners.append(self._closed_candles)
+
+    # -- subscriptions -------------------------------------------------------------------------------
+    def subscribe(self, listener: StreamListener, stream: StreamName) -> None:
+        self._listeners.setdefault(stream.name, {})[listener] = None
+
+    def unsubscribe(self, listener: StreamListener, stream: str) -> bool:
+        """Stop sending ``stream`` to ``listener``; False if it was not listening."""
+        listeners = self._listeners.get(stream)
+        if listeners is None or listeners.pop(listener, False) is not None:
+            return False
+        if not listeners:
+            del self._listeners[stream]
+            self._sent.pop(stream, None)
+        return True
+
+    def _send(self, stream: str, payload: dict[str, Any], symbol: str, seq: int | None = None) -> None:
+        message = encode(payload)
+        fields: dict[str, Any] = {"channel": stream, "symbol": symbol}
+        if seq is not None:
+            fields["seq"] = seq
+        for listener in tuple(self._listeners.get(stream, ())):
+            listener.deliver(stream, message, fields)
+
+    # -- engine events -------------------------------------------------------------------------------
+    def publish(self, result: CommandResult) -> None:
+        """Engine subscriber: what one command changed, to the streams that listen for it."""
+        if not self._listeners:
+            return
+        ts = self._venue.now_ms()
+        books: dict[str, list[BookLevelChanged]] = defaultdict(list)
+        trades: dict[str, list[Trade]] = defaultdict(list)
+        for event in result.events:
+            kind = type(event)
+            if kind is BookLevelChanged:
+                books[event.symbol].append(event)
+            elif kind is Trade:
+                trades[event.symbol].append(event)
+        for symbol, changes in books.items():
+            self._depth(symbol, changes, ts)
+        for symbol, made in trades.items():
+            self._trades(symbol, made, ts)
+        for symbol in {**books, **trades}:
+            self._tickers(symbol, ts)
+
+    def _depth(self, symbol: str, changes: list[BookLevelChanged], ts: int) -> None:
+        name = self._names[symbol]
+        streams = [f"{name}@{kind}" for kind in DEPTH_STREAMS if f"{name}@{kind}" in self._listeners]
+        if streams:
+            payload = depth_update_event(self._exchange.instrument(symbol), changes, ts)
+            for stream in streams:
+                self._send(stream, payload, symbol, payload["u"])
+
+    def _trades(self, symbol: str, trades: list[Trade], ts: int) -> None:
+        name, instrument = self._names[symbol], self._exchange.instrument(symbol)
+        for kind, render in (("trade", trade_event), ("aggTrade", agg_trade_event)):
+            stream = f"{name}@{kind}"
+            if stream in self._listeners:
+                for trade in trades:
+                    self._send(stream, render(trade, instrument, ts), symbol, trade.trade_id)
+        for interval in INTERVALS:
+            stream = f"{name}@kline_{interval}"
+            if stream in self._listeners:
+                candle = self._venue.candles[symbol][interval].current
+                self._send(stream, kline_event(candle, interval, instrument, ts), symbol)
+
+    def _closed_candles(self, symbol: str, interval: str, closed: list[Candle]) -> None:
+        """Venue listener: candles closed by a trade or by the clock."""
+        stream = f"{self._names[symbol]}@kline_{interval}"
+        if stream in self._listeners:
+            instrument, ts = self._exchange.instrument(symbol), self._venue.now_ms()
+            for candle in closed:
+                self._send(stream, kline_event(candle, interval, instrument, ts), symbol)
+
+    def _tickers(self, symbol: str, ts: int) -> None:
+        """The ticker streams of ``symbol`` whose state moved since they last reported."""
+        name, exchange = self._names[symbol], self._exchange
+        wanted = [kind for kind in TICKER_STREAMS if f"{name}@{kind}" in self._listeners]
+        if not wanted:
+            return
+        instrument, last = exchange.instrument(symbol), exchange.last_price(symbol)
+        top = top_of_book(exchange, symbol)
+        window = self._venue.rolling[symbol].stats(ts)
+        states = {"miniTicker": (last, window), "ticker": (last, window, top), "bookTicker": top}
+        for kind in wanted:
+            stream = f"{name}@{kind}"
+            if self._sent.get(stream) == states[kind]:
+                continue
+            self._sent[stream] = states[kind]
+            if kind == "miniTicker":
+                self._send(stream, mini_ticker_event(instrument, last, window, ts), symbol)
+            elif kind == "ticker":
+                self._send(stream, ticker_event(instrument, last, top, window, ts), symbol)
+            else:
+                sequence = exchange.depth(symbol, 0).sequence
+                self._send(stream, book_ticker_event(instrument, top, sequence), symbol, sequence)

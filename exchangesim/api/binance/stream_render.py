@@ -1,0 +1,130 @@
+"""Engine events as Binance market stream payloads, built on the REST dialect's renderings.
+
+The short field names are Binance's: each event is the REST object of the same thing under the keys
+its stream uses, plus ``e`` (event type), ``E`` (event time) and ``s`` (symbol).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...engine import BookLevelChanged, Exchange, Instrument, Side, Trade
+from ...marketdata.candles import INTERVALS, Candle
+from ...marketdata.rolling import WindowStats
+from .render import binance_name, render_agg_trade, render_kline, render_ticker
+
+__all__ = [
+    "Top",
+    "agg_trade_event",
+    "book_ticker_event",
+    "depth_update_event",
+    "kline_event",
+    "mini_ticker_event",
+    "ticker_event",
+    "top_of_book",
+    "trade_event",
+]
+
+Top = tuple[tuple[int, int] | None, tuple[int, int] | None]
+"""The best bid and ask as (price ticks, lots), None for an empty side."""
+
+_MINI_TICKER = {"c": "lastPrice", "o": "openPrice", "h": "highPrice", "l": "lowPrice"}
+_MINI_TICKER_VOLUMES = {"v": "volume", "q": "quoteVolume"}
+_TICKER = {
+    "p": "priceChange",
+    "P": "priceChangePercent",
+    "w": "weightedAvgPrice",
+    "x": "prevClosePrice",
+    "c": "lastPrice",
+    "Q": "lastQty",
+    "b": "bidPrice",
+    "B": "bidQty",
+    "a": "askPrice",
+    "A": "askQty",
+    "o": "openPrice",
+    "h": "highPrice",
+    "l": "lowPrice",
+    "v": "volume",
+    "q": "quoteVolume",
+    "O": "openTime",
+    "C": "closeTime",
+    "F": "firstId",
+    "L": "lastId",
+    "n": "count",
+}
+
+
+def top_of_book(exchange: Exchange, symbol: str) -> Top:
+    """The best level of each side of ``symbol``'s book."""
+    depth = exchange.depth(symbol, 1)
+    return (depth.bids[0] if depth.bids else None), (depth.asks[0] if depth.asks else None)
+
+
+def _head(kind: str, instrument: Instrument, ts: int) -> dict[str, Any]:
+    return {"e": kind, "E": ts, "s": binance_name(instrument)}
+
+
+def depth_update_event(instrument: Instrument, changes: list[BookLevelChanged], ts: int) -> dict[str, Any]:
+    """One command's level changes of one book: ``U``..``u`` the book sequences they took."""
+    price, quantity = instrument.format_price, instrument.format_quantity
+    levels: dict[str, dict[int, int]] = {Side.BUY: {}, Side.SELL: {}}
+    for change in changes:  # a level changed twice in one command: its final quantity
+        levels[change.side][change.price] = change.quantity
+    return {
+        **_head("depthUpdate", instrument, ts),
+        "U": changes[0].sequence,
+        "u": changes[-1].sequence,
+        "b": [[price(p), quantity(q)] for p, q in levels[Side.BUY].items()],
+        "a": [[price(p), quantity(q)] for p, q in levels[Side.SELL].items()],
+    }
+
+
+def trade_event(trade: Trade, instrument: Instrument, ts: int) -> dict[str, Any]:
+    agg = render_agg_trade(trade, instrument)
+    return {**_head("trade", instrument, ts), "t": trade.trade_id, **_fields(agg, "p", "q", "T", "m", "M")}
+
+
+def agg_trade_event(trade: Trade, instrument: Instrument, ts: int) -> dict[str, Any]:
+    return {**_head("aggTrade", instrument, ts), **render_agg_trade(trade, instrument)}
+
+
+def ticker_event(instrument: Instrument, last: int | None, top: Top, window: WindowStats | None, ts: int):
+    """``24hrTicker``: the rolling 24 hours as ``GET /ticker/24hr`` reports them."""
+    rest = render_ticker(instrument, last, top, window, ts)
+    return {**_head("24hrTicker", instrument, ts), **{key: rest[name] for key, name in _TICKER.items()}}
+
+
+def mini_ticker_event(instrument: Instrument, last: int | None, window: WindowStats | None, ts: int):
+    """``24hrMiniTicker``: last price, open, high, low and volumes of the rolling 24 hours."""
+    rest = render_ticker(instrument, last, (None, None), window, ts)
+    fields = {**_MINI_TICKER, **_MINI_TICKER_VOLUMES}
+    return {**_head("24hrMiniTicker", instrument, ts), **{key: rest[name] for key, name in fields.items()}}
+
+
+def book_ticker_event(instrument: Instrument, top: Top, sequence: int) -> dict[str, Any]:
+    """The best bid and ask; ``u`` is the book sequence they are at (spot sends no ``e`` nor ``E``)."""
+    (bid, bid_qty), (ask, ask_qty) = (level or (0, 0) for level in top)
+    price, quantity = instrument.format_price, instrument.format_quantity
+    return {
+        "u": sequence,
+        "s": binance_name(instrument),
+        "b": price(bid),
+        "B": quantity(bid_qty),
+        "a": price(ask),
+        "A": quantity(ask_qty),
+    }
+
+
+def kline_event(candle: Candle, interval: str, instrument: Instrument, ts: int) -> dict[str, Any]:
+    """The candle in progress or just closed (``x``), from the ``GET /klines`` row."""
+    row = render_kline(candle, INTERVALS[interval], instrument)
+    keys = ("t", "o", "h", "l", "c", "v", "T", "q", "n", "V", "Q", "B")
+    k = dict(zip(keys, row, strict=True))
+    kline = {"t": k["t"], "T": k["T"], "s": binance_name(instrument), "i": interval, "f": -1, "L": -1}
+    kline.update({key: k[key] for key in ("o", "c", "h", "l", "v", "n")})
+    kline.update({"x": candle.closed, "q": k["q"], "V": k["V"], "Q": k["Q"], "B": k["B"]})
+    return {**_head("kline", instrument, ts), "k": kline}
+
+
+def _fields(source: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: source[key] for key in keys}

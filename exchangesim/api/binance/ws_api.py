@@ -1,0 +1,97 @@
+"""The Binance WS-API at ``/ws-api/v3``: the user data stream ccxt.pro subscribes to with a signature.
+
+``{"id", "method": "userDataStream.subscribe.signature", "params": {apiKey, recvWindow, timestamp,
+signature}}``, the signature over the parameters sorted by name (``k=v`` joined with ``&``), answers
+``{"id", "status": 200, "result": {"subscriptionId": 0}}``; the account's ``executionReport`` and
+``outboundAccountPosition`` events follow as ``{"subscriptionId": 0, "event": {...}}``. Errors answer
+``{"id", "status": 4xx, "error": {"code", "msg"}}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...engine import CommandResult
+from ...venue import Venue
+from ..responses import encode
+from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
+from .errors import BinanceError
+from .params import Params
+from .signed import verify_signed
+from .user_events import user_events
+
+__all__ = ["WsApiFactory", "WsApiProtocol"]
+
+SUBSCRIPTION_ID = 0  # one user data subscription per connection
+
+
+def signed_params(params: dict[str, Any]) -> Params:
+    """WS-API parameters as REST ``Params``: the signed text is every parameter but ``signature``,
+    sorted by name."""
+    values = {name: _text(value) for name, value in params.items() if name != "signature"}
+    payload = "&".join(f"{name}={values[name]}" for name in sorted(values)).encode("utf-8")
+    signature = params.get("signature")
+    return Params(values, payload, signature if isinstance(signature, str) else None)
+
+
+def _text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+class WsApiProtocol(FaultedWebSocket):
+    """One WS-API connection."""
+
+    factory: WsApiFactory
+
+    def opened(self) -> None:
+        self.account: str | None = None
+
+    def closed(self) -> None:
+        self.factory.listeners.pop(self, None)
+
+    def handle(self, payload: bytes) -> None:
+        request_id = None
+        try:
+            request = json.loads(payload)
+            if not isinstance(request, dict) or not isinstance(request.get("params", {}), dict):
+                raise BinanceError(400, -1100, "Send a JSON object with an object of params.")
+            request_id = request.get("id")
+            if request.get("method") != "userDataStream.subscribe.signature":
+                raise BinanceError(400, -1020, f"Unknown method {request.get('method')!r}.")
+            params = signed_params(request.get("params", {}))
+            venue = self.factory.venue
+            self.account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
+            self.link.account = self.account
+            self.factory.listeners[self] = None
+            answer = {"id": request_id, "status": 200, "result": {"subscriptionId": SUBSCRIPTION_ID}}
+        except ValueError:
+            answer = {"id": None, "status": 400, "error": {"code": -1100, "msg": "Malformed JSON."}}
+        except BinanceError as error:
+            refusal = {"code": error.code, "msg": error.msg}
+            answer = {"id": request_id, "status": error.status, "error": refusal}
+        self.send(encode(answer))
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """One user data event of this connection's account."""
+        message = encode({"subscriptionId": SUBSCRIPTION_ID, "event": event})
+        self.send(LabeledMessage.of(message, {"channel": "userData", "account": self.account}))
+
+
+class WsApiFactory(FaultedWebSocketFactory):
+    """Builds a protocol per WS-API client; sends each subscribed account its engine events."""
+
+    protocol = WsApiProtocol
+
+    def __init__(self, venue: Venue) -> None:
+        super().__init__(venue)
+        self.listeners: dict[WsApiProtocol, None] = {}
+        venue.exchange.subscribe(self._publish)
+
+    def _publish(self, result: CommandResult) -> None:
+        if not self.listeners:
+            return
+        by_account = user_events(self.venue.exchange, result, self.venue.now_ms())
+        for listener in tuple(self.listeners):
+            for event in by_account.get(listener.account, ()):  # type: ignore[arg-type]
+                listener.deliver(event)

@@ -1,0 +1,159 @@
+"""A WebSocket connection under failure injection: one outbox as its send path, faults both ways.
+
+``FaultedWebSocket`` is the base of the Binance protocols: it opens the connection's ``Outbox`` and
+``FaultedConnection`` (registered with the venue's faults, so ws-layer faults act on it as on the
+native ``/ws``), limits inbound messages per second, and hands each inbound message, once faults let
+it through, to ``handle``. Subclasses say how faults see their messages (``describe``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.logger import Logger
+
+from ..failures.connections import FaultedConnection
+from ..venue import Venue
+from .outbox import FlushScheduler, Outbox
+
+__all__ = ["CLOSE_POLICY_VIOLATION", "FaultedWebSocket", "FaultedWebSocketFactory", "LabeledMessage"]
+
+CLOSE_POLICY_VIOLATION = 1008
+
+
+class LabeledMessage(bytes):
+    """An encoded message that carries what faults target and the audit names (``fields``)."""
+
+    fields: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: bytes, fields: dict[str, Any]) -> LabeledMessage:
+        labeled = cls(message)
+        labeled.fields = fields
+        return labeled
+
+
+def fields_of(message: bytes) -> dict[str, Any]:
+    """``describe`` of a connection sending ``LabeledMessage``s: replies have no fields."""
+    return getattr(message, "fields", {})
+
+
+class FaultedWebSocketFactory(WebSocketServerFactory):
+    """A factory over the venue: its clock, one flush scheduler, and the open connections."""
+
+    def __init__(self, venue: Venue) -> None:
+        super().__init__(reactor=venue.clock)
+        self.venue = venue
+        self.clock = venue.clock
+        self.scheduler = FlushScheduler(venue.clock)
+        self.connections: set[FaultedWebSocket] = set()
+        limit = venue.config.server.ws_max_message_bytes
+        # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
+        # (1009, 1007) rather than a dropped connection.
+        self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)
+
+
+class FaultedWebSocket(WebSocketServerProtocol):
+    """One client connection; subclasses implement ``handle`` and may extend ``opened`` and ``closed``."""
+
+    # Not ``log``: Autobahn keeps its own logger there, filtered to info; a twisted Logger in its
+    # place would print Autobahn's debug lines (one per frame) into the daemon's log.
+    logger = Logger()
+    factory: FaultedWebSocketFactory
+    describe = staticmethod(fields_of)
+    """How faults see a message: channel, symbol, seq (``LabeledMessage`` fields by default)."""
+
+    def onOpen(self) -> None:
+        try:
+            venue = self.factory.venue
+            limit = venue.config.server.ws_send_queue_limit
+            self.outbox = Outbox(self.factory.scheduler, self._write, self.close_with, limit)
+            self.link = FaultedConnection(
+                "ws",
+                self.peer,
+                {"out": self.outbox.push, "in": self._receive},
+                self.describe,
+                self.close_cleanly,
+                lambda: self.dropConnection(abort=True),
+                lambda: self.outbox.queued,
+            )
+            venue.faults.connect(self.link)
+            # Twisted web's channel registered itself as the producer; the outbox takes over.
+            self.transport.unregisterProducer()
+            self.transport.registerProducer(self.outbox, True)
+            self._allowance = float(venue.config.server.ws_max_messages_per_second)
+            self._allowance_at = self.factory.clock.seconds()
+            self.factory.connections.add(self)
+            self.opened()
+        except Exception:
+            self.logger.failure("failed opening a WebSocket connection from {peer}", peer=self.peer)
+            self.dropConnection(abort=True)
+
+    def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        if not self._within_rate():
+            self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
+        elif isBinary:
+            self.binary_frame()
+        else:
+            self.link.pipelines["in"].send(payload)
+
+    def _receive(self, payload: bytes) -> None:
+        """An inbound message, once the ws layer's faults let it through."""
+        try:
+            self.handle(payload)
+        except Exception:
+            self.logger.failure("failed handling a WebSocket message from {peer}", peer=self.peer)
+            self.close_with(1011, "the server failed handling a message")
+
+    def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
+        self.factory.connections.discard(self)
+        if getattr(self, "outbox", None) is not None:
+            self.factory.venue.faults.disconnect(self.link)
+            self.outbox.discard()
+            self.closed()
+
+    # -- for subclasses ------------------------------------------------------------------------------
+    def opened(self) -> None:
+        """The connection is open and registered."""
+
+    def closed(self) -> None:
+        """The connection is gone: stop feeding it."""
+
+    def handle(self, payload: bytes) -> None:
+        raise NotImplementedError
+
+    def binary_frame(self) -> None:
+        """A binary frame arrived: every protocol here speaks JSON text."""
+        self.close_with(1003, "send JSON text frames")
+
+    def send(self, message: bytes) -> None:
+        """Queue one encoded message, through the ws layer's outbound faults."""
+        self.link.pipelines["out"].send(message)
+
+    def _write(self, message: bytes) -> None:
+        if self.state != self.STATE_OPEN:  # closing: the client sent its close frame meanwhile
+            return
+        # Autobahn takes exactly bytes: a LabeledMessage leaves as a plain copy.
+        self.sendMessage(message if type(message) is bytes else bytes(message))
+
+    def close_with(self, code: int, reason: str) -> None:
+        """Close with a close code and reason; nothing more is sent."""
+        self.outbox.discard()
+        self.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8")[:123], isReply=False)
+
+    def close_cleanly(self, code: int, reason: str) -> None:
+        """A clean close (a fault's): what the outbox holds is written first."""
+        self.outbox.flush()
+        self.close_with(code, reason)
+
+    def _within_rate(self) -> bool:
+        """A token bucket over inbound messages at ``ws_max_messages_per_second``, bursting one second."""
+        rate = self.factory.venue.config.server.ws_max_messages_per_second
+        now = self.factory.clock.seconds()
+        self._allowance = min(float(rate), self._allowance + (now - self._allowance_at) * rate)
+        self._allowance_at = now
+        if self._allowance < 1:
+            return False
+        self._allowance -= 1
+        return True
