@@ -16,13 +16,12 @@ from ..ratelimit import WeightLimiter
 from ..responses import respond
 from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
 from .params import Params, binance_symbols, instrument_named, read_params
-from .parsing import cancel_replace_mode, order_reference, parse_new_order, response_type
+from .parsing import cancel_replace_mode, order_reference, parse_new_order
 from .render import (
     render_account,
     render_agg_trade,
     render_book_ticker,
     render_exchange_info,
-    render_fills,
     render_kline,
     render_my_trade,
     render_order,
@@ -32,6 +31,7 @@ from .render import (
 )
 from .signed import authenticate
 from .stream_render import Top, top_of_book
+from .trading import Trading
 from .weights import charge, depth_weight, tickers_weight
 
 __all__ = ["BinanceAPI"]
@@ -47,6 +47,7 @@ class BinanceAPI:
         self._venue = venue
         self._exchange = venue.exchange
         self._symbols = binance_symbols(venue.exchange)
+        self._trading = Trading(venue)
         self._limiter = WeightLimiter(venue.clock, venue.config.server.binance_weight_limit)
 
     def resource(self) -> IResource:
@@ -161,20 +162,20 @@ class BinanceAPI:
     @app.route("/order", methods=["POST"])
     def place_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 1)
-        return respond(request, self._place(account, params, self._instrument(params)))
+        return respond(request, self._trading.place(account, params, self._instrument(params)))
 
     @app.route("/order", methods=["GET"])
     def get_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 4)
         instrument = self._instrument(params)
-        order = self._find(account, order_reference(params), instrument)
+        order = self._trading.find(account, order_reference(params), instrument)
         return respond(request, render_order(order, instrument))
 
     @app.route("/order", methods=["DELETE"])
     def cancel_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 1)
         instrument = self._instrument(params)
-        return respond(request, self._cancel(account, order_reference(params), instrument))
+        return respond(request, self._trading.cancel(account, order_reference(params), instrument))
 
     @app.route("/order/cancelReplace", methods=["POST"])
     def cancel_replace(self, request: IRequest) -> bytes:
@@ -185,14 +186,14 @@ class BinanceAPI:
         parse_new_order(params, instrument)  # refuse bad new-order parameters before canceling anything
         outcome: dict[str, Any] = {"cancelResult": "SUCCESS", "newOrderResult": "NOT_ATTEMPTED"}
         try:
-            outcome["cancelResponse"] = self._cancel(account, reference, instrument)
+            outcome["cancelResponse"] = self._trading.cancel(account, reference, instrument)
         except (EngineError, BinanceError) as error:
             outcome["cancelResult"], outcome["cancelResponse"] = "FAILURE", _error_body(error, canceling=True)
             if mode == "STOP_ON_FAILURE":
                 outcome["newOrderResponse"] = None
                 raise BinanceError(400, -2022, "Order cancel-replace failed.", outcome) from None
         try:
-            outcome["newOrderResponse"] = self._place(account, params, instrument)
+            outcome["newOrderResponse"] = self._trading.place(account, params, instrument)
             outcome["newOrderResult"] = "SUCCESS"
         except (EngineError, BinanceError) as error:
             outcome["newOrderResult"], outcome["newOrderResponse"] = "FAILURE", _error_body(error)
@@ -270,40 +271,6 @@ class BinanceAPI:
 
     def _top(self, instrument: Instrument) -> Top:
         return top_of_book(self._exchange, instrument.symbol)
-
-    def _find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
-        if "order_id" in reference:
-            order = self._exchange.get_order(account, reference["order_id"])
-        else:
-            order = self._exchange.get_order_by_client_id(account, reference["client_order_id"])
-        if order.symbol != instrument.symbol:
-            raise BinanceError(400, -2013, "Order does not exist.")
-        return order
-
-    def _place(self, account: str, params: Params, instrument: Instrument) -> dict[str, Any]:
-        order = parse_new_order(params, instrument)
-        answer = response_type(params, order["order_type"])
-        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
-        placed = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
-        rendered = {**render_order(placed, instrument, answer), "transactTime": placed.created}
-        if answer == "FULL":
-            rendered["fills"] = render_fills(result.trades, placed.order_id, instrument)
-        return rendered
-
-    def _cancel(self, account: str, reference: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
-        try:
-            self._find(account, reference, instrument)
-            result = self._exchange.cancel(account, ts=self._venue.now_ms(), **reference)
-        except EngineError as error:
-            raise from_engine_error(error, canceling=True) from None
-        except BinanceError:
-            raise BinanceError(400, -2011, "Unknown order sent.") from None
-        order = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
-        return {
-            **render_order(order, instrument),
-            "origClientOrderId": order.client_order_id,
-            "transactTime": order.updated,
-        }
 
 
 def _error_body(error: Exception, canceling: bool = False) -> dict[str, Any]:

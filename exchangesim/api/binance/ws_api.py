@@ -1,4 +1,6 @@
-"""The Binance WS-API at ``/ws-api/v3``: the user data stream ccxt.pro subscribes to with a signature.
+"""The Binance WS-API at ``/ws-api/v3``: the user data stream ccxt.pro subscribes to with a signature,
+and ``order.place`` / ``order.cancel`` (the REST order parameters, signed the same way), so a client
+can trade and follow its orders over one socket.
 
 ``{"id", "method": "userDataStream.subscribe.signature", "params": {apiKey, recvWindow, timestamp,
 signature}}``, the signature over the parameters sorted by name (``k=v`` joined with ``&``), answers
@@ -12,13 +14,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...engine import CommandResult
+from ...engine import CommandResult, EngineError, Instrument
 from ...venue import Venue
 from ..responses import encode
 from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
-from .errors import BinanceError
-from .params import Params
+from .errors import BinanceError, from_engine_error
+from .params import Params, binance_symbols, instrument_named
+from .parsing import order_reference
 from .signed import verify_signed
+from .trading import Trading
 from .user_events import user_events
 
 __all__ = ["WsApiFactory", "WsApiProtocol"]
@@ -57,20 +61,44 @@ class WsApiProtocol(FaultedWebSocket):
             if not isinstance(request, dict) or not isinstance(request.get("params", {}), dict):
                 raise BinanceError(400, -1100, "Send a JSON object with an object of params.")
             request_id = request.get("id")
-            if request.get("method") != "userDataStream.subscribe.signature":
-                raise BinanceError(400, -1020, f"Unknown method {request.get('method')!r}.")
+            method = self._METHODS.get(request.get("method"))
+            if method is None:
+                known = ", ".join(self._METHODS)
+                raise BinanceError(400, -1020, f"Unknown method {request.get('method')!r}; known: {known}.")
             params = signed_params(request.get("params", {}))
             venue = self.factory.venue
-            self.account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
-            self.link.account = self.account
-            self.factory.listeners[self] = None
-            answer = {"id": request_id, "status": 200, "result": {"subscriptionId": SUBSCRIPTION_ID}}
+            account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
+            answer = {"id": request_id, "status": 200, "result": method(self, account, params)}
         except ValueError:
             answer = {"id": None, "status": 400, "error": {"code": -1100, "msg": "Malformed JSON."}}
-        except BinanceError as error:
-            refusal = {"code": error.code, "msg": error.msg}
-            answer = {"id": request_id, "status": error.status, "error": refusal}
+        except (BinanceError, EngineError) as error:
+            refusal = from_engine_error(error) if isinstance(error, EngineError) else error
+            answer = {
+                "id": request_id,
+                "status": refusal.status,
+                "error": {"code": refusal.code, "msg": refusal.msg},
+            }
         self.send(encode(answer))
+
+    def _subscribe(self, account: str, params: Params) -> dict[str, Any]:
+        self.account = self.link.account = account
+        self.factory.listeners[self] = None
+        return {"subscriptionId": SUBSCRIPTION_ID}
+
+    def _place(self, account: str, params: Params) -> dict[str, Any]:
+        return self.factory.trading.place(account, params, self._instrument(params))
+
+    def _cancel(self, account: str, params: Params) -> dict[str, Any]:
+        return self.factory.trading.cancel(account, order_reference(params), self._instrument(params))
+
+    def _instrument(self, params: Params) -> Instrument:
+        return instrument_named(self.factory.symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
+
+    _METHODS = {
+        "userDataStream.subscribe.signature": _subscribe,
+        "order.place": _place,
+        "order.cancel": _cancel,
+    }
 
     def deliver(self, event: dict[str, Any]) -> None:
         """One user data event of this connection's account."""
@@ -86,6 +114,8 @@ class WsApiFactory(FaultedWebSocketFactory):
     def __init__(self, venue: Venue) -> None:
         super().__init__(venue)
         self.listeners: dict[WsApiProtocol, None] = {}
+        self.trading = Trading(venue)
+        self.symbols = binance_symbols(venue.exchange)
         venue.exchange.subscribe(self._publish)
 
     def _publish(self, result: CommandResult) -> None:

@@ -27,14 +27,24 @@ class WsApiTests(FaultCase):
         )
         self.pump.flush()
 
-    def subscribe(self, secret: str = "bob-secret") -> list:
-        params = {"apiKey": BOB_KEY, "recvWindow": 10000, "timestamp": self.venue.now_ms()}
+    def call(self, method: str, secret: str = "bob-secret", request_id: str = "1", **extra) -> list:
+        """Send one signed WS-API request (the parameters sorted and HMAC'd) and return the answers."""
+        params = {"apiKey": BOB_KEY, "recvWindow": 10000, "timestamp": self.venue.now_ms(), **extra}
         text = "&".join(f"{name}={params[name]}" for name in sorted(params))
         params["signature"] = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-        request = {"id": "1", "method": "userDataStream.subscribe.signature", "params": params}
+        request = {"id": request_id, "method": method, "params": params}
         self.client.sendMessage(json.dumps(request).encode())
         pump_ws(self, self.pump)
         return take(self.client)
+
+    def answer_then_events(self, method: str, **params) -> list:
+        """The answer to one request, then the user data events it caused (the engine publishes
+        those while acting, so they may leave first)."""
+        received = self.call(method, **params)
+        return [m for m in received if "id" in m] + [m for m in received if "event" in m]
+
+    def subscribe(self, secret: str = "bob-secret") -> list:
+        return self.call("userDataStream.subscribe.signature", secret)
 
     def test_a_signed_subscription_then_the_accounts_events(self):
         assert self.subscribe() == [{"id": "1", "status": 200, "result": {"subscriptionId": 0}}]
@@ -50,3 +60,54 @@ class WsApiTests(FaultCase):
     def test_a_bad_signature_is_refused_with_1022(self):
         (answer,) = self.subscribe(secret="wrong")
         assert answer["status"] == 400 and answer["error"]["code"] == -1022
+
+    def test_orders_are_placed_and_canceled_over_the_same_socket(self):
+        assert self.subscribe()[0]["status"] == 200
+        placed, report, position = self.answer_then_events(
+            "order.place",
+            request_id="2",
+            symbol="BTCUSD",
+            side="BUY",
+            type="LIMIT",
+            timeInForce="GTC",
+            price="100.00",
+            quantity="0.1",
+            newClientOrderId="ws-1",
+        )
+        assert (placed["id"], placed["status"]) == ("2", 200)
+        order = placed["result"]
+        assert (order["symbol"], order["status"], order["clientOrderId"], order["price"]) == (
+            "BTCUSD",
+            "NEW",
+            "ws-1",
+            "100.00",
+        )
+        assert (report["event"]["x"], report["event"]["c"]) == ("NEW", "ws-1")
+        assert position["event"]["e"] == "outboundAccountPosition"
+        assert self.venue.exchange.get_order_by_client_id("bob", "ws-1").status == "NEW"
+        canceled, report, _ = self.answer_then_events(
+            "order.cancel", request_id="3", symbol="BTCUSD", origClientOrderId="ws-1"
+        )
+        assert (canceled["status"], canceled["result"]["status"]) == (200, "CANCELED")
+        assert report["event"]["x"] == "CANCELED"
+
+    def test_order_refusals_carry_the_binance_codes(self):
+        [unknown] = self.call("order.cancel", symbol="BTCUSD", orderId="999999")
+        assert (unknown["status"], unknown["error"]["code"]) == (400, -2011)
+        [poor] = self.call(
+            "order.place",
+            symbol="BTCUSD",
+            side="BUY",
+            type="LIMIT",
+            timeInForce="GTC",
+            price="90000.00",
+            quantity="5",
+        )
+        assert poor["error"] == {
+            "code": -2010,
+            "msg": "Account has insufficient balance for requested action.",
+        }
+        [bad] = self.call("order.place", symbol="NOPE", side="BUY", type="MARKET", quantity="1")
+        assert bad["error"]["code"] == -1121
+        [unknown_method] = self.call("order.teleport")
+        assert unknown_method["error"]["code"] == -1020

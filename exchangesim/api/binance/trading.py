@@ -1,0 +1,59 @@
+"""Placing, finding and canceling orders the Binance way, for the REST dialect and the WS-API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...engine import EngineError, Instrument
+from ...venue import Venue
+from .errors import BinanceError, from_engine_error
+from .params import Params
+from .parsing import parse_new_order, response_type
+from .render import render_fills, render_order
+
+__all__ = ["Trading"]
+
+
+class Trading:
+    """An account's order actions on the venue's engine, answered as Binance renders them."""
+
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+        self._exchange = venue.exchange
+
+    def find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
+        """The order ``reference`` names (``order_id`` or ``client_order_id``) on ``instrument``."""
+        if "order_id" in reference:
+            order = self._exchange.get_order(account, reference["order_id"])
+        else:
+            order = self._exchange.get_order_by_client_id(account, reference["client_order_id"])
+        if order.symbol != instrument.symbol:
+            raise BinanceError(400, -2013, "Order does not exist.")
+        return order
+
+    def place(self, account: str, params: Params, instrument: Instrument) -> dict[str, Any]:
+        """Place the order ``params`` describe; the answer ``newOrderRespType`` asks for."""
+        order = parse_new_order(params, instrument)
+        answer = response_type(params, order["order_type"])
+        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
+        placed = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
+        rendered = {**render_order(placed, instrument, answer), "transactTime": placed.created}
+        if answer == "FULL":
+            rendered["fills"] = render_fills(result.trades, placed.order_id, instrument)
+        return rendered
+
+    def cancel(self, account: str, reference: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
+        """Cancel the order ``reference`` names; -2011 when there is no such open order."""
+        try:
+            self.find(account, reference, instrument)
+            result = self._exchange.cancel(account, ts=self._venue.now_ms(), **reference)
+        except EngineError as error:
+            raise from_engine_error(error, canceling=True) from None
+        except BinanceError:
+            raise BinanceError(400, -2011, "Unknown order sent.") from None
+        order = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
+        return {
+            **render_order(order, instrument),
+            "origClientOrderId": order.client_order_id,
+            "transactTime": order.updated,
+        }
