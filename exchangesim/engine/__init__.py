@@ -9,6 +9,7 @@ from .accounts import CLOSED_KEPT, FILLS_KEPT, FeeTier
 from .errors import ERROR_CODES, EngineError, ErrorCode
 from .events import (
     BalanceChanged,
+    BalanceTransferred,
     BookLevelChanged,
     CommandResult,
     Event,
@@ -35,6 +36,7 @@ __all__ = [
     "ERROR_CODES",
     "FILLS_KEPT",
     "BalanceChanged",
+    "BalanceTransferred",
     "BalanceView",
     "BookLevelChanged",
     "CommandResult",

@@ -42,6 +42,7 @@ TRADE = 6  # (TRADE, ...): fields T_* below
 LEVEL = 7  # (LEVEL, symbol, side code, price, lots, sequence)
 BALANCE = 8  # (BALANCE, account, asset, available, locked)
 BALANCES = 9  # (BALANCES, seat, base available, base locked, quote available, quote locked)
+TRANSFER = 10  # (TRANSFER, account, asset, signed amount): a deposit or a withdrawal
 
 # fields of a TRADE record (also kept as fill history by accounts and markets)
 (
@@ -196,6 +197,15 @@ class BalanceChanged:
     locked: int
 
 
+@attrs.frozen
+class BalanceTransferred:
+    """Asset units deposited into (``amount`` > 0) or withdrawn from (< 0) an account."""
+
+    account: str
+    asset: str
+    amount: int
+
+
 Event = (
     OrderAccepted
     | OrderRejected
@@ -207,6 +217,7 @@ Event = (
     | Trade
     | BookLevelChanged
     | BalanceChanged
+    | BalanceTransferred
 )
 
 
@@ -294,6 +305,8 @@ def materialize(records: list[tuple]) -> tuple[Event, ...]:
             add(BookLevelChanged(symbol, SIDE_NAMES[side], price, lots, sequence))
         elif kind == BALANCE:
             add(BalanceChanged(*record[1:]))
+        elif kind == TRANSFER:
+            add(BalanceTransferred(*record[1:]))
         elif kind == BALANCES:
             _, seat, base_available, base_locked, quote_available, quote_locked = record
             name, instrument = seat.account.name, seat.instrument

@@ -19,6 +19,7 @@ from .events import (
     CANCELED,
     LEVEL,
     REPLACED,
+    TRANSFER,
     TRIGGERED,
     CommandResult,
     OrderRejected,
@@ -126,8 +127,10 @@ class Exchange(Queries):
         """Credit ``amount`` units of ``asset`` to the account's available balance."""
         check_ts(ts)
         cell = self._account(account).cell(self._asset(asset))
-        cell[0] += check_units(amount)
-        return self._publish(CommandResult(None, None, [(BALANCE, account, asset, cell[0], cell[1])]))
+        amount = check_units(amount)
+        cell[0] += amount
+        records = [(TRANSFER, account, asset, amount), (BALANCE, account, asset, cell[0], cell[1])]
+        return self._publish(CommandResult(None, None, records))
 
     def withdraw(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
         """Debit ``amount`` units of ``asset`` from the account's available balance."""
@@ -141,7 +144,8 @@ class Exchange(Queries):
                 ErrorCode.INSUFFICIENT_BALANCE, f"only {cell[0]} units of {asset} available", "amount"
             )
         cell[0] -= amount
-        return self._publish(CommandResult(None, None, [(BALANCE, account, asset, cell[0], cell[1])]))
+        records = [(TRANSFER, account, asset, -amount), (BALANCE, account, asset, cell[0], cell[1])]
+        return self._publish(CommandResult(None, None, records))
 
     # -- orders --------------------------------------------------------------------------------
     def place(

@@ -8,6 +8,7 @@ import pytest
 
 from exchangesim.engine import (
     BalanceChanged,
+    BalanceTransferred,
     BookLevelChanged,
     EngineError,
     ErrorCode,
@@ -393,8 +394,16 @@ def test_admin_rejections(desk):
 def test_deposit_and_withdraw(desk):
     x = desk.x
     result = x.withdraw("alice", "USD", parse_amount("0.5"), ts=desk.now())
-    assert result.events == (BalanceChanged("alice", "USD", parse_amount("999999.5"), 0),)
+    assert result.events == (
+        BalanceTransferred("alice", "USD", -parse_amount("0.5")),
+        BalanceChanged("alice", "USD", parse_amount("999999.5"), 0),
+    )
     assert desk.balance("alice", "USD") == (Decimal("999999.5"), 0)
+    result = x.deposit("alice", "USD", parse_amount("2"), ts=desk.now())
+    assert result.events == (
+        BalanceTransferred("alice", "USD", parse_amount("2")),
+        BalanceChanged("alice", "USD", parse_amount("1000001.5"), 0),
+    )
 
 
 def test_accounts_never_see_each_others_orders(busy):

@@ -1,4 +1,5 @@
-"""An account's engine events as Binance user data events: ``executionReport``, ``outboundAccountPosition``.
+"""An account's engine events as Binance user data events: ``executionReport``,
+``outboundAccountPosition`` and ``balanceUpdate`` (a deposit or withdrawal).
 
 Each report is the REST order object (``render_order``) under the short keys of the user data stream.
 """
@@ -10,6 +11,7 @@ from typing import Any
 
 from ...engine import (
     BalanceChanged,
+    BalanceTransferred,
     CommandResult,
     Exchange,
     FillView,
@@ -90,6 +92,11 @@ def account_position(changes: list[BalanceChanged], ts: int) -> dict[str, Any]:
     return {"e": "outboundAccountPosition", "E": ts, "u": ts, "B": balances}
 
 
+def balance_update(transfer: BalanceTransferred, ts: int) -> dict[str, Any]:
+    """``balanceUpdate``: units of one asset deposited (positive ``d``) or withdrawn (negative)."""
+    return {"e": "balanceUpdate", "E": ts, "a": transfer.asset, "d": format_amount(transfer.amount), "T": ts}
+
+
 def user_events(exchange: Exchange, result: CommandResult, ts: int) -> dict[str, list[dict[str, Any]]]:
     """What one command tells each account it touched, in order: its reports, then its balances."""
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -105,6 +112,8 @@ def user_events(exchange: Exchange, result: CommandResult, ts: int) -> dict[str,
                 events[account].append(execution_report(exchange, order, "TRADE", ts, fill))
         elif kind is BalanceChanged:
             balances[event.account].append(event)
+        elif kind is BalanceTransferred:
+            events[event.account].append(balance_update(event, ts))
     for account, changes in balances.items():
         events[account].append(account_position(changes, ts))
     return events

@@ -27,7 +27,7 @@ class WsApiTests(FaultCase):
         )
         self.pump.flush()
 
-    def call(self, method: str, secret: str = "bob-secret", request_id: str = "1", **extra) -> list:
+    def request(self, method: str, secret: str = "bob-secret", request_id: str = "1", **extra) -> list:
         """Send one signed WS-API request (the parameters sorted and HMAC'd) and return the answers."""
         params = {"apiKey": BOB_KEY, "recvWindow": 10000, "timestamp": self.venue.now_ms(), **extra}
         text = "&".join(f"{name}={params[name]}" for name in sorted(params))
@@ -40,11 +40,11 @@ class WsApiTests(FaultCase):
     def answer_then_events(self, method: str, **params) -> list:
         """The answer to one request, then the user data events it caused (the engine publishes
         those while acting, so they may leave first)."""
-        received = self.call(method, **params)
+        received = self.request(method, **params)
         return [m for m in received if "id" in m] + [m for m in received if "event" in m]
 
     def subscribe(self, secret: str = "bob-secret") -> list:
-        return self.call("userDataStream.subscribe.signature", secret)
+        return self.request("userDataStream.subscribe.signature", secret)
 
     def test_a_signed_subscription_then_the_accounts_events(self):
         assert self.subscribe() == [{"id": "1", "status": 200, "result": {"subscriptionId": 0}}]
@@ -92,9 +92,9 @@ class WsApiTests(FaultCase):
         assert report["event"]["x"] == "CANCELED"
 
     def test_order_refusals_carry_the_binance_codes(self):
-        [unknown] = self.call("order.cancel", symbol="BTCUSD", orderId="999999")
+        [unknown] = self.request("order.cancel", symbol="BTCUSD", orderId="999999")
         assert (unknown["status"], unknown["error"]["code"]) == (400, -2011)
-        [poor] = self.call(
+        [poor] = self.request(
             "order.place",
             symbol="BTCUSD",
             side="BUY",
@@ -107,7 +107,18 @@ class WsApiTests(FaultCase):
             "code": -2010,
             "msg": "Account has insufficient balance for requested action.",
         }
-        [bad] = self.call("order.place", symbol="NOPE", side="BUY", type="MARKET", quantity="1")
+        [bad] = self.request("order.place", symbol="NOPE", side="BUY", type="MARKET", quantity="1")
         assert bad["error"]["code"] == -1121
-        [unknown_method] = self.call("order.teleport")
+        [unknown_method] = self.request("order.teleport")
         assert unknown_method["error"]["code"] == -1020
+
+    def test_a_deposit_is_a_balance_update_then_the_position(self):
+        assert self.subscribe()[0]["status"] == 200
+        token = {"X-Admin-Token": self.venue.admin_token}
+        code, _ = self.call("POST", "/admin/accounts/bob/fund", {"asset": "USD", "amount": "250.5"}, token)
+        assert code == 200
+        pump_ws(self, self.pump)
+        update, position = (message["event"] for message in take(self.client))
+        assert (update["e"], update["a"], update["d"]) == ("balanceUpdate", "USD", "250.5")
+        assert position["e"] == "outboundAccountPosition"
+        assert position["B"] == [{"a": "USD", "f": "100250.5", "l": "0"}]
