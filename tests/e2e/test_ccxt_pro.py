@@ -51,14 +51,19 @@ def start_daemon(workdir, lines: list[str]) -> Daemon:
     return Daemon(workdir, "--config", str(config))
 
 
-def binance_pro(daemon: Daemon) -> ccxt.pro.binance:
-    """ccxt.pro.binance pointed at the daemon: Option A plus the two WebSocket URL overrides."""
+def binance_pro(daemon: Daemon, depth_rate: str = "0") -> ccxt.pro.binance:
+    """ccxt.pro.binance pointed at the daemon: Option A plus the two WebSocket URL overrides.
+
+    ``watchOrderBookRate = "0"`` subscribes ``@depth@0ms``, a diff per book change, rather than
+    Binance's ``@depth@100ms`` (ten a second), so hundreds of updates arrive in seconds.
+    """
+    options = {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]}, "fetchMargins": False}
     exchange = ccxt.pro.binance(
         {
             "apiKey": KEY,
             "secret": SECRET,
             "enableRateLimit": False,
-            "options": {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
+            "options": {**options, "watchOrderBookRate": depth_rate},
         }
     )
     exchange.urls["api"]["public"] = f"{daemon.base_url}/api/v3"
@@ -68,11 +73,11 @@ def binance_pro(daemon: Daemon) -> ccxt.pro.binance:
     return exchange
 
 
-def run(daemon: Daemon, watch):
+def run(daemon: Daemon, watch, depth_rate: str = "0"):
     """Run ``watch(exchange)`` with a fresh ccxt.pro client, closed afterwards."""
 
     async def main():
-        exchange = binance_pro(daemon)
+        exchange = binance_pro(daemon, depth_rate)
         try:
             await exchange.load_markets()
             return await asyncio.wait_for(watch(exchange), TIMEOUT)
@@ -115,6 +120,11 @@ def test_watch_order_book_stays_in_sync_for_200_updates(busy):
     moves, book = run(busy, lambda exchange: book_updates(exchange, "BTC/USD", 200))
     assert moves >= 200
     assert book["bids"] and book["asks"] and book["bids"][0][0] < book["asks"][0][0]
+
+
+def test_the_100ms_stream_gathers_changes_and_stays_in_sync(busy):
+    moves, book = run(busy, lambda exchange: book_updates(exchange, "BTC/USD", 15), depth_rate="100")
+    assert moves >= 15 and book["bids"][0][0] < book["asks"][0][0]
 
 
 @pytest.mark.parametrize("symbol", ["BTC/USD", "ETH/USD"], ids=["reorder", "drop"])

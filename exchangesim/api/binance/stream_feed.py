@@ -2,7 +2,8 @@
 
 ``MarketStreamFeed`` subscribes to the engine. For each command it sends, per book it changed, one
 ``depthUpdate`` whose ``U``..``u`` are the book sequences the changes took (so the diffs continue
-``GET /api/v3/depth``'s ``lastUpdateId`` without a gap; ``@depth@100ms`` is sent per command too), one
+``GET /api/v3/depth``'s ``lastUpdateId`` without a gap; a stream with an update speed gathers the
+changes of that many ms into one diff, ``U`` of the first and ``u`` of the last), one
 ``trade`` and ``aggTrade`` per trade, the candles in progress, and the tickers that moved. A stream
 nobody listens to costs one dictionary lookup; each payload is encoded once for all its listeners.
 """
@@ -30,7 +31,6 @@ from .stream_render import (
 
 __all__ = ["MarketStreamFeed", "StreamListener"]
 
-DEPTH_STREAMS = ("depth", "depth@100ms")
 TICKER_STREAMS = ("miniTicker", "ticker", "bookTicker")
 
 
@@ -50,12 +50,16 @@ class MarketStreamFeed:
         self._listeners: dict[str, dict[StreamListener, None]] = {}
         self._names = {i.symbol: (i.base + i.quote).lower() for i in venue.exchange.instruments()}
         self._sent: dict[str, Any] = {}  # ticker stream -> the state it last reported
+        self._depth_speeds: dict[str, dict[str, int]] = defaultdict(dict)  # symbol -> depth stream -> ms
+        self._gathered: dict[str, list[BookLevelChanged]] = {}  # depth stream -> changes not yet sent
         venue.exchange.subscribe(self.publish)
         venue.candle_listeners.append(self._closed_candles)
 
     # -- subscriptions -------------------------------------------------------------------------------
     def subscribe(self, listener: StreamListener, stream: StreamName) -> None:
         self._listeners.setdefault(stream.name, {})[listener] = None
+        if stream.kind == "depth":
+            self._depth_speeds[stream.instrument.symbol][stream.name] = stream.speed_ms  # type: ignore[assignment]
 
     def unsubscribe(self, listener: StreamListener, stream: str) -> bool:
         """Stop sending ``stream`` to ``listener``; False if it was not listening."""
@@ -65,6 +69,9 @@ class MarketStreamFeed:
         if not listeners:
             del self._listeners[stream]
             self._sent.pop(stream, None)
+            self._gathered.pop(stream, None)
+            for speeds in self._depth_speeds.values():
+                speeds.pop(stream, None)
         return True
 
     def _send(self, stream: str, payload: dict[str, Any], symbol: str, seq: int | None = None) -> None:
@@ -97,12 +104,24 @@ class MarketStreamFeed:
             self._tickers(symbol, ts)
 
     def _depth(self, symbol: str, changes: list[BookLevelChanged], ts: int) -> None:
-        name = self._names[symbol]
-        streams = [f"{name}@{kind}" for kind in DEPTH_STREAMS if f"{name}@{kind}" in self._listeners]
-        if streams:
-            payload = depth_update_event(self._exchange.instrument(symbol), changes, ts)
-            for stream in streams:
-                self._send(stream, payload, symbol, payload["u"])
+        for stream, speed_ms in self._depth_speeds[symbol].items():
+            if not speed_ms:
+                self._send_depth(stream, symbol, changes, ts)
+            elif stream in self._gathered:
+                self._gathered[stream] += changes
+            else:
+                self._gathered[stream] = list(changes)
+                self._venue.clock.callLater(speed_ms / 1000, self._flush_depth, stream, symbol)
+
+    def _flush_depth(self, stream: str, symbol: str) -> None:
+        """The end of a depth stream's window: one diff of everything gathered in it."""
+        changes = self._gathered.pop(stream, None)
+        if changes:
+            self._send_depth(stream, symbol, changes, self._venue.now_ms())
+
+    def _send_depth(self, stream: str, symbol: str, changes: list[BookLevelChanged], ts: int) -> None:
+        payload = depth_update_event(self._exchange.instrument(symbol), changes, ts)
+        self._send(stream, payload, symbol, payload["u"])
 
     def _trades(self, symbol: str, trades: list[Trade], ts: int) -> None:
         name, instrument = self._names[symbol], self._exchange.instrument(symbol)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from ...engine import Instrument
@@ -9,9 +11,13 @@ from ...marketdata.candles import INTERVALS
 
 __all__ = ["KINDS", "StreamName", "parse_stream_name", "stream_symbols"]
 
-KINDS = ("depth", "depth@100ms", "trade", "aggTrade", "miniTicker", "ticker", "bookTicker")
-"""The kinds after ``<symbol>@``, besides ``kline_<interval>`` for each candle interval."""
+KINDS = ("depth", "trade", "aggTrade", "miniTicker", "ticker", "bookTicker")
+"""The kinds after ``<symbol>@``, besides ``depth@<N>ms`` and ``kline_<interval>``."""
 _KLINE = "kline_"
+_DEPTH_SPEED = re.compile(r"depth@([0-9]{1,5})ms")
+DEFAULT_DEPTH_MS = 1000
+"""``<symbol>@depth`` is a diff per second, as on Binance; ``@depth@100ms`` ten a second, and
+``@depth@<N>ms`` every N ms (``@depth@0ms``: one per book change, for clients that want every one)."""
 
 
 @attrs.frozen
@@ -22,6 +28,7 @@ class StreamName:
     instrument: Instrument
     kind: str
     interval: str | None = None
+    speed_ms: int | None = None  # depth: how long diffs are gathered before one is sent
 
 
 def stream_symbols(instruments: list[Instrument]) -> dict[str, Instrument]:
@@ -43,6 +50,12 @@ def parse_stream_name(text: object, symbols: dict[str, Instrument]) -> StreamNam
         if interval not in INTERVALS:
             raise ValueError(f"unknown kline interval {interval!r}; known: {', '.join(INTERVALS)}")
         return StreamName(name, instrument, "kline", interval)
+    speed = _DEPTH_SPEED.fullmatch(kind)
+    if speed is not None:
+        return StreamName(name, instrument, "depth", speed_ms=int(speed.group(1)))
+    if kind == "depth":
+        return StreamName(name, instrument, "depth", speed_ms=DEFAULT_DEPTH_MS)
     if kind not in KINDS:
-        raise ValueError(f"unknown stream kind {kind!r}; known: {', '.join(KINDS)}, kline_<interval>")
+        known = ", ".join(KINDS)
+        raise ValueError(f"unknown stream kind {kind!r}; known: {known}, depth@<N>ms, kline_<interval>")
     return StreamName(name, instrument, kind)

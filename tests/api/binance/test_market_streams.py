@@ -46,8 +46,9 @@ class StreamCase(FaultCase):
         assert reply == [{"result": None, "id": 1}]
         return client, pump
 
-    def received(self, client, pump) -> list:
-        pump_ws(self, pump)
+    def received(self, client, pump, seconds: float = 1.0) -> list:
+        """What arrived once ``seconds`` passed (a second: every depth window has closed)."""
+        pump_ws(self, pump, seconds)
         return take(client)
 
     def rest_depth(self) -> dict[str, Any]:
@@ -108,8 +109,17 @@ class RequestTests(StreamCase):
 
 class DepthTests(StreamCase):
     def test_diffs_continue_the_rest_snapshot_without_a_gap(self):
+        self.check_diffs_continue_the_snapshot("btcusd@depth@0ms")
+
+    def test_diffs_every_100ms_continue_the_rest_snapshot_without_a_gap(self):
+        self.check_diffs_continue_the_snapshot("btcusd@depth@100ms")
+
+    def test_diffs_every_second_continue_the_rest_snapshot_without_a_gap(self):
+        self.check_diffs_continue_the_snapshot("btcusd@depth")
+
+    def check_diffs_continue_the_snapshot(self, stream: str) -> None:
         self.place("default", Side.SELL, "50010", "1")
-        client, pump = self.subscribed("btcusd@depth@100ms")
+        client, pump = self.subscribed(stream)
         snapshot = self.successResultOf(self._rest_depth())
         book = {"b": dict(snapshot["bids"]), "a": dict(snapshot["asks"])}
         self.quote(5)
@@ -137,14 +147,21 @@ class DepthTests(StreamCase):
         d = http.get("http://127.0.0.1/depth?symbol=BTCUSD&limit=1000")
         return d.addCallback(lambda response: response.json())
 
-    def test_a_depth_stream_and_its_100ms_form_carry_the_same_diffs(self):
-        client, pump = self.subscribed("btcusd@depth", "btcusd@depth@100ms")
+    def test_a_speed_gathers_that_many_ms_of_changes_into_one_diff(self):
+        client, pump = self.subscribed("btcusd@depth@0ms", "btcusd@depth@100ms")
         self.quote(2)
-        diffs = self.received(client, pump)
-        assert len(diffs) == 4 and diffs[0] == diffs[1] and diffs[2] == diffs[3]
+        each = self.received(client, pump, 0)
+        assert len(each) == 2 and each[0]["u"] + 1 == each[1]["U"]  # @0ms: one per book change
+        self.clock.advance(0.05)
+        assert self.received(client, pump, 0) == []
+        [gathered] = self.received(client, pump, 0.05)  # the window closes 100 ms after its first change
+        assert (gathered["U"], gathered["u"]) == (each[0]["U"], each[1]["u"])
+        assert sorted(gathered["b"] + gathered["a"]) == sorted(
+            each[0]["b"] + each[0]["a"] + each[1]["b"] + each[1]["a"]
+        )
 
     def test_a_reorder_fault_on_the_depth_channel_makes_a_gap_the_audit_names(self):
-        client, pump = self.subscribed("btcusd@depth@100ms", "btcusd@trade")
+        client, pump = self.subscribed("btcusd@depth@0ms", "btcusd@trade")
         self.put_fault("shuffle", mode="reorder", layer="ws", channel="*depth*", nth="2", gap="2")
         self.quote(4)
         self.trade(2)
@@ -152,7 +169,7 @@ class DepthTests(StreamCase):
         diffs = [message["u"] for message in received if message.get("e") == "depthUpdate"]
         assert diffs != sorted(diffs)
         events = self.audit(action="reorder")
-        assert events and all(event["channel"] == "btcusd@depth@100ms" for event in events)
+        assert events and all(event["channel"] == "btcusd@depth@0ms" for event in events)
         assert all(event["symbol"] == "BTC/USD" and event["seq"] in diffs for event in events)
         trades = [message for message in received if message.get("e") == "trade"]
         assert len(trades) == 2  # the fault targets the depth stream only
