@@ -116,7 +116,8 @@ def exchangesim(
     user = _user_config(exchangesim_config, workdir)
     if user is not None:
         configs.append(user)
-    handle = Exchangesim(Daemon(workdir, configs), token, seed)
+    args = [arg for config in configs for arg in ("--config", str(config))]
+    handle = Exchangesim(Daemon(workdir, args), token, seed)
     try:
         yield handle
     finally:

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["Daemon", "DaemonError"]
@@ -29,15 +30,26 @@ class Daemon:
     hundred requests) and would block the daemon in the middle of serving.
     """
 
-    def __init__(self, workdir: Path, configs: list[Path], timeout: float = READY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        args: Sequence[str],
+        timeout: float = READY_TIMEOUT,
+        twistd: Sequence[str] = TWISTD,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """Start ``twistd exchangesim *args`` in ``workdir`` and wait until it answers health checks."""
         self.workdir = workdir
         self.port_file = workdir / "exchangesim.port"
-        command = [*TWISTD, "--nodaemon", "--pidfile=", "exchangesim"]
-        for config in configs:
-            command += ["--config", str(config)]
-        command += ["--listen", "tcp:0:interface=127.0.0.1", "--port-file", str(self.port_file)]
+        listen = ["--listen", "tcp:0:interface=127.0.0.1", "--port-file", str(self.port_file)]
+        command = [*twistd, "--nodaemon", "--pidfile=", "exchangesim", *listen, *args]
         self.process = subprocess.Popen(
-            command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command,
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
         self.lines: list[str] = []
         self._listening = threading.Event()
@@ -54,7 +66,7 @@ class Daemon:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def output(self, since_line: int = 0) -> str:
+    def printed(self, since_line: int = 0) -> str:
         """What the daemon printed, from line ``since_line`` on."""
         return "".join(self.lines[since_line:])
 
@@ -69,10 +81,10 @@ class Daemon:
 
     def _wait_until_listening(self, timeout: float) -> int:
         if not self._listening.wait(timeout):
-            raise DaemonError(f"exchangesim did not listen within {timeout:g} s:\n{self.output()}")
+            raise DaemonError(f"exchangesim did not listen within {timeout:g} s:\n{self.printed()}")
         if self.process.poll() is not None or not self.port_file.exists():
             self.process.wait()
-            raise DaemonError(f"exchangesim exited with {self.process.returncode}:\n{self.output()}")
+            raise DaemonError(f"exchangesim exited with {self.process.returncode}:\n{self.printed()}")
         return int(self.port_file.read_text())
 
     def _wait_until_healthy(self, timeout: float) -> None:
@@ -86,7 +98,7 @@ class Daemon:
             except OSError:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise DaemonError(f"exchangesim did not answer health checks:\n{self.output()}")
+                raise DaemonError(f"exchangesim did not answer health checks:\n{self.printed()}")
             time.sleep(0.05)
 
     def stop(self, timeout: float = 10.0) -> int:

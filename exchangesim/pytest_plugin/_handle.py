@@ -49,7 +49,7 @@ class Exchangesim:
     @property
     def log(self) -> str:
         """Everything the daemon printed so far."""
-        return self.daemon.output()
+        return self.daemon.printed()
 
     def new_account(self, balances: Mapping[str, Any] | None = None, name: str | None = None) -> Account:
         """Open an account with keys (``balances`` such as ``{"USD": "10000"}``; none: the default)."""
