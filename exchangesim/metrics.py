@@ -9,7 +9,8 @@ counted as they go, by status, where twisted.web logs them anyway.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -18,6 +19,7 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
 
 from .api.native import NativeWebSocketFactory
+from .api.ws_connection import FaultedWebSocketFactory
 from .venue import Venue
 
 __all__ = ["MetricsPage", "VenueCollector"]
@@ -26,10 +28,17 @@ __all__ = ["MetricsPage", "VenueCollector"]
 class VenueCollector(Collector):
     """Engine, market, HTTP and WebSocket figures of one venue."""
 
-    def __init__(self, venue: Venue, ws: NativeWebSocketFactory, http_answers: Counter[int]) -> None:
+    def __init__(
+        self,
+        venue: Venue,
+        ws: NativeWebSocketFactory,
+        http_answers: Counter[int],
+        ws_endpoints: Mapping[str, FaultedWebSocketFactory] = MappingProxyType({}),
+    ) -> None:
         self._venue = venue
         self._ws = ws
         self._http_answers = http_answers
+        self._ws_endpoints = {"/ws": ws, **ws_endpoints}  # path -> factory, for connection counts
 
     def collect(self) -> Iterator[Metric]:
         exchange = self._venue.exchange
@@ -66,13 +75,20 @@ class VenueCollector(Collector):
         for code, count in sorted(self._http_answers.items()):
             answers.add_metric([str(code)], count)
         yield answers
-        yield GaugeMetricFamily(
-            "exchangesim_ws_connections", "Open WebSocket connections", len(self._ws.connections)
+        connections = GaugeMetricFamily(
+            "exchangesim_ws_connections", "Open WebSocket connections", labels=["endpoint"]
         )
+        for endpoint, factory in self._ws_endpoints.items():
+            connections.add_metric([endpoint], len(factory.connections))
+        yield connections
         yield GaugeMetricFamily(
             "exchangesim_ws_subscriptions", "WebSocket subscriptions held", self._ws.hub.subscriptions
         )
-        queued = sum(connection.outbox.queued for connection in self._ws.connections)
+        queued = sum(
+            connection.outbox.queued
+            for factory in self._ws_endpoints.values()
+            for connection in factory.connections
+        )
         yield GaugeMetricFamily(
             "exchangesim_ws_queued_messages", "Messages waiting in WebSocket outboxes", queued
         )

@@ -116,7 +116,8 @@ class ExchangeService(MultiService):
             self.binance_ws_api,
         )
         site = BoundedSite(root, config.server.max_body_bytes)
-        registry.register(VenueCollector(self.venue, self.ws_factory, site.answers))
+        ws_endpoints = {"/ws/<stream>": self.binance_streams, "/ws-api/v3": self.binance_ws_api}
+        registry.register(VenueCollector(self.venue, self.ws_factory, site.answers, ws_endpoints))
         registry.register(FaultCollector(faults))
         self.web = ListeningService(reactor, config.server.endpoint, FaultyFactory(site, faults), port_file)
         self.web.setServiceParent(self)

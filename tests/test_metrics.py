@@ -1,17 +1,25 @@
 """/metrics: the venue's figures in Prometheus' text format, read at scrape time."""
 
 from collections import Counter
+from types import SimpleNamespace
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
+from exchangesim.api.binance.market_streams import MarketStreamFactory
 from exchangesim.api.native import NativeWebSocketFactory
 from exchangesim.config import Config, seal
 from exchangesim.marketdata.service import MarketService
 from exchangesim.metrics import MetricsPage, VenueCollector
 from exchangesim.venue import open_venue
+
+
+class _OpenClient:
+    """An open Binance stream connection with two messages waiting, as the collector reads it."""
+
+    outbox = SimpleNamespace(queued=2)
 
 
 def scrape():
@@ -23,7 +31,13 @@ def scrape():
     market.startService()
     clock.pump([0.01] * 300)
     registry = CollectorRegistry()
-    registry.register(VenueCollector(venue, NativeWebSocketFactory(venue), Counter({200: 3, 400: 1})))
+    streams = MarketStreamFactory(venue)
+    streams.connections.add(_OpenClient())
+    registry.register(
+        VenueCollector(
+            venue, NativeWebSocketFactory(venue), Counter({200: 3, 400: 1}), {"/ws/<stream>": streams}
+        )
+    )
     response = StubTreq(MetricsPage(registry)).get("http://sim/metrics")
     return venue, response
 
@@ -50,5 +64,7 @@ def test_the_figures_are_the_venues_own():
     )
     assert found["exchangesim_http_responses_total", (("code", "200"),)] == 3
     assert found["exchangesim_market_paused", (("symbol", "ETH/USD"),)] == 0
-    assert found["exchangesim_ws_connections", ()] == 0
+    assert found["exchangesim_ws_connections", (("endpoint", "/ws"),)] == 0
+    assert found["exchangesim_ws_connections", (("endpoint", "/ws/<stream>"),)] == 1
+    assert found["exchangesim_ws_queued_messages", ()] == 2
     assert 0 < found["exchangesim_fair_price", (("symbol", "BTC/USD"),)]
