@@ -24,6 +24,7 @@ from exchangesim.failures.metrics import FaultCollector
 from exchangesim.failures.rest import FaultyResource
 from exchangesim.metrics import MetricsPage
 from exchangesim.venue import open_venue
+from tests.api.native.support import place_limit
 
 BOB_KEY = "bob-key-0001"
 START = 1_700_000_000.0
@@ -127,16 +128,7 @@ class FaultCase(SynchronousTestCase):
 
     # -- the market ----------------------------------------------------------------------------------
     def place(self, account, side, price, quantity, symbol="BTC/USD"):
-        instrument = self.venue.exchange.instrument(symbol)
-        self.venue.exchange.place(
-            account,
-            symbol,
-            side,
-            "LIMIT",
-            instrument.parse_quantity(quantity),
-            instrument.parse_price(price),
-            ts=self.venue.now_ms(),
-        )
+        return place_limit(self.venue, account, side, price, quantity, symbol)
 
     def trade(self, count):
         """``count`` trades on BTC/USD at one price, one command each."""

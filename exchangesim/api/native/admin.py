@@ -16,11 +16,12 @@ from ...config import SettingError, parse_balances
 from ...engine import parse_amount
 from ...marketdata.service import MAX_JUMP_MS
 from ...venue import Venue
-from ..auth import ApiKey, require_admin
+from ..auth import ApiKey
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
-from ..requests import check_fields, json_body, text_field
+from ..requests import check_fields, text_field
 from ..responses import respond
+from .admin_access import admin_body, authorize_admin
 from .admin_failures import FailuresAdmin
 from .parsing import instrument_of
 from .render import render_balances
@@ -47,11 +48,10 @@ class AdminAPI:
         return self.app.resource()
 
     def _authorize(self, request: IRequest) -> None:
-        require_admin(request, self._venue.admin_token, self._venue.config.server.admin_allow_remote)
+        authorize_admin(self._venue, request)
 
     def _body(self, request: IRequest) -> dict[str, Any]:
-        self._authorize(request)
-        return json_body(request, self._venue.config.server.max_body_bytes)
+        return admin_body(self._venue, request)
 
     @app.route("/failures", branch=True)
     def failures(self, request: IRequest) -> IResource:

@@ -18,11 +18,11 @@ from ...failures.controller import FaultController
 from ...failures.registry import mode_for, mode_names
 from ...failures.spec import FaultSpec, FaultSpecError
 from ...venue import Venue
-from ..auth import require_admin
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
-from ..requests import check_fields, json_body, query_int
+from ..requests import check_fields, query_int
 from ..responses import respond
+from .admin_access import admin_body, authorize_admin
 
 __all__ = ["FailuresAdmin"]
 
@@ -41,11 +41,10 @@ class FailuresAdmin:
         return self.app.resource()
 
     def _authorize(self, request: IRequest) -> None:
-        require_admin(request, self._venue.admin_token, self._venue.config.server.admin_allow_remote)
+        authorize_admin(self._venue, request)
 
     def _body(self, request: IRequest) -> dict[str, Any]:
-        self._authorize(request)
-        return json_body(request, self._venue.config.server.max_body_bytes)
+        return admin_body(self._venue, request)
 
     # -- the set of faults ---------------------------------------------------------------------------
     @app.route("/", methods=["GET"], strict_slashes=False)

@@ -1,5 +1,6 @@
 """Signed /api/v3 routes in memory: signing, the order lifecycle, cancel-replace and the error codes."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from exchangesim.signing import sign_payload
@@ -106,18 +107,14 @@ class OrderTests(BinanceCase):
         code, every = self.signed("GET", "/allOrders", symbol="BTCUSD")
         assert [o["status"] for o in every] == ["CANCELED"]
 
+    def bob_buys_at_market(self, **amount: str) -> tuple[int, Any]:
+        """Bob's market buy of BTCUSD, by ``quantity`` or by ``quoteOrderQty``."""
+        order = {"symbol": "BTCUSD", "side": "BUY", "type": "MARKET", **amount}
+        return self.signed("POST", "/order", key=BOB_KEY, secret=BOB_SECRET, **order)
+
     def test_market_orders_fill_with_fills_and_my_trades(self):
         self.signed("POST", "/order", **limit(side="SELL", price="50000.00"))
-        code, taken = self.signed(
-            "POST",
-            "/order",
-            key=BOB_KEY,
-            secret=BOB_SECRET,
-            symbol="BTCUSD",
-            side="BUY",
-            type="MARKET",
-            quantity="0.2",
-        )
+        code, taken = self.bob_buys_at_market(quantity="0.2")
         assert (code, taken["status"], taken["executedQty"], taken["cummulativeQuoteQty"]) == (
             200,
             "FILLED",
@@ -131,16 +128,7 @@ class OrderTests(BinanceCase):
             "BTC",
             "0.0002",
         )
-        code, by_cost = self.signed(
-            "POST",
-            "/order",
-            key=BOB_KEY,
-            secret=BOB_SECRET,
-            symbol="BTCUSD",
-            side="BUY",
-            type="MARKET",
-            quoteOrderQty="5000",
-        )
+        code, by_cost = self.bob_buys_at_market(quoteOrderQty="5000")
         assert (by_cost["status"], by_cost["executedQty"], by_cost["origQuoteOrderQty"]) == (
             "FILLED",
             "0.1000",

@@ -35,6 +35,20 @@ def assert_matches(payload: Any, schema: str) -> None:
     assert not errors, f"{schema}: {errors[0].message} at {list(errors[0].absolute_path)}"
 
 
+def place_limit(venue, account, side, price, quantity, symbol="BTC/USD"):
+    """A limit order straight through the engine (decimal strings for price and quantity)."""
+    instrument = venue.exchange.instrument(symbol)
+    return venue.exchange.place(
+        account,
+        symbol,
+        side,
+        "LIMIT",
+        instrument.parse_quantity(quantity),
+        instrument.parse_price(price),
+        ts=venue.now_ms(),
+    )
+
+
 class RestCase(SynchronousTestCase):
     """A test with ``self.venue``, ``self.clock`` and ``self.call(...)`` over StubTreq."""
 

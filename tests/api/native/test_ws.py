@@ -10,7 +10,7 @@ from exchangesim.api.native import NativeWebSocketFactory
 from exchangesim.engine import Side
 from exchangesim.signing import sign
 
-from .support import BOB_KEY, BOB_SECRET, RestCase
+from .support import BOB_KEY, BOB_SECRET, RestCase, place_limit
 
 
 class _Client(WebSocketClientProtocol):
@@ -58,16 +58,7 @@ class WebSocketCase(RestCase):
         pump.flush()
 
     def place(self, account, side, price, quantity, symbol="BTC/USD"):
-        instrument = self.venue.exchange.instrument(symbol)
-        return self.venue.exchange.place(
-            account,
-            symbol,
-            side,
-            "LIMIT",
-            instrument.parse_quantity(quantity),
-            instrument.parse_price(price),
-            ts=self.venue.now_ms(),
-        )
+        return place_limit(self.venue, account, side, price, quantity, symbol)
 
 
 class OperationTests(WebSocketCase):
