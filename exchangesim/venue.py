@@ -49,10 +49,10 @@ class Venue:
     def record_trades(self, result: CommandResult) -> None:
         """Engine subscriber: feed each trade into its symbol's 24-hour statistics and candles."""
         for trade in result.trades:
-            symbol, ts, price, lots, quote = trade.symbol, trade.ts, trade.price, trade.quantity, trade.quote
-            self.rolling[symbol].record(ts, price, lots, quote)
+            symbol = trade.symbol
+            self.rolling[symbol].record(trade)
             for interval, series in self.candles[symbol].items():
-                self._announce(symbol, interval, series.record(ts, price, lots, quote))
+                self._announce(symbol, interval, series.record(trade))
 
     def close_candles(self) -> None:
         """Close every candle whose interval has ended by now, traded in or not."""

@@ -1,9 +1,10 @@
 """OHLCV candles at fixed intervals, built from trades and closed on the clock.
 
 A candle covers ``[open_time, open_time + interval)`` in epoch milliseconds; prices are ticks,
-volume lots and quote volume quote units, as the engine counts them. ``close_until(now)`` closes
-every candle whose interval has ended, trade or no trade: an interval without trades becomes a
-flat candle at the last close with zero volume, so a chart has no holes.
+volume lots and quote volume quote units, as the engine counts them; the taker-buy volumes count the
+trades a buyer took, and the first and last trade ids (-1 before any) bound the candle.
+``close_until(now)`` closes every candle whose interval has ended, trade or no trade: an interval
+without trades becomes a flat candle at the last close with zero volume, so a chart has no holes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import deque
 from itertools import islice
 
 import attrs
+
+from ..engine import Trade
 
 __all__ = ["INTERVALS", "Candle", "CandleSeries"]
 
@@ -41,16 +44,26 @@ class Candle:
     volume: int = 0
     quote_volume: int = 0
     trades: int = 0
+    taker_buy_volume: int = 0
+    taker_buy_quote_volume: int = 0
+    first_trade_id: int = -1
+    last_trade_id: int = -1
     closed: bool = False
 
-    def add(self, price: int, lots: int, quote: int) -> None:
+    def add(self, trade: Trade) -> None:
+        price = trade.price
         if not self.trades:  # the first trade opens the candle (until then it is flat at the last close)
             self.open = self.high = self.low = price
+            self.first_trade_id = trade.trade_id
         self.high = max(self.high, price)
         self.low = min(self.low, price)
         self.close = price
-        self.volume += lots
-        self.quote_volume += quote
+        self.volume += trade.quantity
+        self.quote_volume += trade.quote
+        if trade.taker_side == "BUY":
+            self.taker_buy_volume += trade.quantity
+            self.taker_buy_quote_volume += trade.quote
+        self.last_trade_id = trade.trade_id
         self.trades += 1
 
 
@@ -65,10 +78,10 @@ class CandleSeries:
     def _floor(self, ts: int) -> int:
         return ts - ts % self.interval_ms
 
-    def record(self, ts: int, price: int, lots: int, quote: int) -> list[Candle]:
+    def record(self, trade: Trade) -> list[Candle]:
         """Add one trade (trades arrive in time order); return the candles this closed."""
-        closed = self.close_until(ts)
-        self.current.add(price, lots, quote)
+        closed = self.close_until(trade.ts)
+        self.current.add(trade)
         return closed
 
     def close_until(self, now_ms: int) -> list[Candle]:

@@ -10,6 +10,8 @@ from collections import deque
 
 import attrs
 
+from ..engine import Trade
+
 __all__ = ["RollingStats", "WindowStats"]
 
 DAY_MS = 86_400_000
@@ -24,6 +26,10 @@ class WindowStats:
     low: int
     volume: int
     quote_volume: int
+    count: int
+    first_id: int
+    last_id: int
+    last_quantity: int
 
 
 class RollingStats:
@@ -32,22 +38,28 @@ class RollingStats:
     def __init__(self, window_ms: int = DAY_MS, bucket_ms: int = 1000) -> None:
         self._window_ms = window_ms
         self._bucket_ms = bucket_ms
-        self._buckets: deque[list[int]] = deque()  # [start, open, volume, quote_volume]
+        self._buckets: deque[list[int]] = deque()  # [start, open, volume, quote_volume, count, first id]
         self._highs: deque[tuple[int, int]] = deque()  # (bucket start, high), highs decreasing
         self._lows: deque[tuple[int, int]] = deque()  # (bucket start, low), lows increasing
         self._volume = 0
         self._quote_volume = 0
+        self._count = 0
+        self._last: Trade | None = None
 
-    def record(self, ts: int, price: int, lots: int, quote: int) -> None:
+    def record(self, trade: Trade) -> None:
         """Add one trade (trades arrive in time order)."""
+        ts, price, lots, quote = trade.ts, trade.price, trade.quantity, trade.quote
         start = ts - ts % self._bucket_ms
         if not self._buckets or self._buckets[-1][0] != start:
-            self._buckets.append([start, price, 0, 0])
+            self._buckets.append([start, price, 0, 0, 0, trade.trade_id])
         bucket = self._buckets[-1]
         bucket[2] += lots
         bucket[3] += quote
+        bucket[4] += 1
         self._volume += lots
         self._quote_volume += quote
+        self._count += 1
+        self._last = trade
         self._push(self._highs, start, price, lambda kept, new: kept <= new)
         self._push(self._lows, start, price, lambda kept, new: kept >= new)
 
@@ -55,10 +67,11 @@ class RollingStats:
         """The window ending at ``now_ms``, or None when nothing traded in it."""
         cutoff = now_ms - self._window_ms
         while self._buckets and self._buckets[0][0] + self._bucket_ms <= cutoff:
-            _, _, volume, quote_volume = self._buckets.popleft()
+            _, _, volume, quote_volume, count, _ = self._buckets.popleft()
             self._volume -= volume
             self._quote_volume -= quote_volume
-        if not self._buckets:
+            self._count -= count
+        if not self._buckets or self._last is None:
             self._highs.clear()
             self._lows.clear()
             return None
@@ -66,8 +79,17 @@ class RollingStats:
         for extremes in (self._highs, self._lows):
             while extremes[0][0] < oldest:
                 extremes.popleft()
+        first, last = self._buckets[0], self._last
         return WindowStats(
-            self._buckets[0][1], self._highs[0][1], self._lows[0][1], self._volume, self._quote_volume
+            first[1],
+            self._highs[0][1],
+            self._lows[0][1],
+            self._volume,
+            self._quote_volume,
+            self._count,
+            first[5],
+            last.trade_id,
+            last.quantity,
         )
 
     @staticmethod

@@ -135,7 +135,7 @@ def render_ticker(
         "weightedAvgPrice": _average(quote_volume, volume, instrument),
         "prevClosePrice": price(open_ticks),
         "lastPrice": price(last_ticks),
-        "lastQty": quantity(0),
+        "lastQty": quantity(window.last_quantity if window else 0),
         **_book_levels(instrument, top),
         "openPrice": price(open_ticks),
         "highPrice": price(window.high if window else 0),
@@ -144,9 +144,9 @@ def render_ticker(
         "quoteVolume": _quote(quote_volume, instrument),
         "openTime": now_ms - 86_400_000,
         "closeTime": now_ms,
-        "firstId": -1,
-        "lastId": -1,
-        "count": 0,
+        "firstId": window.first_id if window else -1,
+        "lastId": window.last_id if window else -1,
+        "count": window.count if window else 0,
     }
 
 
@@ -263,7 +263,7 @@ def render_agg_trade(trade: Trade, instrument: Instrument) -> dict[str, Any]:
 
 
 def render_kline(candle: Candle, interval_ms: int, instrument: Instrument) -> list[Any]:
-    """A kline row; the taker-buy volumes are not tracked and read zero."""
+    """A kline row: open time, OHLC, volume, close time, quote volume, trades, taker-buy volumes."""
     price, quantity = instrument.format_price, instrument.format_quantity
     return [
         candle.open_time,
@@ -275,8 +275,8 @@ def render_kline(candle: Candle, interval_ms: int, instrument: Instrument) -> li
         candle.open_time + interval_ms - 1,
         _quote(candle.quote_volume, instrument),
         candle.trades,
-        quantity(0),
-        _quote(0, instrument),
+        quantity(candle.taker_buy_volume),
+        _quote(candle.taker_buy_quote_volume, instrument),
         "0",
     ]
 

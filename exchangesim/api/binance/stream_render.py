@@ -120,7 +120,8 @@ def kline_event(candle: Candle, interval: str, instrument: Instrument, ts: int) 
     row = render_kline(candle, INTERVALS[interval], instrument)
     keys = ("t", "o", "h", "l", "c", "v", "T", "q", "n", "V", "Q", "B")
     k = dict(zip(keys, row, strict=True))
-    kline = {"t": k["t"], "T": k["T"], "s": binance_name(instrument), "i": interval, "f": -1, "L": -1}
+    kline = {"t": k["t"], "T": k["T"], "s": binance_name(instrument), "i": interval}
+    kline.update({"f": candle.first_trade_id, "L": candle.last_trade_id})
     kline.update({key: k[key] for key in ("o", "c", "h", "l", "v", "n")})
     kline.update({"x": candle.closed, "q": k["q"], "V": k["V"], "Q": k["Q"], "B": k["B"]})
     return {**_head("kline", instrument, ts), "k": kline}

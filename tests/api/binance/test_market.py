@@ -79,6 +79,7 @@ class MarketTests(BinanceCase):
         code, rows = self.public("/klines", symbol="BTCUSD", interval="1m", limit=2)
         assert code == 200 and rows[-1][4] == "50000.00" and rows[-1][5] == "0.5000"
         assert rows[-1][6] == rows[-1][0] + 59_999
+        assert (rows[-1][8], rows[-1][9], rows[-1][10]) == (1, "0.5000", "25000.00")  # bob bought: taker buy
         assert self.public("/klines", symbol="BTCUSD", interval="7m") == (
             400,
             {"code": -1120, "msg": "Invalid interval."},
@@ -90,6 +91,9 @@ class MarketTests(BinanceCase):
         assert code == 200 and isinstance(one, dict)
         assert (one["lastPrice"], one["volume"], one["openPrice"]) == ("50000.00", "0.5000", "50000.00")
         assert {"bidQty", "askQty", "closeTime"} <= set(one) and "time" not in one
+        self.trade(quantity="0.25")
+        code, one = self.public("/ticker/24hr", symbol="BTCUSD")
+        assert (one["count"], one["lastId"] - one["firstId"], one["lastQty"]) == (2, 1, "0.2500")
         code, several = self.public("/ticker/24hr", symbols='["BTCUSD"]')
         assert code == 200 and [t["symbol"] for t in several] == ["BTCUSD"]
         code, every = self.public("/ticker/24hr")
