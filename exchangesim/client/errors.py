@@ -112,8 +112,8 @@ class InsufficientBalance(OrderRejected):
     """422: the account cannot fund the order."""
 
 
-class RateLimited(ExchangeError):
-    """429: too many requests; ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent one."""
+class _RetryLater(ExchangeError):
+    """A refusal that may carry the server's ``Retry-After``, in seconds (None when it sent none)."""
 
     def __init__(
         self,
@@ -128,8 +128,13 @@ class RateLimited(ExchangeError):
         self.retry_after = retry_after
 
 
-class ServerError(ExchangeError):
-    """5xx: a fault of the server or an injected one; the body may not be JSON (then ``code`` is None)."""
+class RateLimited(_RetryLater):
+    """429: too many requests; ``retry_after`` is the server's ``Retry-After`` in seconds, if it sent one."""
+
+
+class ServerError(_RetryLater):
+    """5xx: a fault of the server or an injected one; the body may not be JSON (then ``code`` is None);
+    ``retry_after`` as for ``RateLimited`` (a 503 of a venue that is down says when to come back)."""
 
 
 class TransportError(ExchangeError):
@@ -212,7 +217,7 @@ def error_from_response(status: int, raw: bytes, retry_after: str | None = None)
     cls = _BY_CODE.get(code or "", status_class)
     if not issubclass(cls, status_class):
         cls = status_class
-    if issubclass(cls, RateLimited):
+    if issubclass(cls, _RetryLater):
         return cls(status, code, message, field, body, retry_after=_seconds_until(retry_after))
     return cls(status, code, message, field, body)
 

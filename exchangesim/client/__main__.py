@@ -1,0 +1,5 @@
+"""``python -m exchangesim.client``: see ``exchangesim.client.cli``."""
+
+from .cli import main
+
+raise SystemExit(main())
