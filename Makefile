@@ -18,7 +18,15 @@ install: $(BIN)/python
 run: install
 	$(BIN)/twistd --nodaemon --pidfile= exchangesim --config etc/sim.ini
 
-test: install
+# The browser tests drive Debian's chromium (Playwright comes with the dev extras, never its own browsers).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "the browser tests need Debian's chromium at $(CHROMIUM): run 'apt-get install chromium' as root" >&2; exit 1; fi
+
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest
 	$(BIN)/python -m twisted.trial tests
 
@@ -28,6 +36,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/rest.py
 	$(BIN)/python bench/ws.py
 	$(BIN)/python bench/marketdata.py

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from urllib.parse import unquote_to_bytes
 
 from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory
+from twisted.internet.interfaces import IReactorTime
+from twisted.web.http import combinedLogFormatter
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
 from .. import __version__
+from ..dashboard import dashboard_assets, dashboard_page
 from .responses import error_payload, respond
 
 __all__ = ["BoundedSite", "WebSocketPaths", "build_root"]
 
 
 class _Index(Resource):
-    """``/``: where everything is, for a person or a client finding its way."""
+    """``/``: the dashboard for a browser (it asks for ``text/html``), else where everything is, as JSON."""
+
+    def __init__(self, page: IResource) -> None:
+        super().__init__()
+        self._page = page
 
     def getChild(self, path: bytes, request: IRequest) -> Resource:
         return self if path == b"" else super().getChild(path, request)
 
-    def render_GET(self, request: IRequest) -> bytes:
+    def render_GET(self, request: IRequest) -> bytes | int:
+        request.setHeader(b"vary", b"accept")
+        if b"text/html" in (request.getHeader(b"accept") or b""):
+            return self._page.render(request)
         links = {
+            "dashboard": "/",
             "health": "/api/v1/health",
             "rest": "/api/v1",
             "websocket": "/ws",
@@ -46,8 +58,9 @@ def build_root(
 ) -> Resource:
     """Mount the native REST API at ``/api/v1``, its WebSocket at exactly ``/ws``, ``/metrics``, and when
     given the Binance REST dialect at ``/api/v3``, its market streams at ``/ws/<anything>`` and
-    ``/stream``, and its WS-API at ``/ws-api/v3``."""
-    root = _Index()
+    ``/stream``, and its WS-API at ``/ws-api/v3``; the dashboard at ``/``, its files under ``/dashboard``."""
+    root = _Index(dashboard_page())
+    root.putChild(b"dashboard", dashboard_assets())
     api = Resource()
     api.putChild(b"v1", native_api)
     if binance_api is not None:
@@ -83,6 +96,14 @@ class WebSocketPaths(Resource):
         return self._exact.render(request)
 
 
+_SECRET_PARAMETER = re.compile(r"([?&](?:signature|apiKey|api_key|admin_token)=)[^&\s\"]*", re.IGNORECASE)
+
+
+def redacted_log_line(timestamp: str, request: IRequest) -> str:
+    """The combined access-log line, with query parameters that could authenticate a replay blanked."""
+    return _SECRET_PARAMETER.sub(r"\1<redacted>", combinedLogFormatter(timestamp, request))
+
+
 class BoundedRequest(Request):
     """A request that stops keeping its body past the site's ``max_body_bytes`` (routes answer 413).
 
@@ -93,6 +114,16 @@ class BoundedRequest(Request):
     body_too_large = False
     _received = 0
 
+    def process(self) -> None:
+        """Serve the request, counted in the site's ``in_flight`` until its response is finished."""
+        channel = self.channel  # finishing lets go of it
+        in_flight = channel.site.in_flight
+        in_flight.add(self)
+        self.notifyFinish().addBoth(lambda _: in_flight.discard(self))
+        super().process()
+        if channel.transport is None:  # a WebSocket took the connection over: it never "finishes"
+            in_flight.discard(self)
+
     def handleContentChunk(self, data: bytes) -> None:
         self._received += len(data)
         if self._received > self.channel.site.max_body_bytes:
@@ -102,14 +133,23 @@ class BoundedRequest(Request):
 
 
 class BoundedSite(Site):
-    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body, and paths are UTF-8."""
+    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body, paths are UTF-8, an idle
+    keep-alive connection is closed after ``idle_timeout`` seconds, unfinished requests are known, and
+    the access log shows no credential (it omits the headers keys and tokens travel in; blanks signatures)."""
 
     requestFactory = BoundedRequest
 
-    def __init__(self, resource: IResource, max_body_bytes: int) -> None:
-        super().__init__(resource)
+    def __init__(
+        self,
+        resource: IResource,
+        max_body_bytes: int,
+        idle_timeout: float | None = None,
+        reactor: IReactorTime | None = None,
+    ) -> None:
+        super().__init__(resource, timeout=idle_timeout, logFormatter=redacted_log_line, reactor=reactor)
         self.max_body_bytes = max_body_bytes
         self.answers: Counter[int] = Counter()  # responses by status, for /metrics
+        self.in_flight: set[BoundedRequest] = set()  # requests whose response is not finished yet
 
     def log(self, request: IRequest) -> None:
         self.answers[request.code] += 1

@@ -1,0 +1,156 @@
+// The account's balances, positions and open orders (polled over REST), and the order form:
+// place a limit or market order, cancel from the open orders, the API's refusals shown as it says them.
+
+import {el, fillRows, numCell} from "./dom.js";
+
+const POLL_MS = 1000;
+
+export class AccountPanel {
+  constructor(rest, nodes, currentSymbol, onChange) {
+    this.rest = rest;
+    this.nodes = nodes; // {form, result, account, balances, positions, orders, ordersCount}
+    this.currentSymbol = currentSymbol;
+    this.onChange = onChange;
+    this.balances = {};
+    this.account = null;
+    this.positions = [];
+    this.orders = [];
+    this.loadError = null;
+    this.signature = null; // of the last answers drawn: unchanged answers are not redrawn
+    this.dirty = true;
+    this.inFlight = false;
+    this.again = false;
+    nodes.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.place();
+    });
+    nodes.form.elements.type.addEventListener("change", () => this.syncPriceField());
+    this.syncPriceField();
+  }
+
+  start() {
+    this.refresh();
+    setInterval(() => this.refresh(), POLL_MS);
+  }
+
+  syncPriceField() {
+    const market = this.nodes.form.elements.type.value === "MARKET";
+    this.nodes.form.elements.price.disabled = market;
+    this.nodes.form.elements.price.placeholder = market ? "at market" : "price";
+  }
+
+  async refresh() {
+    if (this.inFlight) {
+      this.again = true; // an order was just placed or canceled: look again once this answer is in
+      return;
+    }
+    this.inFlight = true;
+    this.again = false;
+    try {
+      const [balance, positions, orders] = await Promise.all([
+        this.rest.call("GET", "/balance"),
+        this.rest.call("GET", "/positions"),
+        this.rest.call("GET", "/orders", {query: {status: "OPEN"}}),
+      ]);
+      const signature = JSON.stringify([balance, positions, orders]);
+      if (signature === this.signature && this.loadError === null) return;
+      this.signature = signature;
+      this.account = balance.account;
+      this.balances = balance.balances;
+      this.positions = positions.positions;
+      this.orders = orders.orders.sort((a, b) => Number(b.order_id) - Number(a.order_id));
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = error.describe ? error.describe() : String(error);
+      this.signature = null;
+    } finally {
+      this.inFlight = false;
+      if (this.again) setTimeout(() => this.refresh(), 0);
+    }
+    this.dirty = true;
+    this.onChange();
+  }
+
+  async place() {
+    const form = this.nodes.form.elements;
+    for (const input of this.nodes.form.querySelectorAll(".invalid")) input.classList.remove("invalid");
+    const order = {
+      symbol: this.currentSymbol(),
+      side: form.side.value,
+      type: form.type.value,
+      quantity: form.quantity.value.trim(),
+    };
+    if (order.type !== "MARKET") {
+      order.price = form.price.value.trim();
+      order.time_in_force = form.time_in_force.value;
+    }
+    try {
+      const placed = await this.rest.call("POST", "/orders", {body: order});
+      const filled = placed.filled_quantity && Number(placed.filled_quantity) > 0 ? `, filled ${placed.filled_quantity}` : "";
+      this.report("ok", `order ${placed.order_id} ${placed.status}: ${placed.side} ${placed.quantity ?? ""} ${placed.symbol}${placed.price ? ` @ ${placed.price}` : ""}${filled}`);
+    } catch (error) {
+      this.report("error", error.describe());
+      const field = error.field && this.nodes.form.querySelector(`[name="${CSS.escape(error.field)}"]`);
+      if (field) field.classList.add("invalid");
+    }
+    this.refresh();
+  }
+
+  async cancel(orderId) {
+    try {
+      const canceled = await this.rest.call("DELETE", `/orders/${encodeURIComponent(orderId)}`);
+      this.report("ok", `order ${canceled.order_id} ${canceled.status}`);
+    } catch (error) {
+      this.report("error", error.describe());
+    }
+    this.refresh();
+  }
+
+  report(kind, text) {
+    const result = this.nodes.result;
+    result.className = `result ${kind}`;
+    result.textContent = text;
+  }
+
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const {account, balances, positions, orders, ordersCount} = this.nodes;
+    account.textContent = this.loadError ? this.loadError : this.account ?? "…";
+    account.classList.toggle("error", Boolean(this.loadError));
+    fillRows(
+      balances,
+      Object.entries(this.balances).map(([asset, view]) => [asset, numCell(view.available), numCell(view.locked), numCell(view.total)]),
+      "no balances",
+      4,
+    );
+    fillRows(
+      positions,
+      this.positions.map((p) => [p.symbol, numCell(p.quantity), numCell(p.average_price), numCell(p.unrealized_pnl, pnlClass(p.unrealized_pnl)), numCell(p.realized_pnl, pnlClass(p.realized_pnl))]),
+      "no positions",
+      5,
+    );
+    ordersCount.textContent = String(this.orders.length);
+    fillRows(
+      orders,
+      this.orders.map((order) => [
+        numCell(order.order_id),
+        order.symbol,
+        el("td", {class: order.side === "BUY" ? "up" : "down"}, order.side),
+        order.type,
+        numCell(order.price),
+        numCell(order.quantity),
+        numCell(order.filled_quantity),
+        order.status,
+        el("td", {}, el("button", {class: "cancel", "data-order-id": order.order_id, onclick: () => this.cancel(order.order_id)}, "Cancel")),
+      ]),
+      "no open orders",
+      9,
+    );
+  }
+}
+
+function pnlClass(value) {
+  const number = Number(value);
+  return number > 0 ? "up" : number < 0 ? "down" : "";
+}

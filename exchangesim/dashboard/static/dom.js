@@ -1,0 +1,45 @@
+// Small DOM and formatting helpers shared by the panels.
+
+/** Create an element: el("td", {class: "num"}, "1.00"). Attributes starting with "on" are listeners. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+/** Replace the rows of a table body with `rows` (arrays of cells: text or nodes); `empty` when none. */
+export function fillRows(tbody, rows, empty, columns) {
+  const built = rows.map((cells) =>
+    el("tr", {}, ...cells.map((cell) => (cell instanceof Node && cell.tagName === "TD" ? cell : el("td", {}, cell ?? "")))),
+  );
+  if (!built.length) built.push(el("tr", {class: "empty"}, el("td", {colspan: columns}, empty)));
+  tbody.replaceChildren(...built);
+}
+
+/** A numeric table cell. */
+export function numCell(text, extraClass = "") {
+  return el("td", {class: `num ${extraClass}`.trim()}, text ?? "–");
+}
+
+/** HH:MM:SS.mmm of an epoch-ms time, in the viewer's time zone. */
+export function clockTime(ms) {
+  const date = new Date(ms);
+  const pad = (n, width = 2) => String(n).padStart(width, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** A count per second with one decimal below 10. */
+export function rate(value) {
+  return value < 10 ? value.toFixed(1) : Math.round(value).toString();
+}
+
+/** Set a node's text only when it changed (a text write is a layout invalidation). */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
