@@ -125,16 +125,17 @@ def make_exchange() -> Exchange:
     return exchange
 
 
-def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
-    n, ops, sides, prices, qtys, oids = stream
-    exchange = make_exchange()
-    if read_events:
-        exchange.subscribe(lambda result: result.events)  # a subscriber that reads every event
+def drive_exchange(stream, exchange: Exchange, start: int, stop: int, ids: dict[int, int]) -> float:
+    """Seconds to run operations ``start`` to ``stop`` of the stream through ``exchange``.
+
+    ``ids`` maps stream order ids to engine order ids, for cancels; pass the same dict to go on from
+    an earlier call.
+    """
+    _, ops, sides, prices, qtys, oids = stream
     place, cancel = exchange.place, exchange.cancel
     accounts = ("even", "odd")
-    ids: dict[int, int] = {}  # stream order id -> engine order id, for cancels
     t0 = time.perf_counter()
-    for i in range(n):
+    for i in range(start, stop):
         op = ops[i]
         oid = oids[i]
         if op == LIMIT:
@@ -145,7 +146,15 @@ def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
             cancel(accounts[oid & 1], ids.pop(oid), ts=i)
         else:
             place(accounts[oid & 1], SYMBOL, SIDES[sides[i]], "MARKET", qtys[i], ts=i)
-    elapsed = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
+    n = stream[0]
+    exchange = make_exchange()
+    if read_events:
+        exchange.subscribe(lambda result: result.events)  # a subscriber that reads every event
+    elapsed = drive_exchange(stream, exchange, 0, n, {})
     stats = exchange.stats(SYMBOL)
     bid, ask = exchange.best_bid_ask(SYMBOL)
     return elapsed, (stats.trades, stats.volume, bid, ask)

@@ -63,7 +63,7 @@ from twisted.internet.interfaces import IReactorCore
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from serving import StdinControl, cpu_seconds, log_warnings_only, serve_until_stdin_closes  # noqa: E402
+from serving import StdinControl, cpu_seconds, fresh_data_dir, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
@@ -155,6 +155,7 @@ def live_config(symbols: list[str], tick_ms: int) -> Config:
     config.server.endpoint = "tcp:0:interface=127.0.0.1"
     config.exchange.symbols = symbols
     config.exchange.tick_interval_ms = tick_ms
+    fresh_data_dir(config)
     config.symbols = {symbol: SymbolConfig(initial_price=Decimal(INITIAL_PRICE)) for symbol in symbols}
     problems = check_config(config)
     if problems:

@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from serving import StdinControl, cpu_seconds, serve_until_stdin_closes  # noqa: E402
+from serving import StdinControl, cpu_seconds, fresh_data_dir, serve_until_stdin_closes  # noqa: E402
 
 HOST = "127.0.0.1"
 PATH = "/api/v1/orders"
@@ -91,6 +91,8 @@ async def _serve(reactor: Any, target: str) -> None:
         config = Config()
         config.server.endpoint = f"tcp:0:interface={HOST}"
         config.liquidity.enabled = False  # the figure is the cost of an order, not of the agents' trading
+        config.server.request_rate_limit = 100_000_000  # one client: its rate is what is measured
+        fresh_data_dir(config)
         server = ExchangeServer(config, reactor=reactor)
         await server.start()
         number, stop = server.port, server.stop
@@ -181,15 +183,20 @@ async def drive(port: int, requests: tuple[bytes, ...], load: Load) -> None:
             writer.close()
 
 
-async def measure(port: int, pid: int, args: argparse.Namespace) -> Load:
-    """Load the server listening on ``port`` (process ``pid``) through warm-up and the measured window."""
-    requests = tuple(
+def order_requests(port: int) -> tuple[bytes, ...]:
+    """The raw HTTP requests placing ``ORDERS`` on the server at ``port``, which ``drive`` sends in turn."""
+    return tuple(
         (
             f"POST {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n{body}"
         ).encode()
         for body in ORDERS
     )
+
+
+async def measure(port: int, pid: int, args: argparse.Namespace) -> Load:
+    """Load the server listening on ``port`` (process ``pid``) through warm-up and the measured window."""
+    requests = order_requests(port)
     now = time.perf_counter()
     load = Load(now + args.warmup, now + args.warmup + args.seconds)
     connections = asyncio.gather(*(drive(port, requests, load) for _ in range(args.connections)))

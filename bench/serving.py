@@ -7,9 +7,12 @@ parent reads what its server spent.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +29,15 @@ from twisted.logger import (
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-__all__ = ["StdinControl", "cpu_seconds", "log_warnings_only", "serve_until_stdin_closes"]
+__all__ = ["StdinControl", "cpu_seconds", "fresh_data_dir", "log_warnings_only", "serve_until_stdin_closes"]
+
+
+def fresh_data_dir(config: Any) -> None:
+    """Journal into an empty folder removed at exit: the packaged policy is measured, and no run
+    recovers the state an earlier one left behind."""
+    path = tempfile.mkdtemp(prefix="exchangesim-bench-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    config.persistence.path = path
 
 
 def cpu_seconds(pid: int) -> float:

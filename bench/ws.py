@@ -68,7 +68,7 @@ from twisted.internet.interfaces import IReactorCore
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from serving import StdinControl, log_warnings_only, serve_until_stdin_closes  # noqa: E402
+from serving import StdinControl, fresh_data_dir, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import (  # noqa: E402
@@ -147,6 +147,8 @@ def exchangesim_config(symbols: list[str]) -> Config:
     config.server.endpoint = "tcp:0:interface=127.0.0.1"
     config.liquidity.enabled = False
     config.exchange.symbols = symbols
+    config.server.request_rate_limit = 100_000_000  # one client: its rate is what is measured
+    fresh_data_dir(config)
     config.symbols = {symbol: SymbolConfig(initial_price=Decimal(INITIAL_PRICE)) for symbol in symbols}
     config.accounts.default_balance = {"USD": 10**12, **{symbol.split("/")[0]: 10**9 for symbol in symbols}}
     problems = check_config(config)

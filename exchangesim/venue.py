@@ -15,11 +15,14 @@ import attrs
 from twisted.internet.interfaces import IReactorTime
 
 from .api.auth import ApiKey, Authenticator
+from .api.ratelimit import WeightLimiter
 from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, AccountConfig, Config
 from .engine import CommandResult, Exchange, FeeTier, Instrument, parse_amount
 from .failures.controller import FaultController
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
 from .marketdata.rolling import RollingStats
+from .persistence.commands import JournaledExchange
+from .persistence.keys import JournaledAuthenticator
 
 if TYPE_CHECKING:
     from .marketdata.service import MovingMarket
@@ -37,6 +40,7 @@ class Venue:
     authenticator: Authenticator
     admin_token: str
     faults: FaultController
+    limiter: WeightLimiter  # per-key request weight, shared by both dialects
     rolling: dict[str, RollingStats] = attrs.Factory(dict)
     candles: dict[str, dict[str, CandleSeries]] = attrs.Factory(dict)
     candle_listeners: list[Callable[[str, str, list[Candle]], object]] = attrs.Factory(list)
@@ -76,7 +80,8 @@ class Venue:
 
 def open_venue(config: Config, clock: IReactorTime) -> Venue:
     """A venue with the configured instruments, the default and named accounts, funded."""
-    exchange = Exchange(fee_account=FEE_ACCOUNT)
+    persisted = config.persistence.enabled  # the persistence service attaches the journal at start
+    exchange = (JournaledExchange if persisted else Exchange)(fee_account=FEE_ACCOUNT)
     for symbol, settings in config.traded_symbols().items():
         base, quote = symbol.split("/")
         exchange.add_instrument(
@@ -94,14 +99,19 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
             )
         )
     server = config.server
-    authenticator = Authenticator(
+    authenticator = (JournaledAuthenticator if persisted else Authenticator)(
         clock,
         anonymous_account=DEFAULT_ACCOUNT if server.allow_anonymous else None,
         require_signature=server.require_signature,
         recv_window_ms=server.recv_window_ms,
     )
     admin_token = server.admin_token or secrets.token_urlsafe(24)
-    venue = Venue(config, exchange, clock, authenticator, admin_token, _fault_controller(config, clock))
+    limiter = WeightLimiter(
+        clock, server.request_rate_limit, lambda key: authenticator.lookup(key) is not None
+    )
+    venue = Venue(
+        config, exchange, clock, authenticator, admin_token, _fault_controller(config, clock), limiter
+    )
     venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
     now = venue.now_ms()
     for instrument in exchange.instruments():

@@ -16,6 +16,7 @@ from ._sections import (
     FailuresConfig,
     LiquidityConfig,
     MarketDataConfig,
+    PersistenceConfig,
     ServerConfig,
     SymbolConfig,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "FailuresConfig",
     "LiquidityConfig",
     "MarketDataConfig",
+    "PersistenceConfig",
     "Problem",
     "ServerConfig",
     "SettingError",

@@ -41,8 +41,11 @@ class SettingError(ValueError):
         self.reason = reason
 
 
-def setting(kind: Kind, default: Any, doc: str, check: Callable[[Any], None] | None = None) -> Any:
-    """An attrs field for one INI key: converted and checked at construction and on assignment."""
+def setting(
+    kind: Kind, default: Any, doc: str, check: Callable[[Any], None] | None = None, *, secret: bool = False
+) -> Any:
+    """An attrs field for one INI key: converted and checked at construction and on assignment; a
+    ``secret`` one shows as ``'***'`` in a repr, so printing or logging a configuration leaks nothing."""
     convert = _optional(kind.convert) if default is None else kind.convert
 
     def convert_named(value: Any, field: attrs.Attribute) -> Any:
@@ -64,7 +67,12 @@ def setting(kind: Kind, default: Any, doc: str, check: Callable[[Any], None] | N
         converter=attrs.Converter(convert_named, takes_field=True),
         validator=validate,
         metadata={KIND: kind, DOC: doc},
+        repr=_masked if secret else True,
     )
+
+
+def _masked(value: Any) -> str:
+    return "'***'" if value else repr(value)
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -89,6 +97,16 @@ def between(low: float | Decimal, high: float | Decimal) -> Callable[[Any], None
     def check(value: Any) -> None:
         if value is not None and not low <= value <= high:
             raise ValueError(f"must be between {low} and {high}")
+
+    return check
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[Any], None]:
+    """A check that the value is one of ``choices``."""
+
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
 
     return check
 

@@ -24,6 +24,7 @@ from ._kinds import (
     SettingError,
     at_least,
     between,
+    one_of,
     setting,
     to_decimal,
 )
@@ -63,6 +64,7 @@ class ServerConfig:
         TEXT,
         "",
         "Token that admin requests carry in X-Admin-Token; empty generates one at start and logs it.",
+        secret=True,
     )
     admin_allow_remote: bool = setting(
         BOOLEAN, False, "Accept admin requests from peers other than loopback (they still need the token)."
@@ -82,12 +84,27 @@ class ServerConfig:
     max_body_bytes: int = setting(
         INTEGER, 65536, "Largest request body accepted; larger ones are answered 413.", between(256, 64 << 20)
     )
-    binance_weight_limit: int = setting(
+    max_connections: int = setting(
+        INTEGER,
+        10000,
+        "TCP connections (HTTP and WebSocket together) served at once; one more is answered 503 and"
+        " closed. The process's open-file limit must allow as many.",
+        between(1, 1_000_000),
+    )
+    request_rate_limit: int = setting(
         INTEGER,
         6000,
-        "Request weight one key (API key, else client address) may spend per minute on /api/v3;"
-        " past it requests get 429 with Retry-After, then 418 until the minute ends.",
-        between(1, 10_000_000),
+        "Request weight one key (API key, else client address) may spend per minute, both dialects"
+        " together: a /api/v1 request weighs 1, /api/v3 routes weigh as on Binance. Past it /api/v1"
+        " answers 429 with Retry-After; /api/v3 answers 429, then 418 until the minute ends.",
+        between(1, 100_000_000),
+    )
+    idle_timeout_s: int = setting(
+        INTEGER,
+        120,
+        "Seconds an HTTP keep-alive connection may wait for its next request, and a WebSocket client"
+        " holding no subscription may send nothing (pings count), before it is closed (WebSocket: 1000).",
+        between(1, 86_400),
     )
     ws_max_subscriptions: int = setting(
         INTEGER, 100, "Subscriptions one WebSocket connection may hold.", between(1, 100_000)
@@ -282,6 +299,7 @@ class AccountConfig:
         TEXT,
         None,
         "Secret that signs this account's requests; required when [server] require_signature is on.",
+        secret=True,
     )
     balances: dict[str, Decimal] | None = setting(
         BALANCES, None, "Starting balances, ASSET:AMOUNT, ...; empty uses [accounts] default_balance."
@@ -387,6 +405,52 @@ class LiquidityConfig:
     )
 
 
+FSYNC_POLICIES = ("always", "batch", "off")
+"""When the journal is forced to disk: after every record, within fsync_batch_ms of a write, or never."""
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValueError("must name a folder")
+
+
+@section
+class PersistenceConfig:
+    """[persistence]: the journal and snapshots a restarted daemon resumes from."""
+
+    enabled: bool = setting(
+        BOOLEAN,
+        True,
+        "Journal every change of state and snapshot it, and resume from them at start; false keeps the"
+        " run in memory only.",
+    )
+    path: str = setting(
+        TEXT,
+        "exchangesim-data",
+        "Folder of the journal and snapshots (created 0700); a relative path is relative to the daemon's"
+        " working directory. One daemon at a time may use it.",
+        _not_blank,
+    )
+    fsync: str = setting(
+        TEXT,
+        "batch",
+        "When the journal is forced to disk: always (each change, before it is acknowledged), batch"
+        " (within fsync_batch_ms of a change) or off (the OS decides). Every change is written to the OS"
+        " before it is acknowledged, so a killed process loses nothing with any of them.",
+        one_of(FSYNC_POLICIES),
+    )
+    fsync_batch_ms: int = setting(
+        INTEGER, 5, "batch: the longest a written change waits to be forced to disk.", between(1, 10_000)
+    )
+    snapshot_interval: int = setting(
+        INTEGER,
+        60,
+        "Seconds between snapshots, each of which starts a new journal file (older files are deleted);"
+        " 0 snapshots only at start and shutdown.",
+        between(0, 86_400),
+    )
+
+
 @section
 class FailuresConfig:
     """[failures]: fault injection as a whole; each fault is a [failure:NAME] section."""
@@ -441,6 +505,7 @@ class Config:
     named_accounts: dict[str, AccountConfig] = attrs.field(factory=dict)
     market_data: MarketDataConfig = attrs.field(factory=MarketDataConfig)
     liquidity: LiquidityConfig = attrs.field(factory=LiquidityConfig)
+    persistence: PersistenceConfig = attrs.field(factory=PersistenceConfig)
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
     faults: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     """[failure:NAME] sections: the keys as given, checked against the mode's schema by check_config."""
@@ -459,6 +524,7 @@ SECTIONS: dict[str, str] = {
     "accounts": "accounts",
     "market_data": "market_data",
     "liquidity": "liquidity",
+    "persistence": "persistence",
     "failures": "failures",
 }
 """INI section name -> ``Config`` attribute, for the sections that appear once."""

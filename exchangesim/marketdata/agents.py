@@ -95,6 +95,19 @@ class MarketMaker(_Agent):
                 lots = lots_for(self._instrument, self._settings.level_notional, price)
                 orders[level] = self._requote(orders[level], side, price, lots, tolerance, ts)
 
+    def adopt(self) -> None:
+        """Take over the account's orders resting in this symbol (after a restart), nearest first."""
+        resting = self._exchange.open_orders(self.account, self.symbol)
+        for side in ("BUY", "SELL"):
+            prices = sorted(
+                (order.price, order.order_id) for order in resting if order.side == side and order.is_working
+            )
+            if side == "BUY":
+                prices.reverse()
+            ids: list[int | None] = [order_id for _, order_id in prices[: self._settings.levels]]
+            self._quotes[side] = ids + [None] * (self._settings.levels - len(ids))
+        self._quoted_fair = self._refresh_at = None
+
     def _requote(
         self, order_id: int | None, side: str, price: int, lots: int, tolerance: int, ts: int
     ) -> int | None:

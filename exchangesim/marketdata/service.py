@@ -60,6 +60,7 @@ class MovingMarket:
         self._jump: Jump | None = None
         self.fair = self._on_grid(model.price)
         self._maker = self._taker = None
+        self._taker_rng = rng
         if agents is not None:
             exchange = venue.exchange
             self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents, phase_ms)
@@ -88,6 +89,20 @@ class MovingMarket:
         if not 0 <= duration_ms <= MAX_JUMP_MS:
             raise ValueError(f"duration_ms must be between 0 and {MAX_JUMP_MS}")
         self._jump = Jump(1 + fraction, max(1, round(duration_ms / 1000 / self._interval)))
+
+    def state(self) -> dict[str, object]:
+        """What a snapshot keeps: the model (price, parameters, random state), a jump under way, the
+        taker's random state."""
+        return {"model": self.model, "jump": self._jump, "taker_rng": self._taker_rng.bit_generator.state}
+
+    def restore(self, state: dict[str, object]) -> None:
+        """Resume from ``state()`` of an earlier run; the maker takes over its quotes still resting."""
+        self.model = state["model"]  # type: ignore[assignment]
+        self._jump = state["jump"]  # type: ignore[assignment]
+        self._taker_rng.bit_generator.state = state["taker_rng"]
+        self.fair = self._on_grid(self.model.price)
+        if self._maker is not None:
+            self._maker.adopt()
 
     def _tick(self, ticks: int) -> None:
         self.model.advance(ticks)

@@ -3,11 +3,13 @@
 After every step: each asset's total over all accounts (fee account included) is conserved; no
 balance is negative; what is locked equals what the open orders can spend; no book is crossed;
 levels keep FIFO order; book sequences rise by exactly one per BookLevelChanged event; net positions
-sum to zero. A refused command must leave everything unchanged.
+sum to zero. A refused command must leave everything unchanged. At the end of each run, replaying the
+journal (persistence) into a fresh exchange gives the live state.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from hypothesis import HealthCheck, settings
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from exchangesim.engine import BookLevelChanged, EngineError, Exchange, Instrument, parse_amount
+from exchangesim.persistence.commands import JournaledExchange, apply_record
 
 SYMBOLS = {
     "BTC/USD": Instrument(
@@ -45,7 +48,8 @@ stp_modes = st.sampled_from(("NONE", "NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EX
 class ExchangeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.x = Exchange()
+        self.x = JournaledExchange()
+        self.x.journal = []
         for instrument in SYMBOLS.values():
             self.x.add_instrument(instrument)
         self.totals: dict[str, int] = defaultdict(int)
@@ -175,8 +179,8 @@ class ExchangeMachine(RuleBasedStateMachine):
             self.totals[asset] += -amount if out else amount
 
     # -- invariants --------------------------------------------------------------------------------
-    def fingerprint(self) -> tuple:
-        x = self.x
+    def fingerprint(self, x: Exchange | None = None) -> tuple:
+        x = self.x if x is None else x
         return (
             tuple(
                 tuple(sorted((k, v.available, v.locked) for k, v in x.balances(a).items()))
@@ -255,6 +259,17 @@ class ExchangeMachine(RuleBasedStateMachine):
         for symbol in SYMBOLS:
             net = sum(p.quantity for name in ACCOUNTS for p in self.x.positions(name) if p.symbol == symbol)
             assert net == 0
+
+    def teardown(self):
+        """Replaying the journal (each record through JSON) into a fresh exchange gives the live state."""
+        replayed = Exchange()
+        for record in self.x.journal:
+            apply_record(replayed, json.loads(json.dumps(record)))
+        assert self.fingerprint(replayed) == self.fingerprint()
+        for name in ACCOUNTS:
+            assert replayed.fills(name, limit=1000) == self.x.fills(name, limit=1000)
+            assert replayed.orders(name) == self.x.orders(name)
+            assert replayed.positions(name) == self.x.positions(name)
 
 
 def test_random_commands_keep_every_invariant():

@@ -1,0 +1,7 @@
+"""Persistence: a journal of every change of state, periodic snapshots, and recovery at start.
+
+``commands`` (journal records and the Exchange that writes them), ``journal`` and ``snapshots`` (the
+files), ``directory`` (the folder), ``recovery`` (what to resume from), ``service`` (the Twisted service
+that ties them together) and ``replay`` (``exchangesim replay``: summaries and CSV exports). This
+package imports nothing itself, so the venue can import ``commands`` without a cycle.
+"""

@@ -1,0 +1,151 @@
+"""The journal: one file per segment, a header record, then one record per change of state.
+
+Each record is written to the OS (``os.write``, no user-space buffer) inside the command that made it,
+so it survives the process being killed once the command returns; the fsync policy decides when it also
+survives the machine going down: ``always`` after every record, ``batch`` at most ``batch_ms`` after a
+write (a call on the injected clock), ``off`` only when a segment is closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+
+from .framing import frame, is_torn_tail, read_frames
+
+__all__ = ["JOURNAL_MAGIC", "Journal", "JournalError", "JournalFile", "read_journal"]
+
+JOURNAL_MAGIC = b"XSJRNL1\n"
+
+
+class JournalError(Exception):
+    """A journal file that cannot be used (not a journal, or its header is damaged)."""
+
+
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode  # one encoder: json.dumps with
+# separators builds a new one per call, which costs as much as the encoding itself here
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON, the payload of every journal record and header."""
+    return _compact_json(value).encode()
+
+
+class Journal:
+    """Appends records to the current segment file; ``start`` opens one, ``finish`` syncs and closes it."""
+
+    def __init__(self, fsync: str, batch_ms: int, clock: IReactorTime) -> None:
+        self._fsync = fsync
+        self._batch_seconds = batch_ms / 1000
+        self._clock = clock
+        self._fd: int | None = None
+        self._sync_call: IDelayedCall | None = None
+        self.path: Path | None = None
+        self.records = 0  # written to the current segment
+
+    def start(self, path: Path, header: dict[str, Any]) -> None:
+        """Create segment file ``path`` (it must not exist), write its header, synced, and switch to it.
+
+        The segment open until now is closed only once the new one is ready: should creating it fail,
+        records keep going to the old one.
+        """
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        try:
+            write_all(fd, JOURNAL_MAGIC + frame(encode(header)))
+            os.fsync(fd)
+            sync_directory(path.parent)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        self.finish()
+        self._fd, self.path, self.records = fd, path, 0
+
+    def append(self, record: tuple) -> None:
+        """Write one record to the OS now; force it to disk as the policy says."""
+        self._write(frame(encode(record)))
+        self.records += 1
+        if self._fsync == "always":
+            os.fsync(self._fd)  # type: ignore[arg-type]
+        elif self._fsync == "batch" and self._sync_call is None:
+            self._sync_call = self._clock.callLater(self._batch_seconds, self._sync_batch)
+
+    def finish(self) -> None:
+        """Force the segment to disk and close it (nothing happens when none is open)."""
+        if self._sync_call is not None:
+            if self._sync_call.active():
+                self._sync_call.cancel()
+            self._sync_call = None
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _sync_batch(self) -> None:
+        self._sync_call = None
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def _write(self, data: bytes) -> None:
+        if self._fd is None:
+            raise RuntimeError("no journal segment is open")
+        written = os.write(self._fd, data)
+        if written < len(data):  # rare for a regular file (a signal, a full disk): write the rest
+            write_all(self._fd, memoryview(data)[written:])
+
+
+@attrs.frozen
+class JournalFile:
+    """A segment as read back: its header, its whole records, and how much of the file they fill."""
+
+    path: Path
+    header: dict[str, Any]
+    records: list[list[Any]]
+    end: int  # offset just past the last whole record
+    size: int  # the file's size; larger than ``end`` when the last record is torn
+    damaged: bool  # what follows ``end`` is more than one torn record: whole records were lost
+
+    @property
+    def torn(self) -> bool:
+        """Whether the file goes on past its last whole record."""
+        return self.end < self.size
+
+
+def read_journal(path: Path) -> JournalFile:
+    """Read a segment; a torn or damaged tail is left out (``torn``, ``damaged``), a bad header raises
+    JournalError."""
+    data = path.read_bytes()
+    if not data.startswith(JOURNAL_MAGIC):
+        raise JournalError(f"{path} is not an exchangesim journal")
+    payloads, end = read_frames(data, len(JOURNAL_MAGIC))
+    if not payloads:
+        raise JournalError(f"{path}: the journal header is damaged")
+    try:
+        header, *records = (json.loads(payload) for payload in payloads)
+    except ValueError as error:  # a checksum that matches damaged JSON: written wrong, not torn
+        raise JournalError(f"{path}: a record is not JSON ({error})") from None
+    return JournalFile(path, header, records, end, len(data), not is_torn_tail(data, end))
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of ``data`` to ``fd`` (os.write may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def sync_directory(path: Path) -> None:
+    """fsync a folder, so a file just created or renamed in it stays after a crash."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,176 @@
+"""The persistence service: recover at start, journal while running, snapshot on the clock and at stop.
+
+Start: lock the folder, load the newest whole snapshot into the venue, replay the journal written
+after it (original timestamps; trades feed candles and statistics as they did), resume the moving
+markets, then write a fresh snapshot and open a new journal segment. Every ``snapshot_interval``
+seconds, and at stop, the segment is closed and a snapshot starts the next one; only the two newest
+snapshots and the segments after the older of them are kept (DESIGN §10.19).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.interfaces import IDelayedCall
+from twisted.logger import Logger
+
+from .. import __version__
+from ..api.auth import ApiKey
+from ..config import PersistenceConfig
+from ..engine import EngineError
+from ..venue import Venue
+from .commands import apply_record
+from .directory import PersistenceError, StateDirectory
+from .fingerprint import config_fingerprint
+from .journal import Journal
+from .recovery import FORMAT, StoredState, load_stored_state
+from .snapshots import write_snapshot
+from .venue_state import capture_venue, restore_markets, restore_venue
+
+__all__ = ["PersistenceError", "PersistenceService"]
+
+
+class PersistenceService(Service):
+    """Keeps ``venue`` in ``settings.path``; start it before anything trades or listens."""
+
+    log = Logger()
+
+    def __init__(self, venue: Venue, settings: PersistenceConfig) -> None:
+        self._venue = venue
+        self._settings = settings
+        self._fingerprint = config_fingerprint(venue.config)
+        self._journal = Journal(settings.fsync, settings.fsync_batch_ms, venue.clock)
+        self._directory: StateDirectory | None = None
+        self._segment = 0  # the open journal segment (and the snapshot it started from)
+        self._previous = 0  # the snapshot before it, kept as a fallback
+        self._snapshot_call: IDelayedCall | None = None
+
+    @property
+    def directory(self) -> StateDirectory | None:
+        """The folder while the service runs (None before start and after stop)."""
+        return self._directory
+
+    def startService(self) -> None:
+        """Recover, then journal; raises PersistenceError (nothing started) when the folder is unusable."""
+        directory = StateDirectory.open(self._settings.path)
+        try:
+            stored = load_stored_state(directory, self._fingerprint, repair=True)
+            self._directory = directory
+            if stored is not None:
+                self._recover(stored)
+            self._previous = 0 if stored is None else stored.snapshot
+            self._attach(self._journal)
+            self._rotate(1 if stored is None else stored.last_segment + 1)
+        except BaseException:
+            self._attach(None)
+            self._directory = None
+            directory.close()
+            raise
+        super().startService()
+        self._plan_snapshot()
+
+    def stopService(self) -> None:
+        """Close the journal and write the final snapshot."""
+        super().stopService()
+        if self._snapshot_call is not None and self._snapshot_call.active():
+            self._snapshot_call.cancel()
+        self._snapshot_call = None
+        if self._directory is None:
+            return
+        self._attach(None)
+        try:
+            self._rotate(self._segment + 1)  # the final snapshot, and its (empty) segment to continue in
+        finally:  # should it fail, recovery replays the segment just synced onto the snapshot before
+            self._journal.finish()
+            self._directory.close()
+            self._directory = None
+
+    def snapshot(self) -> None:
+        """Snapshot now and start a new journal segment (also what the timer does)."""
+        self._rotate(self._segment + 1)
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _recover(self, stored: StoredState) -> None:
+        venue = self._venue
+        restore_venue(venue, stored.state)
+        authenticator = venue.authenticator
+
+        def register_key(account: str, key: str, secret: str) -> None:
+            authenticator.register(ApiKey(account, key, secret))
+
+        trades = 0
+        for segment in stored.segments:
+            for index, record in enumerate(segment.records):
+                try:
+                    result = apply_record(venue.exchange, record, register_key)
+                except (EngineError, KeyError, TypeError, ValueError) as error:
+                    raise PersistenceError(
+                        f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}"
+                    ) from None
+                if result is not None:
+                    trades += len(result.trades)
+        restore_markets(venue, stored.state)
+        exchange = venue.exchange
+        self.log.info(
+            "recovered from snapshot {snapshot} and {records} journal records ({trades} trades):"
+            " {open} open orders, book sequences {sequences}",
+            snapshot=stored.snapshot,
+            records=stored.records,
+            trades=trades,
+            open=sum(len(exchange.open_orders(name)) for name in exchange.account_names()),
+            sequences=", ".join(
+                f"{instrument.symbol} {exchange.depth(instrument.symbol, 0).sequence}"
+                for instrument in exchange.instruments()
+            ),
+        )
+
+    def _rotate(self, number: int) -> None:
+        """Snapshot as ``number`` and switch the journal to segment ``number``.
+
+        Should either step fail, the open segment goes on and the snapshot before stays the one to
+        recover from.
+        """
+        assert self._directory is not None
+        path = self._directory.snapshot_path(number)
+        size = write_snapshot(path, self._header(number), capture_venue(self._venue))
+        try:
+            self._journal.start(self._directory.journal_path(number), self._header(number))
+        except BaseException:
+            path.unlink(missing_ok=True)  # records keep going to the segment of the older snapshot
+            raise
+        if self._segment:
+            self._previous = self._segment
+        self._segment = number
+        self._directory.prune(self._previous or number)
+        self.log.info("snapshot {path} written ({size} bytes)", path=str(path), size=size)
+
+    def _header(self, number: int) -> dict[str, Any]:
+        config = self._venue.config
+        return {
+            "format": FORMAT,
+            "segment": number,
+            "version": __version__,
+            "seed": config.exchange.seed,
+            "fingerprint": self._fingerprint,
+            "created_ms": self._venue.now_ms(),
+        }
+
+    def _attach(self, journal: Journal | None) -> None:
+        """Have the engine and the API keys record to ``journal`` (None: stop recording)."""
+        self._venue.exchange.journal = journal  # type: ignore[attr-defined]
+        self._venue.authenticator.journal = journal  # type: ignore[attr-defined]
+
+    def _plan_snapshot(self) -> None:
+        if self._settings.snapshot_interval:
+            self._snapshot_call = self._venue.clock.callLater(self._settings.snapshot_interval, self._timed)
+
+    def _timed(self) -> None:
+        self._snapshot_call = None
+        try:
+            self.snapshot()
+        except Exception:
+            self.log.failure(
+                "snapshot failed; the journal goes on in segment {segment}", segment=self._segment
+            )
+        self._plan_snapshot()

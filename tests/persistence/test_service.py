@@ -1,0 +1,236 @@
+import os
+import stat
+from decimal import Decimal
+
+import pytest
+from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import capturedLogs
+
+from exchangesim.persistence.directory import PersistenceError
+from exchangesim.persistence.framing import frame
+from exchangesim.persistence.journal import encode
+from exchangesim.persistence.service import PersistenceService
+from exchangesim.server import ExchangeServer
+
+from .support import (
+    START,
+    admin_call,
+    crash,
+    engine_state,
+    persisted_config,
+    recover,
+    run_market,
+    start_service,
+)
+
+
+def test_a_restart_after_a_crash_restores_everything_clients_saw(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    code, carol = admin_call(service, "POST", "/accounts", {"name": "carol", "balances": {"USD": "500"}})
+    assert code == 201
+    exchange = service.venue.exchange
+    bid = exchange.best_bid_ask("BTC/USD")[0]
+    exchange.place("carol", "BTC/USD", "BUY", "LIMIT", 10, bid - 100, ts=service.venue.now_ms())
+    run_market(reactor, 5)
+    before = engine_state(service)
+    crash(service)
+
+    again = recover(config, START + 60)
+    assert engine_state(again) == before
+    assert again.venue.authenticator.owner_of(carol["api_key"]) == "carol"
+
+
+def test_sequences_and_ids_continue_after_a_restart(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    exchange = service.venue.exchange
+    sequence = exchange.depth("BTC/USD", 0).sequence
+    last_order = max(order.order_id for order in exchange.orders("agent-maker", limit=1000))
+    last_trade = exchange.recent_trades("BTC/USD", 1)[0].trade_id
+    service.stopService()
+
+    again, reactor = start_service(config, START + 60)
+    run_market(reactor, 5)
+    exchange = again.venue.exchange
+    assert exchange.depth("BTC/USD", 0).sequence > sequence
+    bid = exchange.best_bid_ask("BTC/USD")[0]
+    placed = exchange.place("default", "BTC/USD", "SELL", "LIMIT", 1, bid, ts=again.venue.now_ms())
+    assert placed.order_id > last_order
+    assert placed.trades[0].trade_id > last_trade
+
+
+def test_the_market_resumes_from_the_snapshot_model_state(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    service.stopService()
+    model = service.venue.markets["BTC/USD"].model
+    price, next_prices = model.price, model.path(5).tolist()
+
+    again = recover(config, START + 60)
+    resumed = again.venue.markets["BTC/USD"].model
+    assert resumed.price == price
+    assert resumed.path(5).tolist() == next_prices
+
+
+def test_a_torn_last_record_is_dropped_and_cut_off_with_a_log_line(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    before = engine_state(service)
+    service.venue.exchange.deposit("default", "USD", 7, ts=service.venue.now_ms())
+    crash(service)
+    journal = tmp_path / "data" / "journal-00000001"
+    size = journal.stat().st_size
+    os.truncate(journal, size - 3)  # the deposit was half written
+
+    with capturedLogs() as events:
+        again = recover(config, START + 60)
+    assert engine_state(again) == before
+    [torn] = [event for event in events if "torn" in event["log_format"]]
+    assert torn["path"] == str(journal)
+    assert journal.stat().st_size < size - 3
+
+
+def test_damage_before_the_last_record_stops_the_start_rather_than_drop_records(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, _ = start_service(config)
+    now = service.venue.now_ms()
+    for _ in range(2):
+        service.venue.exchange.deposit("default", "USD", 7, ts=now)
+    crash(service)
+    journal = tmp_path / "data" / "journal-00000001"
+    data = bytearray(journal.read_bytes())
+    data[-len(frame(encode(("deposit", "default", "USD", 7, now)))) - 2] ^= 0x01  # in the first deposit
+    journal.write_bytes(bytes(data))
+    with pytest.raises(PersistenceError, match="is damaged at byte"):
+        recover(config, START + 60)
+    assert journal.read_bytes() == bytes(data)  # nothing cut
+
+
+def test_a_damaged_snapshot_is_skipped_for_the_older_one(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    service.services[0].snapshot()  # snapshot 2 starts segment 2
+    run_market(reactor)
+    before = engine_state(service)
+    crash(service)
+    newest = tmp_path / "data" / "snapshot-00000002"
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    newest.write_bytes(bytes(data))
+
+    with capturedLogs() as events:
+        again = recover(config, START + 60)
+    assert engine_state(again) == before
+    assert any("skipping snapshot" in event["log_format"] for event in events)
+
+
+def test_a_journal_of_another_configuration_is_refused(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, _ = start_service(config)
+    service.stopService()
+    config.exchange.maker_fee = Decimal("0.002")
+    with pytest.raises(PersistenceError, match="another configuration"):
+        start_service(config)
+    config.exchange.maker_fee = Decimal("0.001")
+    config.server.endpoint = "tcp:9999"  # where it listens is not part of the state
+    start_service(config)
+
+
+def test_one_daemon_at_a_time(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    start_service(config)
+    with pytest.raises(PersistenceError, match="in use by another exchangesim process"):
+        start_service(config)
+
+
+def test_snapshots_on_the_clock_keep_the_two_newest(tmp_path):
+    config = persisted_config(tmp_path / "data", snapshot_interval=1)
+    service, reactor = start_service(config)
+    for _ in range(3):
+        run_market(reactor, 10)
+    newest = service.services[0].directory.snapshots()[0]
+    assert newest >= 3  # one at start, then one a second
+    kept = [f"{kind}-{number:08d}" for kind in ("journal", "snapshot") for number in (newest - 1, newest)]
+    assert sorted(os.listdir(tmp_path / "data")) == [*kept[:2], "lock", *kept[2:]]
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / kept[-1]).stat().st_mode) == 0o600
+    before = engine_state(service)
+    crash(service)
+    again = recover(config, START + 60)
+    assert engine_state(again) == before
+
+
+def test_a_clean_stop_leaves_nothing_to_replay(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    service.stopService()
+    assert service.venue.exchange.journal is None
+    with capturedLogs() as events:
+        recover(config, START + 60)
+    [recovered] = [event for event in events if event["log_format"].startswith("recovered")]
+    assert (recovered["snapshot"], recovered["records"]) == (2, 0)
+
+
+def test_disabled_persistence_writes_nothing(tmp_path):
+    config = persisted_config(tmp_path / "data", enabled=False)
+    service, reactor = start_service(config)
+    run_market(reactor)
+    assert not any(isinstance(child, PersistenceService) for child in service)
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_embedded_server_on_a_folder_in_use_fails_to_start_and_cleans_up(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    start_service(config)
+    server = ExchangeServer(config, reactor=MemoryReactorClock())
+    failure = server.start()
+    failures = []
+    failure.addErrback(failures.append)
+    [reason] = failures
+    assert reason.check(PersistenceError)
+    with pytest.raises(RuntimeError, match="not listening"):
+        server.port  # noqa: B018 - the property raises
+
+
+def test_a_failed_snapshot_leaves_the_journal_going_on(tmp_path, monkeypatch):
+    config = persisted_config(tmp_path / "data", snapshot_interval=1)
+    service, reactor = start_service(config)
+    persistence = service.services[0]
+
+    def no_room(path, header):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence._journal, "start", no_room)
+    with capturedLogs() as events:
+        run_market(reactor, 15)
+    assert any("snapshot failed" in event["log_format"] for event in events)
+    assert persistence.directory.snapshots() == [1]  # the new one was taken back
+    before = engine_state(service)
+    crash(service)
+    again = recover(config, START + 60)
+    assert engine_state(again) == before
+
+
+def test_a_stop_whose_final_snapshot_fails_still_closes_the_journal_and_the_folder(tmp_path, monkeypatch):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    before = engine_state(service)
+    persistence = service.services[0]
+
+    def no_room(path, header):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence._journal, "start", no_room)
+    with pytest.raises(OSError):
+        persistence.stopService()
+    assert persistence.directory is None
+    again = recover(config, START + 60)  # the folder is free, and the journal replays
+    assert engine_state(again) == before
