@@ -37,8 +37,9 @@ class ExchangeServer:
             self._reactor = reactor
         service = self._service = ExchangeService(seal(self.config), self._reactor)
         service.privilegedStartService()
-        service.startService()
-        return service.web.listening.addCallbacks(lambda port: None, self._abandon)
+        # Start (recover the persisted state, run the markets) only once listening worked.
+        listening = service.web.listening.addCallback(lambda port: service.startService())
+        return listening.addCallbacks(lambda started: None, self._abandon)
 
     def _abandon(self, failure: Failure) -> Failure:
         service, self._service = self._service, None

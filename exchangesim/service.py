@@ -18,7 +18,9 @@ from .api.binance import BinanceAPI
 from .api.binance import account_of as binance_account_of
 from .api.binance.market_streams import MarketStreamFactory
 from .api.binance.ws_api import WsApiFactory
+from .api.connection_limit import ConnectionLimit
 from .api.native import NativeAPI, NativeWebSocketFactory
+from .api.native.rate_limit import RateLimitedResource
 from .api.site import BoundedSite, build_root
 from .config import Config
 from .failures.metrics import FaultCollector
@@ -26,6 +28,8 @@ from .failures.rest import FaultyResource
 from .failures.tcp import FaultyFactory
 from .marketdata.service import MarketService
 from .metrics import MetricsPage, VenueCollector
+from .persistence.service import PersistenceService
+from .shutdown import CLOSE_TIMEOUT_S, drain, wait_until
 from .venue import open_venue
 
 __all__ = ["ExchangeService", "ListeningService"]
@@ -95,14 +99,22 @@ class ExchangeService(MultiService):
     def __init__(self, config: Config, reactor: IReactorCore, port_file: str | None = None) -> None:
         super().__init__()
         self.config = config
+        self._clock = reactor
         self.venue = open_venue(config, reactor)
+        if config.persistence.enabled:  # first in, so it recovers before the rest starts and stops last
+            PersistenceService(self.venue, config.persistence).setServiceParent(self)
         self.ws_factory = NativeWebSocketFactory(self.venue)
         self.binance_streams = MarketStreamFactory(self.venue)
         self.binance_ws_api = WsApiFactory(self.venue)
         registry = CollectorRegistry()
         faults = self.venue.faults
-        native_api = FaultyResource(
-            NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, (b"/api/v1/admin",)
+        admin = (b"/api/v1/admin",)
+        native_api = RateLimitedResource(
+            FaultyResource(
+                NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, admin
+            ),
+            self.venue.limiter,
+            admin,
         )
         binance_api = FaultyResource(
             BinanceAPI(self.venue).resource(), faults, binance_account_of(self.venue.authenticator), ()
@@ -115,11 +127,14 @@ class ExchangeService(MultiService):
             self.binance_streams,
             self.binance_ws_api,
         )
-        site = BoundedSite(root, config.server.max_body_bytes)
+        self.site = site = BoundedSite(
+            root, config.server.max_body_bytes, config.server.idle_timeout_s, reactor
+        )
         ws_endpoints = {"/ws/<stream>": self.binance_streams, "/ws-api/v3": self.binance_ws_api}
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers, ws_endpoints))
         registry.register(FaultCollector(faults))
-        self.web = ListeningService(reactor, config.server.endpoint, FaultyFactory(site, faults), port_file)
+        self.connections = ConnectionLimit(FaultyFactory(site, faults), config.server.max_connections)
+        self.web = ListeningService(reactor, config.server.endpoint, self.connections, port_file)
         self.web.setServiceParent(self)
         self.market = MarketService(self.venue)
         self.market.setServiceParent(self)
@@ -143,14 +158,25 @@ class ExchangeService(MultiService):
         super().startService()
 
     def stopService(self) -> Deferred[None]:
-        stopped = super().stopService()
+        """Stop accepting, close WebSocket clients with 1001 and let requests finish (bounded: see
+        ``shutdown``), then close what is left and stop the services (the journal flushes there)."""
+        websockets = [connection for factory in self._ws_factories() for connection in factory.connections]
+        stopped = drain(self._clock, self.web.stopService, websockets, self.site.in_flight)
+        stopped.addCallback(self._close_connections)
+        stopped.addCallback(lambda _: MultiService.stopService(self))
+        stopped.addCallback(lambda _: None)
         stopped.addBoth(self._stopped)
         return stopped
+
+    def _close_connections(self, _: object) -> Deferred[bool]:
+        self.connections.close_all()
+        return wait_until(lambda: not self.connections.open_connections, self._clock, CLOSE_TIMEOUT_S)
 
     def _stopped(self, result: object) -> object:
         for factory in self._ws_factories():
             factory.doStop()
         self.venue.faults.stop()
+        self.log.info("exchangesim stopped")
         return result
 
     def _ws_factories(self) -> tuple[WebSocketServerFactory, ...]:

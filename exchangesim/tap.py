@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorCore
 from twisted.python import usage
 from twisted.python.failure import Failure
 
 from .config import ConfigError, SettingError, load_config, seal
+from .persistence.directory import PersistenceError
 from .service import ExchangeService
 
 __all__ = ["Options", "makeService"]
@@ -46,7 +49,8 @@ class Options(usage.Options):
 
 
 class _DaemonService(ExchangeService):
-    """The service under twistd: failing to listen ends the process with the reason."""
+    """The service under twistd: failing to listen or to recover ends the process with the reason, and
+    a stop on SIGTERM exits 0."""
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
@@ -56,6 +60,25 @@ class _DaemonService(ExchangeService):
             raise SystemExit(
                 f"exchangesim: cannot listen on {self.web.description}: {failures[0].getErrorMessage()}"
             )
+
+    def startService(self) -> None:
+        try:
+            super().startService()
+        except PersistenceError as error:
+            raise SystemExit(f"exchangesim: {error}") from None
+
+    def stopService(self) -> Deferred[None]:
+        stopped = super().stopService()
+        stopped.addCallback(self._exit_zero)
+        return stopped
+
+    def _exit_zero(self, result: None) -> None:
+        # twistd re-raises the signal that stopped the reactor, so the exit status would say "killed by
+        # SIGTERM"; a shutdown that completed in order exits 0 instead (DESIGN §10.14), as supervisors
+        # other than systemd (containers, scripts) expect. SIGINT keeps twistd's behaviour.
+        if getattr(self._clock, "_exitSignal", None) == signal.SIGTERM:
+            self._clock._exitSignal = None  # type: ignore[attr-defined]
+        return result
 
 
 def makeService(options: Any, reactor: IReactorCore | None = None) -> ExchangeService:

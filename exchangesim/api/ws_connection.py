@@ -2,8 +2,10 @@
 
 ``FaultedWebSocket`` is the base of the Binance protocols: it opens the connection's ``Outbox`` and
 ``FaultedConnection`` (registered with the venue's faults, so ws-layer faults act on it as on the
-native ``/ws``), limits inbound messages per second, and hands each inbound message, once faults let
-it through, to ``handle``. Subclasses say how faults see their messages (``describe``).
+native ``/ws``), limits inbound messages per second, closes a client idle past ``[server]
+idle_timeout_s`` that holds no subscription, and hands each inbound message, once faults let it
+through, to ``handle``. Subclasses say how faults see their messages (``describe``) and whether they
+hold a subscription (``subscribed``).
 """
 
 from __future__ import annotations
@@ -11,15 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from ..failures.connections import FaultedConnection
 from ..venue import Venue
 from .outbox import FlushScheduler, Outbox
 
-__all__ = ["CLOSE_POLICY_VIOLATION", "FaultedWebSocket", "FaultedWebSocketFactory", "LabeledMessage"]
+__all__ = [
+    "CLOSE_GOING_AWAY",
+    "CLOSE_POLICY_VIOLATION",
+    "FaultedWebSocket",
+    "FaultedWebSocketFactory",
+    "LabeledMessage",
+]
 
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY_VIOLATION = 1008
+IDLE_SWEEPS = 4  # sweeps per idle timeout
 
 
 class LabeledMessage(bytes):
@@ -52,6 +64,24 @@ class FaultedWebSocketFactory(WebSocketServerFactory):
         # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
         # (1009, 1007) rather than a dropped connection.
         self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)
+        self.idle_timeout = float(venue.config.server.idle_timeout_s)
+        self._idle_sweep = LoopingCall(self.close_idle)
+        self._idle_sweep.clock = venue.clock
+
+    def startFactory(self) -> None:
+        # One sweep for all connections rather than a timer each: idle ones close within 1.25 timeouts.
+        self._idle_sweep.start(self.idle_timeout / IDLE_SWEEPS, now=False)
+
+    def stopFactory(self) -> None:
+        if self._idle_sweep.running:
+            self._idle_sweep.stop()
+
+    def close_idle(self) -> None:
+        """Close (1000) each connection that sent nothing for ``idle_timeout`` and holds no subscription."""
+        since = self.clock.seconds() - self.idle_timeout
+        reason = f"idle: nothing sent and no subscription for {self.idle_timeout:g} s"
+        for connection in [c for c in self.connections if c.heard_at <= since and not c.subscribed()]:
+            connection.close_with(CLOSE_NORMAL, reason)
 
 
 class FaultedWebSocket(WebSocketServerProtocol):
@@ -83,7 +113,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
             self.transport.unregisterProducer()
             self.transport.registerProducer(self.outbox, True)
             self._allowance = float(venue.config.server.ws_max_messages_per_second)
-            self._allowance_at = self.factory.clock.seconds()
+            self._allowance_at = self.heard_at = self.factory.clock.seconds()
             self.factory.connections.add(self)
             self.opened()
         except Exception:
@@ -91,6 +121,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
             self.dropConnection(abort=True)
 
     def onMessage(self, payload: bytes, isBinary: bool) -> None:
+        self.heard_at = self.factory.clock.seconds()
         if not self._within_rate():
             self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
         elif isBinary:
@@ -105,6 +136,10 @@ class FaultedWebSocket(WebSocketServerProtocol):
         except Exception:
             self.logger.failure("failed handling a WebSocket message from {peer}", peer=self.peer)
             self.close_with(1011, "the server failed handling a message")
+
+    def onPing(self, payload: bytes) -> None:
+        self.heard_at = self.factory.clock.seconds()
+        super().onPing(payload)
 
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
         self.factory.connections.discard(self)
@@ -122,6 +157,10 @@ class FaultedWebSocket(WebSocketServerProtocol):
 
     def handle(self, payload: bytes) -> None:
         raise NotImplementedError
+
+    def subscribed(self) -> bool:
+        """Whether the connection holds a subscription (then it is never idle)."""
+        return False
 
     def binary_frame(self) -> None:
         """A binary frame arrived: every protocol here speaks JSON text."""
@@ -146,6 +185,10 @@ class FaultedWebSocket(WebSocketServerProtocol):
         """A clean close (a fault's): what the outbox holds is written first."""
         self.outbox.flush()
         self.close_with(code, reason)
+
+    def go_away(self) -> None:
+        """The server is shutting down: what is queued goes out, then a 1001 close."""
+        self.close_cleanly(CLOSE_GOING_AWAY, "the server is shutting down")
 
     def _within_rate(self) -> bool:
         """A token bucket over inbound messages at ``ws_max_messages_per_second``, bursting one second."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from exchangesim.pytest_plugin import Daemon as PluginDaemon
@@ -24,6 +26,20 @@ class Daemon(PluginDaemon):
     def output(self) -> str:
         """Everything the daemon printed so far."""
         return self.printed()
+
+
+@contextmanager
+def running(workdir: Path, config_text: str) -> Iterator[Daemon]:
+    """A daemon configured by ``config_text`` for the ``with`` body (a module fixture's life); stopped
+    after it, its output must hold no traceback."""
+    config = workdir / "sim.ini"
+    config.write_text(config_text, encoding="utf-8")
+    daemon = Daemon(workdir, "--config", str(config))
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
+    assert "Traceback (most recent call last)" not in daemon.output, daemon.output
 
 
 def run_twistd(workdir: Path, *args: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import urllib.request
@@ -27,8 +26,7 @@ def test_health_over_loopback_then_a_clean_sigterm_stop(tmp_path):
         code = daemon.stop(timeout=5)
     assert health["status"] == "ok" and health["seed"] == 42
     assert 'exchangesim_http_responses_total{code="200"}' in metrics  # the health call, counted
-    # twistd re-raises the signal after a clean shutdown; systemd counts SIGTERM as a clean exit.
-    assert code == -signal.SIGTERM, daemon.output
+    assert code == 0, daemon.output  # an orderly SIGTERM stop exits 0
     assert "Server Shut Down." in daemon.output
     assert "Traceback" not in daemon.output
 

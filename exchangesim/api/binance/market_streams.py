@@ -56,6 +56,9 @@ class MarketStreamProtocol(FaultedWebSocket):
             self._initial = [self._parse(part) for part in parts if "@" in part]
         except StreamRequestError as error:
             raise ConnectionDeny(400, error.msg) from None
+        limit = self.factory.venue.config.server.ws_max_subscriptions
+        if len({stream.name for stream in self._initial}) > limit:
+            raise ConnectionDeny(400, f"too many streams: at most {limit} per connection")
         self.streams: dict[str, StreamName] = {}
 
     def opened(self) -> None:
@@ -66,6 +69,9 @@ class MarketStreamProtocol(FaultedWebSocket):
         for name in list(self.streams):
             self.factory.feed.unsubscribe(self, name)
         self.streams.clear()
+
+    def subscribed(self) -> bool:
+        return bool(self.streams)
 
     def deliver(self, stream: str, payload: bytes, fields: dict[str, Any]) -> None:
         """Feed listener: one payload of ``stream``, framed as this connection asked."""

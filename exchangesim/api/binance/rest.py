@@ -12,9 +12,9 @@ from ...engine import EngineError, Instrument, OrderCanceled
 from ...marketdata.candles import INTERVALS
 from ...venue import Venue
 from ..klein_errors import answer_errors_as_json
-from ..ratelimit import WeightLimiter
 from ..responses import respond
 from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
+from .openapi import openapi_document
 from .params import Params, binance_symbols, instrument_named, read_params
 from .parsing import cancel_replace_mode, order_reference, parse_new_order
 from .render import (
@@ -48,7 +48,7 @@ class BinanceAPI:
         self._exchange = venue.exchange
         self._symbols = binance_symbols(venue.exchange)
         self._trading = Trading(venue)
-        self._limiter = WeightLimiter(venue.clock, venue.config.server.binance_weight_limit)
+        self._limiter = venue.limiter
 
     def resource(self) -> IResource:
         """The twisted.web resource to mount at ``/api/v3``."""
@@ -59,6 +59,11 @@ class BinanceAPI:
     def ping(self, request: IRequest) -> bytes:
         self._read(request, 1)
         return respond(request, {})
+
+    @app.route("/openapi.json", methods=["GET"])
+    def openapi(self, request: IRequest) -> bytes:
+        """The hand-written OpenAPI subset of this dialect (Binance has none): for fuzzers and tools."""
+        return respond(request, openapi_document())
 
     @app.route("/time", methods=["GET"])
     def time(self, request: IRequest) -> bytes:

@@ -6,7 +6,6 @@ from twisted.web.iweb import IRequest
 
 from ..ratelimit import ALLOWED, BANNED, WeightLimiter
 from .errors import BinanceError
-from .signed import API_KEY_HEADER
 
 __all__ = ["charge", "depth_weight", "tickers_weight"]
 
@@ -30,13 +29,7 @@ def tickers_weight(count: int | None, one: int, every: int) -> int:
 
 def charge(request: IRequest, limiter: WeightLimiter, weight: int) -> None:
     """Spend ``weight`` for the request's API key (else its address); 429, then 418, past the limit."""
-    header = request.getHeader(API_KEY_HEADER)
-    key = (
-        "key:" + header.decode("utf-8", "replace")
-        if header
-        else f"ip:{getattr(request.getClientAddress(), 'host', '')}"
-    )
-    spent = limiter.charge(key, weight)
+    spent = limiter.charge_request(request, weight)
     request.setHeader(USED_WEIGHT_HEADER, b"%d" % spent.used)
     if spent.verdict == ALLOWED:
         return

@@ -54,6 +54,9 @@ class WsApiProtocol(FaultedWebSocket):
     def closed(self) -> None:
         self.factory.listeners.pop(self, None)
 
+    def subscribed(self) -> bool:
+        return self in self.factory.listeners
+
     def handle(self, payload: bytes) -> None:
         request_id = None
         try:

@@ -58,6 +58,9 @@ class NativeWebSocketProtocol(FaultedWebSocket):
         for stream in list(self.factory.hub.streams_of(self)):
             self.factory.hub.unsubscribe(self, stream.channel, stream.key)
 
+    def subscribed(self) -> bool:
+        return any(True for _ in self.factory.hub.streams_of(self))
+
     def binary_frame(self) -> None:
         error = ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
         self.reply({"type": "ERROR", **error.payload()})
@@ -204,4 +207,5 @@ class NativeWebSocketFactory(FaultedWebSocketFactory):
         venue.faults.audit.listeners.append(self.feed.publish_fault)
 
     def stopFactory(self) -> None:
+        super().stopFactory()
         self.feed.conflator.stop()

@@ -129,7 +129,7 @@ class MarketTests(BinanceCase):
 class WeightLimitTests(BinanceCase):
     def make_config(self):
         config = super().make_config()
-        config.server.binance_weight_limit = 50
+        config.server.request_rate_limit = 50
         return config
 
     def test_past_the_limit_429_with_retry_after_then_418_until_the_minute_ends(self):

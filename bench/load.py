@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""Load on a real daemon: WebSocket subscribers under an order flood, or many idle WebSocket connections.
+
+Starts ``twistd exchangesim`` as a subprocess on a free loopback port (raising the open-file limit,
+soft to hard, first: the daemon inherits it) and prints JSON lines: one per RSS sample of the daemon,
+then one summary line.
+
+    python bench/load.py flood                  # 200 subscribers (10 slow), 16 order connections, 30 s
+    python bench/load.py flood --seconds 60 --subscribers 500 --slow 20
+    python bench/load.py idle                   # 10,000 idle WebSocket connections: the daemon's RSS
+
+* ``flood``: ``--subscribers`` clients of ``/ws`` subscribed to TICKER, TRADES and BOOK of BTC/USD,
+  while ``--connections`` keep-alive connections POST orders that alternate BUY and SELL at one price
+  (every other one trades). ``--slow`` of the subscribers stop reading once subscribed: the daemon
+  closes each when its queue passes ``--queue-limit`` messages (1013). Reported: messages/s delivered
+  to the reading subscribers, order latency p50/p95/p99, how many slow and how many reading
+  subscribers the daemon disconnected, and the daemon's RSS over time.
+* ``idle``: ``--connections`` clients of ``/ws`` that open the WebSocket and send nothing; reported:
+  the daemon's RSS before and with them open, per connection, and against DESIGN §9's 1 GiB; then
+  the daemon is sent SIGTERM with them all open: how long it took to exit, its exit code, and how many
+  clients got the 1001 close (DESIGN §10.14: within 5 s).
+
+The daemon runs with the package defaults except: liquidity agents off (the flood is the only
+trading), ``request_rate_limit`` out of the way (the flood is one client), ``max_connections`` and
+``idle_timeout_s`` raised to hold the idle connections; persistence as packaged (its policy is in the
+summary line). Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from rest import Load, drive, order_requests, percentile  # noqa: E402
+from wsload import READY_TIMEOUT_S, CountingClient  # noqa: E402
+
+from exchangesim.config import Config  # noqa: E402
+from exchangesim.pytest_plugin import Daemon  # noqa: E402
+
+SYMBOL = "BTC/USD"
+CHANNELS = ("TICKER", "TRADES", "BOOK")
+GIB = 1 << 30
+CONNECT_BATCH = 200  # idle connections opened at once: the daemon's listen backlog is 50
+SLOW_RECEIVE_BUFFER = 4096
+DRAIN_S = 2.0  # after the window, how long the slow subscribers get to read what is left
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mode", choices=("flood", "idle"))
+    ap.add_argument("--seconds", type=float, default=30.0, help="flood: measured seconds")
+    ap.add_argument("--warmup", type=float, default=2.0, help="flood: seconds of load before measuring")
+    ap.add_argument("--subscribers", type=int, default=200, help="flood: WebSocket subscribers")
+    ap.add_argument("--slow", type=int, default=10, help="flood: subscribers that stop reading")
+    ap.add_argument(
+        "--connections", type=int, help="flood: order connections (16); idle: WebSocket connections (10000)"
+    )
+    ap.add_argument(
+        "--queue-limit",
+        type=int,
+        default=1000,
+        help="[server] ws_send_queue_limit (1000: tighter than the package's 10000, so the slow meet it)",
+    )
+    ap.add_argument("--sample", type=float, default=1.0, help="seconds between RSS samples")
+    args = ap.parse_args()
+    if args.connections is None:
+        args.connections = 16 if args.mode == "flood" else 10_000
+    return args
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit (the daemon inherits it); returns it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of process ``pid``, from /proc."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def start_daemon(workdir: Path, args: argparse.Namespace) -> Daemon:
+    idle_connections = args.connections if args.mode == "idle" else 0
+    config = workdir / "load.ini"
+    config.write_text(
+        "\n".join(
+            [
+                "[server]",
+                "request_rate_limit = 100000000",
+                f"max_connections = {idle_connections + args.subscribers + args.connections + 100}",
+                "idle_timeout_s = 86400",
+                f"ws_send_queue_limit = {args.queue_limit}",
+                "[liquidity]",
+                "enabled = false",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return Daemon(workdir, ["--config", str(config)])
+
+
+class RssSampler:
+    """Samples the daemon's RSS every ``interval`` seconds, printing each sample as a JSON line."""
+
+    def __init__(self, pid: int, interval: float) -> None:
+        self._pid = pid
+        self._interval = interval
+        self._start = time.perf_counter()
+        self.samples: list[int] = []
+        self.stopped = False
+
+    async def run(self) -> None:
+        while not self.stopped:
+            self.take()
+            await asyncio.sleep(self._interval)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def take(self) -> int:
+        rss = rss_bytes(self._pid)
+        self.samples.append(rss)
+        elapsed = round(time.perf_counter() - self._start, 2)
+        print(json.dumps({"t_s": elapsed, "rss_mib": round(rss / 2**20, 1)}), flush=True)
+        return rss
+
+
+class IdleClient(CountingClient):
+    """Opens a ``/ws`` WebSocket and sends nothing; ``subscribed`` fires once the handshake is answered."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port, [], None)
+        self.lost = False
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._open and not self.subscribed.done():
+            self.subscribed.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        super().connection_lost(exc)
+
+
+class Subscriber(CountingClient):
+    """A ``/ws`` subscriber that notices when the daemon ends its connection."""
+
+    def __init__(self, port: int, operations: list[bytes]) -> None:
+        super().__init__(port, operations, None)
+        self.lost = False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        super().connection_lost(exc)
+
+    def stop_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def read_again(self) -> None:
+        if not self.lost:
+            self._transport.resume_reading()
+
+
+async def connect(port: int, make: Any, receive_buffer: int | None = None) -> Any:
+    """A client connected to the daemon; ``receive_buffer`` sets SO_RCVBUF before connecting (a small
+    one keeps the kernel from absorbing what a client that stops reading leaves unread)."""
+    loop = asyncio.get_running_loop()
+    if receive_buffer is None:
+        _, client = await loop.create_connection(make, "127.0.0.1", port)
+        return client
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    _, client = await loop.create_connection(make, sock=sock)
+    return client
+
+
+async def flood(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) -> dict[str, Any]:
+    port = daemon.port
+    operations = [
+        json.dumps({"op": "subscribe", "channel": channel, "symbol": SYMBOL}).encode() for channel in CHANNELS
+    ]
+    buffers = [SLOW_RECEIVE_BUFFER] * args.slow + [None] * (args.subscribers - args.slow)
+    subscribers = [await connect(port, lambda: Subscriber(port, operations), size) for size in buffers]
+    await asyncio.wait_for(asyncio.gather(*(s.subscribed for s in subscribers)), READY_TIMEOUT_S)
+    slow, reading = subscribers[: args.slow], subscribers[args.slow :]
+    for subscriber in slow:
+        subscriber.stop_reading()
+    requests = order_requests(port)
+    now = time.perf_counter()
+    load = Load(now + args.warmup, now + args.warmup + args.seconds)
+    orders = asyncio.gather(*(drive(port, requests, load) for _ in range(args.connections)))
+    await asyncio.sleep(args.warmup)
+    delivered = sum(s.updates for s in reading)
+    await asyncio.sleep(args.seconds)
+    delivered = sum(s.updates for s in reading) - delivered
+    await asyncio.wait_for(orders, timeout=30)
+    for subscriber in slow:
+        subscriber.read_again()
+    await asyncio.sleep(DRAIN_S)
+    latencies = sorted(load.latencies)
+    for subscriber in subscribers:
+        subscriber.close()
+    return {
+        "orders": len(latencies),
+        "orders_per_s": round(len(latencies) / args.seconds),
+        "order_errors": sum(load.errors.values()),
+        "order_p50_ms": percentile(latencies, 0.50),
+        "order_p95_ms": percentile(latencies, 0.95),
+        "order_p99_ms": percentile(latencies, 0.99),
+        "delivered_messages_per_s": round(delivered / args.seconds),
+        "subscribers": args.subscribers,
+        "slow_subscribers": args.slow,
+        "queue_limit": args.queue_limit,
+        "slow_disconnected": sum(s.lost or s.close_code is not None for s in slow),
+        "slow_close_codes": sorted({s.close_code for s in slow if s.close_code is not None}),
+        "reading_disconnected": sum(s.lost or s.close_code is not None for s in reading),
+    }
+
+
+async def idle(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) -> dict[str, Any]:
+    port = daemon.port
+    before = sampler.take()
+    clients: list[IdleClient] = []
+    started = time.perf_counter()
+    while len(clients) < args.connections:
+        batch = min(CONNECT_BATCH, args.connections - len(clients))
+        opened = await asyncio.gather(*(connect(port, lambda: IdleClient(port)) for _ in range(batch)))
+        await asyncio.wait_for(asyncio.gather(*(c.subscribed for c in opened)), READY_TIMEOUT_S)
+        clients += opened
+    connect_s = time.perf_counter() - started
+    await asyncio.sleep(2 * args.sample)  # the daemon settles; the sampler keeps printing
+    with_them = sampler.take()
+    still_open = sum(not c.lost and c.close_code is None for c in clients)
+    stop_s, exit_code = await stop_with_connections_open(daemon, sampler)
+    return {
+        "connections": args.connections,
+        "open_after_hold": still_open,
+        "connect_s": round(connect_s, 2),
+        "rss_before_mib": round(before / 2**20, 1),
+        "rss_with_connections_mib": round(with_them / 2**20, 1),
+        "kib_per_connection": round((with_them - before) / args.connections / 1024, 2),
+        "target_rss_gib": 1,
+        "met": with_them < GIB,
+        "sigterm_stop_s": round(stop_s, 2),
+        "sigterm_exit_code": exit_code,
+        "closed_with_1001": sum(c.close_code == 1001 for c in clients),
+    }
+
+
+async def stop_with_connections_open(daemon: Daemon, sampler: RssSampler) -> tuple[float, int]:
+    """SIGTERM the daemon while every connection is open: seconds until it exited, and its exit code."""
+    sampler.stop()
+    signalled = time.perf_counter()
+    daemon.process.send_signal(signal.SIGTERM)
+    exit_code = await asyncio.to_thread(daemon.process.wait, 60)
+    stopped = time.perf_counter() - signalled
+    await asyncio.sleep(0.5)  # the clients read the close frames that are left
+    return stopped, exit_code
+
+
+async def run(daemon: Daemon, args: argparse.Namespace) -> dict[str, Any]:
+    sampler = RssSampler(daemon.process.pid, args.sample)
+    sampling = asyncio.ensure_future(sampler.run())
+    try:
+        figures = await (flood if args.mode == "flood" else idle)(daemon, args, sampler)
+    finally:
+        sampling.cancel()
+    return {**figures, "rss_max_mib": round(max(sampler.samples) / 2**20, 1)}
+
+
+def main() -> None:
+    args = parse_args()
+    open_files = raise_open_file_limit()
+    with tempfile.TemporaryDirectory(prefix="exchangesim-load-") as workdir:
+        daemon = start_daemon(Path(workdir), args)
+        try:
+            figures = asyncio.run(run(daemon, args))
+        finally:
+            exit_code = daemon.stop()
+    persistence = Config().persistence
+    summary = {
+        "mode": args.mode,
+        **figures,
+        "open_file_limit": open_files,
+        "persistence": f"enabled={persistence.enabled} fsync={persistence.fsync}",
+        "daemon_exit_code": exit_code,
+    }
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The shared per-key request limit on ``/api/v1``: each request weighs 1; past the limit, 429."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource, Resource
+
+from ..errors import ApiError
+from ..ratelimit import ALLOWED, WeightLimiter
+from ..responses import respond
+
+__all__ = ["RateLimitedResource"]
+
+REQUEST_WEIGHT = 1
+
+
+class RateLimitedResource(Resource):
+    """Charges every request under it to the venue's limiter; paths under ``exempt`` (admin) are free."""
+
+    isLeaf = True
+
+    def __init__(self, inner: IResource, limiter: WeightLimiter, exempt: tuple[bytes, ...] = ()) -> None:
+        super().__init__()
+        self._inner = inner
+        self._limiter = limiter
+        self._exempt = exempt
+
+    def render(self, request: IRequest) -> Any:
+        if not request.path.startswith(self._exempt):
+            spent = self._limiter.charge_request(request, REQUEST_WEIGHT)
+            if spent.verdict != ALLOWED:
+                request.setHeader(b"retry-after", b"%d" % spent.retry_after)
+                error = ApiError(
+                    429,
+                    "RATE_LIMITED",
+                    f"more than {self._limiter.limit} requests this minute from this key (or address);"
+                    f" retry in {spent.retry_after} s",
+                    limit="request_rate_limit",
+                    retry_after=spent.retry_after,
+                )
+                return respond(request, error.payload(), error.status)
+        return self._inner.render(request)
