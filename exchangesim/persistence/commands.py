@@ -46,6 +46,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 _R = TypeVar("_R")
 _INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
+_HOLDING_OBJECTS = frozenset(("open_account", "set_fee_tier", "add_instrument"))  # fee tiers, instruments
 
 
 class Recorder(Protocol):
@@ -72,7 +73,8 @@ class JournaledExchange(Exchange):
         """Run ``command``, writing its record when it publishes (``_publish``), else when it returns."""
         if self.journal is None:
             return command(**arguments)
-        self._pending = (kind, *(_encoded(arguments[field]) for field in FIELDS[kind]))
+        values = map(arguments.__getitem__, FIELDS[kind])
+        self._pending = (kind, *(map(_encoded, values) if kind in _HOLDING_OBJECTS else values))
         try:
             result = command(**arguments)
         except BaseException:
