@@ -13,14 +13,16 @@ __all__ = ["Admin", "AdminError"]
 
 
 class AdminError(Exception):
-    """The admin API refused a request: its status and the ``{"error": ...}`` body it answered."""
+    """The admin API refused a request: its status and the ``{"error": ...}`` body it answered (status
+    None: it did not answer, and ``body`` says why)."""
 
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
+    def __init__(self, method: str, path: str, status: int | None, body: Any) -> None:
         self.status = status
         self.body = body
         error = body.get("error", {}) if isinstance(body, dict) else {}
         self.code = error.get("code")
-        super().__init__(f"{method} {path}: {status} {error.get('message', body)}")
+        answered = "no answer:" if status is None else status
+        super().__init__(f"{method} {path}: {answered} {error.get('message', body)}")
 
 
 class Admin:
@@ -135,6 +137,8 @@ class Admin:
             except ValueError:
                 answer = raw.decode("utf-8", "replace")
             raise AdminError(method, path, error.code, answer) from None
+        except (OSError, ValueError) as error:  # unreachable, timed out, or not JSON
+            raise AdminError(method, path, None, str(error)) from None
 
 
 def _fault_keys(keys: Mapping[str, Any]) -> dict[str, Any]:

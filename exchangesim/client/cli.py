@@ -125,9 +125,14 @@ async def _scenarios(
     async with ExchangeClient(options.base_url, timeout=10.0) as client:
         try:
             await client.get_health()
+            listed = await client.get_symbols()
         except ExchangeError as error:
             console.print(f"[red]exchangesim at {options.base_url} does not answer:[/] {escape(str(error))}")
             return 1
+    traded = [instrument["symbol"] for instrument in listed["symbols"]]
+    if options.symbol not in traded:
+        console.print(f"[red]--symbol {escape(options.symbol)} is not traded there:[/] {', '.join(traded)}")
+        return 2
     _cancel_on_sigterm()
     admin = Admin(options.base_url, options.admin_token) if options.admin_token else None
     if admin is None:
@@ -145,9 +150,8 @@ async def _scenarios(
     try:
         results = await _run(scenarios, context, admin, profile, options.timeout, console)
     except AdminError as error:
-        console.print(
-            f"[red]the admin API refused a request (is the admin token right?):[/] {escape(str(error))}"
-        )
+        trouble = "refused a request (is the admin token right?)" if error.status else "did not answer"
+        console.print(f"[red]the admin API {trouble}:[/] {escape(str(error))}")
         return 1
     except ProfileConflictError as error:
         console.print(

@@ -75,6 +75,8 @@ class Feed:
             try:
                 await self._client.connect_ws()
                 opened = True
+                self.connections += 1
+                self._observations.connected()
                 for channel, symbol in self.subscriptions:
                     await self._client.subscribe(channel, symbol)
             except TransportError as error:
@@ -83,8 +85,6 @@ class Feed:
                 await self._client.close_ws()
                 await asyncio.sleep(self.retry_delay * 2**attempt)
                 continue
-            self.connections += 1
-            self._observations.connected()
             return
         raise TransportError(f"could not subscribe after {self.max_attempts} attempts")
 

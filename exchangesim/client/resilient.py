@@ -84,12 +84,14 @@ class ResilientClient(ExchangeClient):
                 return await super()._request(method, path, query, body)
             except (RateLimited, ServerError) as error:
                 kind = RETRIED_STATUSES.get(error.status or 0)
-                if kind is None or attempt + 1 == self.max_attempts:
+                if kind is None:
                     raise
                 if error.code == PROTECTIVE_LIMIT:  # the venue's own limit, not an injected fault
                     self.observations.rate_limited += 1
                 else:
                     self.observations.note(kind, f"{method} {API_PREFIX}{path}")
+                if attempt + 1 == self.max_attempts:
+                    raise
                 await self._back_off(attempt, error)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -88,17 +88,21 @@ async def _run_one(
     started = time.monotonic()
     figures: dict[str, Any] = {}
     problems = []
+    deadline = asyncio.timeout(timeout)
     try:
-        async with asyncio.timeout(timeout):
+        async with deadline:
             figures = await scenario.run(context, observations)
-    except TimeoutError:
-        problems.append(f"did not finish within {timeout:g} s")
     except Exception as error:  # a scenario's failure is its result, whatever raised it
-        problems.append(_explain(error))
+        problems.append(f"did not finish within {timeout:g} s" if deadline.expired() else _explain(error))
     duration = time.monotonic() - started
     checks: list[KindCheck] = []
     if admin is not None and account is not None:
         events = await asyncio.to_thread(admin.all_events, cursor)
+        if events and events[0]["audit_seq"] > cursor + 1:  # the daemon keeps the newest events only
+            problems.append(
+                f"the audit no longer holds events {cursor + 1}..{events[0]['audit_seq'] - 1} of this"
+                " scenario: other traffic outran the admin API's memory of recent events"
+            )
         if events:
             cursor = events[-1]["audit_seq"]
         checks = compare(observations, events, account)

@@ -70,3 +70,24 @@ async def test_a_connection_the_server_ends_is_reopened_and_resubscribed():
     assert (feed.connections, observations.count("disconnect")) == (2, 1)
     assert observations.summary() == {"disconnect": 1}  # the jump from 2 to 7 is a new connection, no gap
     assert observations.where("TICKER", "BTC/USD", 5) is None  # between the connections: in no span
+
+
+@asyncio_test
+async def test_a_connection_ended_before_its_subscription_was_answered_counts_as_one():
+    connections = []
+
+    async def script(ws):
+        connections.append(ws)
+        if len(connections) == 1:
+            await ws.receive_json()
+            await ws.close()  # the subscribe is never answered
+        else:
+            await accept_subscription(ws)
+            await ws.send_json(tick(1, snapshot=True))
+
+    observations = Observations()
+    async with FakeExchange() as fake, ExchangeClient(fake.base_url) as client:
+        fake.ws_script = script
+        async with Feed(client, observations, [STREAM], retry_delay=0.001) as feed:
+            assert (await feed.next(5))["seq"] == 1
+    assert (feed.connections, observations.count("disconnect")) == (2, 1)

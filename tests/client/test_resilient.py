@@ -73,7 +73,7 @@ async def test_after_the_last_attempt_the_refusal_is_raised_and_a_500_is_not_ret
         with pytest.raises(ServerError):
             await resilient.get_trades("BTC/USD")
     assert [r.target.split("?")[0] for r in fake.received] == ["/api/v1/ticker"] * 3 + ["/api/v1/trades"]
-    assert observations.count("unavailable") == 2
+    assert observations.count("unavailable") == 3
 
 
 @asyncio_test

@@ -86,7 +86,7 @@ class Dashboard {
     byId("symbol").addEventListener("change", (event) => this.selectSymbol(event.target.value));
     byId("interval").addEventListener("change", (event) => {
       this.interval = event.target.value;
-      this.selectSymbol(this.symbol);
+      if (this.symbol !== null) this.selectSymbol(this.symbol); // else the symbols, once loaded, will
     });
     const key = byId("api-key");
     key.value = this.rest.apiKey;
