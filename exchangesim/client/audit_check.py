@@ -51,7 +51,8 @@ class KindCheck:
 
     ``unobservable``: audited ones a client cannot have seen, left out of ``audited``: stream messages
     lost or repeated beyond the last one it read on that connection (or copies of that last one), in
-    flight when the connection ended.
+    flight when the connection ended. Where a later connection read the same message, only as many as
+    the client saw count as seen.
     """
 
     kind: str
@@ -80,7 +81,7 @@ def compare(observations: Observations, events: Iterable[dict[str, Any]], accoun
             if where is None:
                 unobservable[kind] += weight
                 continue
-            if kind == "duplicate" and where == "last":  # the copies of the last message read may be unread
+            if where == "maybe":  # it may have hit a connection that ended before reading it
                 read = min(weight, max(0, observations.seen[kind][identity] - audited[kind][identity]))
                 unobservable[kind] += weight - read
                 weight = read

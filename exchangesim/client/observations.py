@@ -53,14 +53,20 @@ class Observations:
         span[0], span[1] = min(span[0], seq), max(span[1], seq)
 
     def where(self, channel: str, label: str, seq: int) -> str | None:
-        """``"last"`` if ``seq`` was the last one a connection read of this stream (copies of it may have
-        been in flight when that connection ended, even if a later one read past it), ``"read"`` if a
-        connection read past it, None if none read around it (lost in flight: it could not be seen)."""
+        """Whether a fault on message ``seq`` of this stream could be seen: ``"read"`` if a connection
+        read around it; ``"maybe"`` if it also borders a connection's end: the last one a connection read
+        (copies of it may have been in flight when it ended), or the first a later connection read (it
+        may have been sent, unread, on the one before too); None if no connection read around it (lost
+        in flight: it could not be seen)."""
         found = None
-        for (_, span_channel, span_label), (first, last) in self.spans.items():
-            if (span_channel, span_label) == (channel, label) and first <= seq <= last:
-                if seq == last:
-                    return "last"
+        stream = [
+            (connection, span) for (connection, *key), span in self.spans.items() if key == [channel, label]
+        ]
+        earliest = min((connection for connection, _ in stream), default=0)
+        for connection, (first, last) in stream:
+            if first <= seq <= last:
+                if seq == last or (seq == first and connection > earliest):
+                    return "maybe"
                 found = "read"
         return found
 

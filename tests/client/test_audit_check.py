@@ -70,16 +70,23 @@ def test_a_missed_gap_and_an_unread_copy_of_the_last_message():
     assert compare(observations, [drop], ACCOUNT)[0] == KindCheck("gap", 0, 1, False)
 
 
-def test_a_copy_of_the_last_message_read_before_a_reconnect_may_be_unread():
+def test_faults_in_flight_at_a_reconnect_may_be_unread_though_the_next_connection_read_that_seq():
     observations = Observations()
     observations.connected()
     for seq in (5, 6, 7):
         observations.received("BOOK", "BTC/USD", seq)
-    observations.connected()  # resubscribed: the snapshot starts at the seq the old connection ended on
-    for seq in (7, 8, 9):
+    observations.connected()  # resubscribed: the snapshot starts at the seq the stream is at
+    for seq in (8, 9, 10):
         observations.received("BOOK", "BTC/USD", seq)
-    duplicate = event("duplicate", "ws", channel="BOOK", symbol="BTC/USD", seq=7, copies=1)
-    assert compare(observations, [duplicate], ACCOUNT) == [KindCheck("duplicate", 0, 0, True, 1)]
+    # 7 copied as the first connection ended; 8 sent on it (copied) but only read on the second one
+    in_flight = [
+        event("duplicate", "ws", channel="BOOK", symbol="BTC/USD", seq=seq, copies=1) for seq in (7, 8)
+    ]
+    assert compare(observations, in_flight, ACCOUNT) == [KindCheck("duplicate", 0, 0, True, 2)]
+    observations.note("duplicate", ("BOOK", "BTC/USD", 8))  # had the copy come on the second one, seen
+    assert compare(observations, in_flight, ACCOUNT) == [KindCheck("duplicate", 1, 1, True, 1)]
+    read_past = event("duplicate", "ws", channel="BOOK", symbol="BTC/USD", seq=9, copies=1)
+    assert compare(observations, [read_past], ACCOUNT)[0] == KindCheck("duplicate", 1, 1, False)
 
 
 def test_disconnects_count_and_operators_changes_are_no_faults():

@@ -37,7 +37,7 @@ async def test_gaps_and_duplicates_are_noted_and_a_duplicate_is_not_handed_on():
     assert +observations.seen["gap"] == {("TICKER", "BTC/USD", 3): 1}
     assert observations.seen["duplicate"] == {("TICKER", "BTC/USD", 2): 1}
     assert observations.where("TICKER", "BTC/USD", 3) == "read"
-    assert observations.where("TICKER", "BTC/USD", 6) == "last"
+    assert observations.where("TICKER", "BTC/USD", 6) == "maybe"
     assert observations.where("TICKER", "BTC/USD", 7) is None
 
 
