@@ -102,7 +102,7 @@ class ExchangeService(MultiService):
         self._clock = reactor
         self.venue = open_venue(config, reactor)
         if config.persistence.enabled:  # first in, so it recovers before the rest starts and stops last
-            PersistenceService(self.venue, config.persistence).setServiceParent(self)
+            PersistenceService(self.venue, config.persistence, self.journal_failed).setServiceParent(self)
         self.ws_factory = NativeWebSocketFactory(self.venue)
         self.binance_streams = MarketStreamFactory(self.venue)
         self.binance_ws_api = WsApiFactory(self.venue)
@@ -114,6 +114,7 @@ class ExchangeService(MultiService):
                 NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, admin
             ),
             self.venue.limiter,
+            self.venue.authenticator,
             admin,
         )
         binance_api = FaultyResource(
@@ -167,6 +168,10 @@ class ExchangeService(MultiService):
         stopped.addCallback(lambda _: None)
         stopped.addBoth(self._stopped)
         return stopped
+
+    def journal_failed(self, error: Exception) -> None:
+        """The journal could not be written: the venue refuses every command from now on (the daemon
+        under twistd also stops; an embedding process decides for itself)."""
 
     def _close_connections(self, _: object) -> Deferred[bool]:
         self.connections.close_all()

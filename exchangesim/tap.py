@@ -49,8 +49,8 @@ class Options(usage.Options):
 
 
 class _DaemonService(ExchangeService):
-    """The service under twistd: failing to listen or to recover ends the process with the reason, and
-    a stop on SIGTERM exits 0."""
+    """The service under twistd: failing to listen or to recover ends the process with the reason, a
+    journal that cannot be written stops it, and a stop on SIGTERM exits 0."""
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
@@ -66,6 +66,12 @@ class _DaemonService(ExchangeService):
             super().startService()
         except PersistenceError as error:
             raise SystemExit(f"exchangesim: {error}") from None
+        except OSError as error:  # the first snapshot or journal segment could not be written
+            path = self.config.persistence.path
+            raise SystemExit(f"exchangesim: cannot write [persistence] path {path}: {error}") from None
+
+    def journal_failed(self, error: Exception) -> None:
+        self._clock.callLater(0, self._clock.stop)  # type: ignore[attr-defined]
 
     def stopService(self) -> Deferred[None]:
         stopped = super().stopService()

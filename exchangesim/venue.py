@@ -106,9 +106,7 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
         recv_window_ms=server.recv_window_ms,
     )
     admin_token = server.admin_token or secrets.token_urlsafe(24)
-    limiter = WeightLimiter(
-        clock, server.request_rate_limit, lambda key: authenticator.lookup(key) is not None
-    )
+    limiter = WeightLimiter(clock, server.request_rate_limit)
     venue = Venue(
         config, exchange, clock, authenticator, admin_token, _fault_controller(config, clock), limiter
     )

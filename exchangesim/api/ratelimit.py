@@ -2,14 +2,14 @@
 
 A key spends weight in fixed one-minute windows. A request past the limit is refused (``THROTTLED``);
 a key that keeps sending after that in the same window is banned until the window ends (``BANNED``).
-A request is charged to its API key (``X-API-Key`` or ``X-MBX-APIKEY``, the same budget) when the key
-is registered, else to its client address, so inventing keys buys no extra weight.
+A request is charged to the API key it proved it holds (its credentials passed the dialect's check;
+one budget per key across both dialects), else to its client address: inventing keys, or sending
+someone else's key without its secret, neither buys weight nor spends theirs.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -19,7 +19,6 @@ __all__ = ["ALLOWED", "BANNED", "THROTTLED", "Charge", "WeightLimiter"]
 
 ALLOWED, THROTTLED, BANNED = "allowed", "throttled", "banned"
 WINDOW_MS = 60_000
-API_KEY_HEADERS = (b"x-api-key", b"x-mbx-apikey")  # the native and the Binance dialect's
 
 
 @attrs.frozen
@@ -34,12 +33,9 @@ class Charge:
 class WeightLimiter:
     """Counts request weight per key in one-minute windows aligned on the clock."""
 
-    def __init__(
-        self, clock: IReactorTime, limit: int, is_key: Callable[[str], bool] = lambda key: False
-    ) -> None:
+    def __init__(self, clock: IReactorTime, limit: int) -> None:
         self._clock = clock
         self.limit = limit
-        self._is_key = is_key
         self._window = -1
         self._used: dict[str, int] = {}
         self._refused: set[str] = set()
@@ -59,16 +55,7 @@ class WeightLimiter:
             return Charge(THROTTLED, used, retry_after)
         return Charge(ALLOWED, used, 0)
 
-    def charge_request(self, request: IRequest, weight: int) -> Charge:
-        """Spend ``weight`` for whoever sent ``request``: its registered API key, else its address."""
-        return self.charge(self.requester_of(request), weight)
-
-    def requester_of(self, request: IRequest) -> str:
-        """The budget ``request`` spends from."""
-        for header in API_KEY_HEADERS:
-            value = request.getHeader(header)
-            if value:
-                key = value.decode("utf-8", "replace")
-                if self._is_key(key):
-                    return "key:" + key
-        return f"ip:{getattr(request.getClientAddress(), 'host', '')}"
+    def charge_request(self, request: IRequest, weight: int, key: str | None = None) -> Charge:
+        """Spend ``weight`` for ``key``, an API key ``request`` authenticated with, else for its address."""
+        requester = f"key:{key}" if key else f"ip:{getattr(request.getClientAddress(), 'host', '')}"
+        return self.charge(requester, weight)

@@ -23,7 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     replaying.add_argument("path", help="the [persistence] path folder, or one journal-NNNNNNNN file in it")
     replaying.add_argument("--fills", metavar="CSV", help="write every trade to this CSV file")
     replaying.add_argument(
-        "--orders", metavar="CSV", help="write the last state of every order to this CSV file"
+        "--orders",
+        metavar="CSV",
+        help="write the last state of every order (those the snapshot kept, and every one the journal"
+        " touched) to this CSV file",
     )
     args = parser.parse_args(argv)
     try:

@@ -15,7 +15,7 @@ import attrs
 
 from ..engine import CommandResult, Exchange, FeeTier, Instrument, SelfTradePrevention
 
-__all__ = ["FIELDS", "JournaledExchange", "Recorder", "apply_record"]
+__all__ = ["FIELDS", "JournalFailedError", "JournaledExchange", "Recorder", "apply_record"]
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "place": (
@@ -49,6 +49,11 @@ _INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if f
 _HOLDING_OBJECTS = frozenset(("open_account", "set_fee_tier", "add_instrument"))  # fee tiers, instruments
 
 
+class JournalFailedError(RuntimeError):
+    """A record could not be written: the engine's state has gone past its journal, so every command is
+    refused from then on (one acknowledged now would be lost at the next start)."""
+
+
 class Recorder(Protocol):
     """Where records go: the journal, or a plain list in tests."""
 
@@ -61,18 +66,24 @@ class JournaledExchange(Exchange):
     A command's record is written when it publishes its result, so a command a subscriber issues in
     turn is journaled after it, as replay must run them; one that raises first (refused, changed
     nothing) is not written, nor is a ``cancel_all`` that found nothing to cancel. With ``journal``
-    None (while the state is being built or recovered) nothing is recorded.
+    None (while the state is being built or recovered) nothing is recorded. Once a record fails to be
+    written, ``failure`` holds why, ``on_failure`` hears of it, and every later command raises
+    ``JournalFailedError`` before it runs.
     """
 
     def __init__(self, fee_account: str = "fees") -> None:
         super().__init__(fee_account)
         self.journal: Recorder | None = None
+        self.failure: Exception | None = None
+        self.on_failure: Callable[[Exception], object] = lambda error: None
         self._pending: tuple | None = None  # the running command's record, not written yet
 
     def _journaled(self, kind: str, command: Callable[..., _R], /, **arguments: Any) -> _R:
         """Run ``command``, writing its record when it publishes (``_publish``), else when it returns."""
         if self.journal is None:
             return command(**arguments)
+        if self.failure is not None:
+            raise JournalFailedError(f"the journal could not be written ({self.failure}): no command runs")
         values = map(arguments.__getitem__, FIELDS[kind])
         self._pending = (kind, *(map(_encoded, values) if kind in _HOLDING_OBJECTS else values))
         try:
@@ -86,7 +97,12 @@ class JournaledExchange(Exchange):
 
     def _write_pending(self) -> None:
         record, self._pending = self._pending, None
-        self.journal.append(record)  # type: ignore[union-attr,arg-type]
+        try:
+            self.journal.append(record)  # type: ignore[union-attr,arg-type]
+        except Exception as error:  # a full disk, an I/O error: this command's effect is not on record
+            self.failure = error
+            self.on_failure(error)
+            raise
 
     def _publish(self, result: CommandResult) -> CommandResult:
         if self._pending is not None:

@@ -50,4 +50,20 @@ def is_torn_tail(data: bytes, offset: int) -> bool:
     if offset + _HEAD.size > len(data):
         return True
     length, _ = _HEAD.unpack_from(data, offset)
-    return not data[offset + _HEAD.size + length :].strip(b"\0")
+    end = offset + _HEAD.size + length
+    if end > len(data):  # cut short, or a damaged length: then whole records follow somewhere
+        return not _holds_a_record(data, offset + 1)
+    return not data[end:].strip(b"\0")
+
+
+def _holds_a_record(data: bytes, start: int) -> bool:
+    """Whether a whole record (its checksum right) begins anywhere in ``data`` from ``start`` on."""
+    view, head = memoryview(data), _HEAD.size
+    for offset in range(start, len(data) - head):
+        length, crc = _HEAD.unpack_from(view, offset)
+        if (
+            0 < length <= len(data) - offset - head
+            and zlib.crc32(view[offset + head : offset + head + length]) == crc
+        ):
+            return True
+    return False

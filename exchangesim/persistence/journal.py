@@ -45,8 +45,6 @@ class Journal:
         self._clock = clock
         self._fd: int | None = None
         self._sync_call: IDelayedCall | None = None
-        self.path: Path | None = None
-        self.records = 0  # written to the current segment
 
     def start(self, path: Path, header: dict[str, Any]) -> None:
         """Create segment file ``path`` (it must not exist), write its header, synced, and switch to it.
@@ -64,12 +62,11 @@ class Journal:
             path.unlink(missing_ok=True)
             raise
         self.finish()
-        self._fd, self.path, self.records = fd, path, 0
+        self._fd = fd
 
     def append(self, record: tuple) -> None:
         """Write one record to the OS now; force it to disk as the policy says."""
         self._write(frame(encode(record)))
-        self.records += 1
         if self._fsync == "always":
             os.fsync(self._fd)  # type: ignore[arg-type]
         elif self._fsync == "batch" and self._sync_call is None:

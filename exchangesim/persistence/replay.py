@@ -62,7 +62,8 @@ ORDER_COLUMNS = (
 
 @attrs.define
 class Replay:
-    """What a replay produced: the final exchange, the trades and the last view of every order."""
+    """What a replay produced: the final exchange, the trades, and the last view of every order the
+    snapshot held (open, or closed recently enough to be kept) or the journal touched."""
 
     exchange: Exchange
     snapshot: int
@@ -127,6 +128,8 @@ def replay(path: str | Path) -> Replay:
     restore_exchange(exchange, stored.state["exchange"])
     result = Replay(exchange, stored.snapshot, [segment.path for segment in stored.segments])
     result.torn = any(segment.torn for segment in stored.segments)
+    for account in exchange.account_names():  # the orders the snapshot holds, open and recently closed
+        result.orders.update((order.order_id, order) for order in exchange.orders(account))
     exchange.subscribe(result.record)
     for segment in stored.segments:
         for index, record in enumerate(segment.records):

@@ -9,6 +9,7 @@ snapshots and the segments after the older of them are kept (DESIGN §10.19).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import Service
@@ -36,9 +37,15 @@ class PersistenceService(Service):
 
     log = Logger()
 
-    def __init__(self, venue: Venue, settings: PersistenceConfig) -> None:
+    def __init__(
+        self,
+        venue: Venue,
+        settings: PersistenceConfig,
+        on_failure: Callable[[Exception], object] = lambda error: None,
+    ) -> None:
         self._venue = venue
         self._settings = settings
+        self._on_failure = on_failure
         self._fingerprint = config_fingerprint(venue.config)
         self._journal = Journal(settings.fsync, settings.fsync_batch_ms, venue.clock)
         self._directory: StateDirectory | None = None
@@ -61,6 +68,7 @@ class PersistenceService(Service):
                 self._recover(stored)
             self._previous = 0 if stored is None else stored.snapshot
             self._attach(self._journal)
+            self._venue.exchange.on_failure = self._journal_failed  # type: ignore[attr-defined]
             self._rotate(1 if stored is None else stored.last_segment + 1)
         except BaseException:
             self._attach(None)
@@ -155,6 +163,14 @@ class PersistenceService(Service):
             "fingerprint": self._fingerprint,
             "created_ms": self._venue.now_ms(),
         }
+
+    def _journal_failed(self, error: Exception) -> None:
+        self.log.critical(
+            "the journal cannot be written ({error}): every command is refused from now on; fix the disk"
+            " and restart (the state recovers without the command whose record failed, never acknowledged)",
+            error=error,
+        )
+        self._on_failure(error)
 
     def _attach(self, journal: Journal | None) -> None:
         """Have the engine and the API keys record to ``journal`` (None: stop recording)."""

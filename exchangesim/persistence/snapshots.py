@@ -53,6 +53,9 @@ def write_snapshot(path: Path, header: dict[str, Any], state: Any) -> int:
     try:
         write_all(fd, data)
         os.fsync(fd)
+    except BaseException:
+        temporary.unlink()  # a full disk must not stay fuller for the attempt
+        raise
     finally:
         os.close(fd)
     os.replace(temporary, path)

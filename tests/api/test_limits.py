@@ -4,16 +4,24 @@ through the whole service on a memory reactor."""
 from twisted.trial.unittest import SynchronousTestCase
 
 from exchangesim.config import AccountConfig
+from exchangesim.signing import sign_payload
 
 from ..memory_service import MemoryService, memory_config, status_and_json
 
-ALICE_KEY = "alice-key-0001"
+ALICE_KEY, ALICE_SECRET = "alice-key-0001", "alice-secret"
 WEBSOCKET_PATHS = ("/ws", "/ws/0", "/ws-api/v3")  # native, Binance market streams, Binance WS-API
 
 
 def get(path, *headers):
     lines = [f"GET {path} HTTP/1.1", "Host: sim", *headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def binance_signed(sim, path, query):
+    """A GET signed by alice as ccxt signs it, timestamped by the service's clock."""
+    text = f"{query}&timestamp={int(sim.reactor.seconds() * 1000)}"
+    signature = sign_payload(ALICE_SECRET, text.encode())
+    return get(f"{path}?{text}&signature={signature}", f"X-MBX-APIKEY: {ALICE_KEY}")
 
 
 def post(path, body, content_type, *headers):
@@ -35,7 +43,7 @@ def upgrade(path):
 class LimitCase(SynchronousTestCase):
     def start(self, **server):
         config = memory_config()
-        config.named_accounts["alice"] = AccountConfig(api_key=ALICE_KEY, api_secret="alice-secret")
+        config.named_accounts["alice"] = AccountConfig(api_key=ALICE_KEY, api_secret=ALICE_SECRET)
         for key, value in server.items():
             setattr(config.server, key, value)
         self.sim = MemoryService(config)
@@ -129,19 +137,34 @@ class RequestRateLimitTests(LimitCase):
         assert status_and_json(sim.http(get("/api/v1/health")).received)[0] == 200
 
     def test_both_dialects_spend_one_budget_per_key(self):
-        sim = self.start(request_rate_limit=3)
+        sim = self.start(request_rate_limit=20)
         sim.reactor.advance(60 - sim.reactor.seconds() % 60)
-        for _ in range(2):
+        for _ in range(2):  # weight 6 each, signed: charged to alice's key
             assert (
-                status_and_json(sim.http(get("/api/v3/ping", f"X-MBX-APIKEY: {ALICE_KEY}")).received)[0]
+                status_and_json(
+                    sim.http(binance_signed(sim, "/api/v3/openOrders", "symbol=BTCUSD")).received
+                )[0]
                 == 200
             )
-        assert status_and_json(sim.http(get("/api/v1/health", f"X-API-Key: {ALICE_KEY}")).received)[0] == 200
+        for _ in range(8):
+            assert (
+                status_and_json(sim.http(get("/api/v1/health", f"X-API-Key: {ALICE_KEY}")).received)[0] == 200
+            )
         refused = sim.http(get("/api/v1/health", f"X-API-Key: {ALICE_KEY}"))
         assert status_and_json(refused.received)[0] == 429
-        binance = sim.http(get("/api/v3/ping", f"X-MBX-APIKEY: {ALICE_KEY}"))
+        binance = sim.http(binance_signed(sim, "/api/v3/openOrders", "symbol=BTCUSD"))
         assert status_and_json(binance.received)[1]["code"] == -1003  # banned on Binance's side too
         assert status_and_json(sim.http(get("/api/v1/health")).received)[0] == 200  # another budget
+
+    def test_someone_elses_key_without_its_secret_spends_the_senders_address_budget(self):
+        sim = self.start(request_rate_limit=40)
+        sim.reactor.advance(60 - sim.reactor.seconds() % 60)
+        unsigned = [
+            sim.http(get("/api/v3/account?timestamp=1", f"X-MBX-APIKEY: {ALICE_KEY}")) for _ in range(3)
+        ]
+        assert [status_and_json(answer.received)[0] for answer in unsigned] == [400, 400, 429]  # weight 20
+        assert status_and_json(sim.http(get("/api/v1/health")).received)[0] == 429  # no way round it
+        assert status_and_json(sim.http(get("/api/v1/health", f"X-API-Key: {ALICE_KEY}")).received)[0] == 200
 
     def test_invented_keys_spend_their_address_budget(self):
         sim = self.start(request_rate_limit=3)

@@ -5,6 +5,7 @@ refused with a 4xx."""
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -59,3 +60,26 @@ def test_fuzzing_the_binance_dialect_finds_no_server_error(daemon, tmp_path):
     result = fuzz(daemon, f"{daemon.base_url}/api/v3", tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "/order/cancelReplace" in result.stdout  # the document's routes were all fuzzed
+
+
+def test_every_signed_route_of_the_binance_document_refuses_an_unsigned_request(daemon):
+    api = f"{daemon.base_url}/api/v3"
+    with urllib.request.urlopen(f"{api}/openapi.json", timeout=10) as response:
+        document = json.load(response)
+    signed = [
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if any(parameter["name"] == "signature" for parameter in operation["parameters"])
+    ]
+    assert len(signed) >= 9
+    for method, path in signed:
+        request = urllib.request.Request(
+            f"{api}{path}?symbol=BTCUSD&timestamp=1&signature=00",
+            method=method,
+            data=b"" if method == "POST" else None,
+        )
+        request.add_header("X-MBX-APIKEY", "no-such-key")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401, (method, path)

@@ -30,3 +30,12 @@ def test_only_a_last_record_not_wholly_written_is_torn():
     assert is_torn_tail(one + two[:-1], len(one))  # cut inside the payload
     assert is_torn_tail(one + two[:-3] + bytes(3), len(one))  # its end never reached the disk
     assert not is_torn_tail(one + two[:-3] + bytes(3) + three, len(one))  # records were written after it
+
+
+def test_a_damaged_length_with_whole_records_after_it_is_no_torn_tail():
+    one, two, three = frame(b"one"), frame(b"two" * 20), frame(b"three")
+    data = bytearray(one + two + three)
+    data[len(one) + 3] ^= 0x40  # the length of "two" now runs far past the end of the file
+    assert read_frames(bytes(data)) == ([b"one"], len(one))
+    assert not is_torn_tail(bytes(data), len(one))
+    assert is_torn_tail(bytes(data[: len(one) + len(two) - 1]), len(one))  # only "two", cut short

@@ -97,3 +97,11 @@ def test_damage_before_newer_segments_is_an_error(tmp_path, capsys):
     os.truncate(journal, journal.stat().st_size - 3)
     assert main(["replay", str(tmp_path / "data")]) == 1
     assert "is damaged at byte" in capsys.readouterr().err
+
+
+def test_orders_the_starting_snapshot_holds_are_exported_too(tmp_path):
+    recorded_run(tmp_path / "data")
+    exchange = replay(tmp_path / "data").exchange
+    resting = {order.order_id for name in exchange.account_names() for order in exchange.open_orders(name)}
+    later = replay(tmp_path / "data" / "journal-00000002")  # from the stop's snapshot: no command after it
+    assert resting and resting <= set(later.orders)

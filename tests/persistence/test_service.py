@@ -6,6 +6,7 @@ import pytest
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import capturedLogs
 
+from exchangesim.persistence.commands import JournalFailedError
 from exchangesim.persistence.directory import PersistenceError
 from exchangesim.persistence.framing import frame
 from exchangesim.persistence.journal import encode
@@ -234,3 +235,25 @@ def test_a_stop_whose_final_snapshot_fails_still_closes_the_journal_and_the_fold
     assert persistence.directory is None
     again = recover(config, START + 60)  # the folder is free, and the journal replays
     assert engine_state(again) == before
+
+
+def test_a_record_that_cannot_be_written_stops_every_later_command(tmp_path, monkeypatch):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    before = engine_state(service)
+    exchange = service.venue.exchange
+    persistence = service.services[0]
+
+    def disk_full(data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence._journal, "_write", disk_full)
+    order = ("default", "BTC/USD", "BUY", "LIMIT", 100, 100_000)  # 0.01 BTC at 1000.00 USD
+    with capturedLogs() as events, pytest.raises(OSError):
+        exchange.place(*order, ts=1)  # in the engine, not on record: never acknowledged
+    assert any(event["log_level"].name == "critical" for event in events)
+    with pytest.raises(JournalFailedError):  # one acknowledged now could trade against the unrecorded order
+        exchange.place(*order, ts=2)
+    crash(service)
+    assert engine_state(recover(config, START + 60)) == before

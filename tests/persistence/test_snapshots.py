@@ -76,3 +76,13 @@ def test_a_damaged_snapshot_is_refused(tmp_path, damage):
     path.write_bytes(bytes(data))
     with pytest.raises(SnapshotError, match="damaged"):
         read_snapshot(path)
+
+
+def test_a_snapshot_that_does_not_fit_leaves_no_partial_file(tmp_path, monkeypatch):
+    def disk_full(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("exchangesim.persistence.snapshots.write_all", disk_full)
+    with pytest.raises(OSError):
+        write_snapshot(tmp_path / "snapshot-00000001", {"format": 1}, {"state": 1})
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from klein import Klein
@@ -29,7 +30,7 @@ from .render import (
     render_ticker,
     render_trade,
 )
-from .signed import authenticate
+from .signed import API_KEY_HEADER, authenticate
 from .stream_render import Top, top_of_book
 from .trading import Trading
 from .weights import charge, depth_weight, tickers_weight
@@ -211,9 +212,8 @@ class BinanceAPI:
 
     @app.route("/openOrders", methods=["GET"])
     def open_orders(self, request: IRequest) -> bytes:
-        account, params = self._signed(request, 0)
+        account, params = self._signed(request, lambda params: 6 if params.text("symbol") else 80)
         symbol = self._optional_symbol(params)
-        charge(request, self._limiter, 6 if symbol else 80)
         orders = self._exchange.open_orders(account, symbol)
         return respond(request, [render_order(o, self._exchange.instrument(o.symbol)) for o in orders])
 
@@ -257,9 +257,20 @@ class BinanceAPI:
             charge(request, self._limiter, weight)
         return read_params(request, self._venue.config.server.max_body_bytes)
 
-    def _signed(self, request: IRequest, weight: int) -> tuple[str, Params]:
-        params = self._read(request, weight)
-        return authenticate(request, params, self._venue.authenticator, self._venue.now_ms()), params
+    def _signed(self, request: IRequest, weight: int | Callable[[Params], int]) -> tuple[str, Params]:
+        """The account a signed request acts for, and its parameters; ``weight`` (or ``weight(params)``)
+        is charged to the API key once the signature holds, else to the request's address."""
+        spent = weight if isinstance(weight, int) else 1  # until the parameters say
+        try:
+            params = self._read(request, 0)
+            spent = weight if isinstance(weight, int) else weight(params)
+            account = authenticate(request, params, self._venue.authenticator, self._venue.now_ms())
+        except BinanceError:
+            charge(request, self._limiter, spent)  # no key's budget: the request did not prove one
+            raise
+        key = request.getHeader(API_KEY_HEADER).decode("utf-8", "replace")  # type: ignore[union-attr]
+        charge(request, self._limiter, spent, key)
+        return account, params
 
     def _instrument(self, params: Params) -> Instrument:
         return instrument_named(self._symbols, params.text("symbol", required=True))  # type: ignore[arg-type]

@@ -27,9 +27,10 @@ def tickers_weight(count: int | None, one: int, every: int) -> int:
     return one if count <= 20 else min(every, one * 20)
 
 
-def charge(request: IRequest, limiter: WeightLimiter, weight: int) -> None:
-    """Spend ``weight`` for the request's API key (else its address); 429, then 418, past the limit."""
-    spent = limiter.charge_request(request, weight)
+def charge(request: IRequest, limiter: WeightLimiter, weight: int, key: str | None = None) -> None:
+    """Spend ``weight`` for ``key``, the API key a signed request was verified with (else for the
+    request's address); 429, then 418, past the limit."""
+    spent = limiter.charge_request(request, weight, key)
     request.setHeader(USED_WEIGHT_HEADER, b"%d" % spent.used)
     if spent.verdict == ALLOWED:
         return

@@ -1,4 +1,5 @@
-"""The shared per-key request limit on ``/api/v1``: each request weighs 1; past the limit, 429."""
+"""The shared per-key request limit on ``/api/v1``: each request weighs 1, charged to the API key it
+authenticates with (else to its address); past the limit, 429."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
+from ..auth import Authenticator
 from ..errors import ApiError
 from ..ratelimit import ALLOWED, WeightLimiter
 from ..responses import respond
@@ -21,15 +23,22 @@ class RateLimitedResource(Resource):
 
     isLeaf = True
 
-    def __init__(self, inner: IResource, limiter: WeightLimiter, exempt: tuple[bytes, ...] = ()) -> None:
+    def __init__(
+        self,
+        inner: IResource,
+        limiter: WeightLimiter,
+        authenticator: Authenticator,
+        exempt: tuple[bytes, ...] = (),
+    ) -> None:
         super().__init__()
         self._inner = inner
         self._limiter = limiter
+        self._authenticator = authenticator
         self._exempt = exempt
 
     def render(self, request: IRequest) -> Any:
         if not request.path.startswith(self._exempt):
-            spent = self._limiter.charge_request(request, REQUEST_WEIGHT)
+            spent = self._limiter.charge_request(request, REQUEST_WEIGHT, self._key_of(request))
             if spent.verdict != ALLOWED:
                 request.setHeader(b"retry-after", b"%d" % spent.retry_after)
                 error = ApiError(
@@ -42,3 +51,14 @@ class RateLimitedResource(Resource):
                 )
                 return respond(request, error.payload(), error.status)
         return self._inner.render(request)
+
+    def _key_of(self, request: IRequest) -> str | None:
+        """The API key ``request`` authenticates with (None: anonymous, or credentials that fail)."""
+        header = request.getHeader(b"x-api-key")
+        if header is None:
+            return None
+        try:
+            self._authenticator.authenticate(request)
+        except ApiError:
+            return None
+        return header.decode("utf-8", "replace")

@@ -1,6 +1,8 @@
 """Public /api/v3 routes in memory: exchangeInfo, depth, trades, klines and tickers as ccxt reads them."""
 
-from .support import ALICE_KEY, BinanceCase
+from exchangesim.signing import sign_payload
+
+from .support import ALICE_KEY, ALICE_SECRET, BinanceCase
 
 CONTRACT_KEYS = {"contractType", "deliveryDate", "expiryDate", "underlying", "marginAsset", "tradability"}
 
@@ -120,7 +122,11 @@ class MarketTests(BinanceCase):
         _, _, headers = self.send("GET", "/depth", "symbol=BTCUSD&limit=500")
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["45"]
         _, _, headers = self.send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})
-        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["1"]
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["46"]  # a key alone proves nothing
+        text = f"timestamp={self.now_ms()}"
+        signed = text + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
+        _, _, headers = self.send("GET", "/account", signed, headers={"X-MBX-APIKEY": ALICE_KEY})
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["20"]  # alice's own budget
         self.clock.advance(60)
         _, _, headers = self.send("GET", "/ping")
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["1"]
@@ -142,6 +148,6 @@ class WeightLimitTests(BinanceCase):
         self.clock.advance(30)
         code, body, headers = self.send("GET", "/ping")
         assert (code, body["code"], headers.getRawHeaders("retry-after")) == (418, -1003, ["30"])
-        assert self.send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})[0] == 200  # another key
+        assert self.signed("GET", "/openOrders", symbol="BTCUSD")[0] == 200  # alice's key: another budget
         self.clock.advance(30)
         assert self.send("GET", "/ping")[0] == 200
