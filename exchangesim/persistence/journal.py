@@ -3,18 +3,21 @@
 Each record is written to the OS (``os.write``, no user-space buffer) inside the command that made it,
 so it survives the process being killed once the command returns; the fsync policy decides when it also
 survives the machine going down: ``always`` after every record, ``batch`` at most ``batch_ms`` after a
-write (a call on the injected clock), ``off`` only when a segment is closed.
+write (a call on the injected clock starts the sync), ``off`` only when a segment is closed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.python.failure import Failure
 
 from .framing import frame, is_torn_tail, read_frames
 
@@ -37,14 +40,27 @@ def encode(value: Any) -> bytes:
 
 
 class Journal:
-    """Appends records to the current segment file; ``start`` opens one, ``finish`` syncs and closes it."""
+    """Appends records to the current segment file; ``start`` opens one, ``finish`` syncs and closes it.
 
-    def __init__(self, fsync: str, batch_ms: int, clock: IReactorTime) -> None:
+    ``in_thread`` (the reactor's thread pool in the daemon) runs the ``batch`` policy's syncs off the
+    reactor thread, on a duplicate of the file descriptor; without it they run inline. A sync that
+    fails makes every later ``append`` raise its error: what was written may not be on disk.
+    """
+
+    def __init__(
+        self,
+        fsync: str,
+        batch_ms: int,
+        clock: IReactorTime,
+        in_thread: Callable[[Callable[[], None]], Deferred[None]] | None = None,
+    ) -> None:
         self._fsync = fsync
         self._batch_seconds = batch_ms / 1000
         self._clock = clock
+        self._in_thread = in_thread
         self._fd: int | None = None
         self._sync_call: IDelayedCall | None = None
+        self._sync_failure: Exception | None = None
 
     def start(self, path: Path, header: dict[str, Any]) -> None:
         """Create segment file ``path`` (it must not exist), write its header, synced, and switch to it.
@@ -66,6 +82,8 @@ class Journal:
 
     def append(self, record: tuple) -> None:
         """Write one record to the OS now; force it to disk as the policy says."""
+        if self._sync_failure is not None:
+            raise self._sync_failure
         self._write(frame(encode(record)))
         if self._fsync == "always":
             os.fsync(self._fd)  # type: ignore[arg-type]
@@ -88,8 +106,23 @@ class Journal:
 
     def _sync_batch(self) -> None:
         self._sync_call = None
-        if self._fd is not None:
+        if self._fd is None:
+            return
+        if self._in_thread is None:
             os.fsync(self._fd)
+            return
+        fd = os.dup(self._fd)  # the segment may be closed while the thread syncs: it syncs its own
+
+        def sync() -> None:
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        self._in_thread(sync).addErrback(self._sync_failed)
+
+    def _sync_failed(self, failure: Failure) -> None:
+        self._sync_failure = failure.value  # type: ignore[assignment]
 
     def _write(self, data: bytes) -> None:
         if self._fd is None:

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorThreads
+from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
 from .. import __version__
@@ -47,7 +49,9 @@ class PersistenceService(Service):
         self._settings = settings
         self._on_failure = on_failure
         self._fingerprint = config_fingerprint(venue.config)
-        self._journal = Journal(settings.fsync, settings.fsync_batch_ms, venue.clock)
+        self._journal = Journal(
+            settings.fsync, settings.fsync_batch_ms, venue.clock, _thread_runner(venue.clock)
+        )
         self._directory: StateDirectory | None = None
         self._segment = 0  # the open journal segment (and the snapshot it started from)
         self._previous = 0  # the snapshot before it, kept as a fallback
@@ -190,3 +194,11 @@ class PersistenceService(Service):
                 "snapshot failed; the journal goes on in segment {segment}", segment=self._segment
             )
         self._plan_snapshot()
+
+
+def _thread_runner(clock: object) -> Callable[[Callable[[], None]], Deferred[None]] | None:
+    """Run a function in the reactor's thread pool (None for a clock without threads: tests)."""
+    if not IReactorThreads.providedBy(clock):
+        return None
+    reactor: Any = clock
+    return lambda function: deferToThreadPool(reactor, reactor.getThreadPool(), function)

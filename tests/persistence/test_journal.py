@@ -2,6 +2,7 @@ import os
 import stat
 
 import pytest
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 
 from exchangesim.persistence import journal as journal_module
@@ -101,3 +102,40 @@ def test_a_file_that_is_not_a_journal_is_refused(tmp_path):
     (tmp_path / "j").write_bytes(b"hello")
     with pytest.raises(JournalError, match="not an exchangesim journal"):
         read_journal(tmp_path / "j")
+
+
+def in_thread_now(function):
+    """A thread runner that runs ``function`` at once (the daemon's uses the reactor's thread pool)."""
+    return maybeDeferred(function)
+
+
+def test_batch_syncs_run_through_the_thread_runner_on_their_own_descriptor(tmp_path, syncs):
+    clock = Clock()
+    journal = Journal("batch", 5, clock, in_thread_now)
+    journal.start(tmp_path / "j", HEADER)
+    del syncs[:]
+    journal.append(("a",))
+    clock.advance(0.005)
+    [synced] = syncs
+    assert synced != journal._fd  # a duplicate, closed once synced
+    with pytest.raises(OSError):
+        os.fstat(synced)
+    journal.finish()
+
+
+def test_a_failed_batch_sync_fails_every_later_append(tmp_path, monkeypatch):
+    clock = Clock()
+    journal = Journal("batch", 5, clock, in_thread_now)
+    journal.start(tmp_path / "j", HEADER)
+
+    def broken(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(journal_module.os, "fsync", broken)
+    journal.append(("a",))
+    clock.advance(0.005)
+    with pytest.raises(OSError, match="Input/output error"):
+        journal.append(("b",))
+    monkeypatch.undo()
+    journal.finish()
+    assert read_journal(tmp_path / "j").records == [["a"]]
