@@ -25,6 +25,11 @@ from .support import (
 )
 
 
+def disk_full(*args):
+    """A stand-in for a write to a full disk."""
+    raise OSError(28, "No space left on device")
+
+
 def test_a_restart_after_a_crash_restores_everything_clients_saw(tmp_path):
     config = persisted_config(tmp_path / "data")
     service, reactor = start_service(config)
@@ -205,10 +210,7 @@ def test_a_failed_snapshot_leaves_the_journal_going_on(tmp_path, monkeypatch):
     service, reactor = start_service(config)
     persistence = service.services[0]
 
-    def no_room(path, header):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(persistence._journal, "start", no_room)
+    monkeypatch.setattr(persistence._journal, "start", disk_full)
     with capturedLogs() as events:
         run_market(reactor, 15)
     assert any("snapshot failed" in event["log_format"] for event in events)
@@ -226,10 +228,7 @@ def test_a_stop_whose_final_snapshot_fails_still_closes_the_journal_and_the_fold
     before = engine_state(service)
     persistence = service.services[0]
 
-    def no_room(path, header):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(persistence._journal, "start", no_room)
+    monkeypatch.setattr(persistence._journal, "start", disk_full)
     with pytest.raises(OSError):
         persistence.stopService()
     assert persistence.directory is None
@@ -244,9 +243,6 @@ def test_a_record_that_cannot_be_written_stops_every_later_command(tmp_path, mon
     before = engine_state(service)
     exchange = service.venue.exchange
     persistence = service.services[0]
-
-    def disk_full(data):
-        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(persistence._journal, "_write", disk_full)
     order = ("default", "BTC/USD", "BUY", "LIMIT", 100, 100_000)  # 0.01 BTC at 1000.00 USD
