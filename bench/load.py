@@ -151,28 +151,13 @@ class IdleClient(CountingClient):
 
     def __init__(self, port: int) -> None:
         super().__init__(port, [], None)
-        self.lost = False
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self._open and not self.subscribed.done():
-            self.subscribed.set_result(None)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        super().connection_lost(exc)
 
 
 class Subscriber(CountingClient):
-    """A ``/ws`` subscriber that notices when the daemon ends its connection."""
+    """A ``/ws`` subscriber that can stop reading (``lost``: the daemon ended its connection)."""
 
     def __init__(self, port: int, operations: list[bytes]) -> None:
         super().__init__(port, operations, None)
-        self.lost = False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        super().connection_lost(exc)
 
     def stop_reading(self) -> None:
         self._transport.pause_reading()

@@ -60,6 +60,7 @@ class CountingClient(asyncio.Protocol):
         self.frames = 0
         self.updates = 0
         self.close_code: int | None = None
+        self.lost = False  # the connection ended
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -83,6 +84,8 @@ class CountingClient(asyncio.Protocol):
             del buffer[: end + 4]
             self._open = True
             self._transport.writelines(masked_frame(operation) for operation in self._operations)
+            if not self._operations:  # nothing to subscribe: open is all there is to wait for
+                self.subscribed.set_result(None)
         at, size = 0, len(buffer)
         while size - at >= 2:  # server frames: FIN set, unmasked, lengths of 7, 16 or 64 bits
             start, length = at + 2, buffer[at + 1] & 0x7F
@@ -121,6 +124,7 @@ class CountingClient(asyncio.Protocol):
         self._transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
         if not self.subscribed.done():
             self.subscribed.set_exception(ConnectionError(f"connection lost before subscribing: {exc}"))
 

@@ -99,7 +99,6 @@ class ExchangeService(MultiService):
     def __init__(self, config: Config, reactor: IReactorCore, port_file: str | None = None) -> None:
         super().__init__()
         self.config = config
-        self._clock = reactor
         self.venue = open_venue(config, reactor)
         if config.persistence.enabled:  # first in, so it recovers before the rest starts and stops last
             PersistenceService(self.venue, config.persistence, self.journal_failed).setServiceParent(self)
@@ -162,7 +161,7 @@ class ExchangeService(MultiService):
         """Stop accepting, close WebSocket clients with 1001 and let requests finish (bounded: see
         ``shutdown``), then close what is left and stop the services (the journal flushes there)."""
         websockets = [connection for factory in self._ws_factories() for connection in factory.connections]
-        stopped = drain(self._clock, self.web.stopService, websockets, self.site.in_flight)
+        stopped = drain(self.venue.clock, self.web.stopService, websockets, self.site.in_flight)
         stopped.addCallback(self._close_connections)
         stopped.addCallback(lambda _: MultiService.stopService(self))
         stopped.addCallback(lambda _: None)
@@ -175,7 +174,7 @@ class ExchangeService(MultiService):
 
     def _close_connections(self, _: object) -> Deferred[bool]:
         self.connections.close_all()
-        return wait_until(lambda: not self.connections.open_connections, self._clock, CLOSE_TIMEOUT_S)
+        return wait_until(lambda: not self.connections.open_connections, self.venue.clock, CLOSE_TIMEOUT_S)
 
     def _stopped(self, result: object) -> object:
         for factory in self._ws_factories():

@@ -71,7 +71,8 @@ class _DaemonService(ExchangeService):
             raise SystemExit(f"exchangesim: cannot write [persistence] path {path}: {error}") from None
 
     def journal_failed(self, error: Exception) -> None:
-        self._clock.callLater(0, self._clock.stop)  # type: ignore[attr-defined]
+        reactor: Any = self.venue.clock  # under twistd, the reactor itself
+        reactor.callLater(0, reactor.stop)
 
     def stopService(self) -> Deferred[None]:
         stopped = super().stopService()
@@ -82,8 +83,9 @@ class _DaemonService(ExchangeService):
         # twistd re-raises the signal that stopped the reactor, so the exit status would say "killed by
         # SIGTERM"; a shutdown that completed in order exits 0 instead (DESIGN §10.14), as supervisors
         # other than systemd (containers, scripts) expect. SIGINT keeps twistd's behaviour.
-        if getattr(self._clock, "_exitSignal", None) == signal.SIGTERM:
-            self._clock._exitSignal = None  # type: ignore[attr-defined]
+        reactor: Any = self.venue.clock
+        if getattr(reactor, "_exitSignal", None) == signal.SIGTERM:
+            reactor._exitSignal = None
         return result
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 from twisted.logger import Logger
 
+from ..engine import CommandResult, Exchange
+from .commands import apply_record
 from .directory import PersistenceError, StateDirectory
 from .journal import JournalError, JournalFile, read_journal
 from .snapshots import read_snapshot
 
-__all__ = ["StoredState", "load_stored_state"]
+__all__ = ["StoredState", "load_stored_state", "replay_segments"]
 
 FORMAT = 1
 """Version of the journal and snapshot layout; files of another format are refused."""
@@ -72,6 +75,24 @@ def load_stored_state(
     raise PersistenceError(
         f"{directory.path}: no snapshot in it can be read; move the folder away to start afresh"
     )
+
+
+def replay_segments(
+    exchange: Exchange,
+    segments: list[JournalFile],
+    register_key: Callable[[str, str, str], object] | None = None,
+) -> Iterator[tuple[list[Any], CommandResult | None]]:
+    """Run every record of ``segments`` on ``exchange``, in order, yielding each with its result; one
+    that does not replay raises PersistenceError naming its file and place."""
+    for segment in segments:
+        for index, record in enumerate(segment.records):
+            try:
+                result = apply_record(exchange, record, register_key)
+            except Exception as error:
+                raise PersistenceError(
+                    f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}"
+                ) from None
+            yield record, result
 
 
 def _segments_after(

@@ -15,10 +15,10 @@ from typing import IO, Any
 import attrs
 
 from ..engine import CommandResult, Exchange, OrderView, Trade, format_amount
-from .commands import FIELDS, apply_record
+from .commands import FIELDS
 from .directory import PersistenceError, StateDirectory
 from .journal import JournalError, read_journal
-from .recovery import StoredState, load_stored_state
+from .recovery import StoredState, load_stored_state, replay_segments
 from .snapshots import SnapshotError, read_snapshot, restore_exchange
 
 __all__ = ["Replay", "replay", "write_fills", "write_orders"]
@@ -131,19 +131,12 @@ def replay(path: str | Path) -> Replay:
     for account in exchange.account_names():  # the orders the snapshot holds, open and recently closed
         result.orders.update((order.order_id, order) for order in exchange.orders(account))
     exchange.subscribe(result.record)
-    for segment in stored.segments:
-        for index, record in enumerate(segment.records):
-            try:
-                apply_record(exchange, record)
-            except Exception as error:
-                raise PersistenceError(
-                    f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}"
-                ) from None
-            result.commands[record[0]] += 1
-            ts = _ts_of(record)
-            if ts is not None:
-                result.first_ts = ts if result.first_ts is None else result.first_ts
-                result.last_ts = ts
+    for record, _ in replay_segments(exchange, stored.segments):
+        result.commands[record[0]] += 1
+        ts = _ts_of(record)
+        if ts is not None:
+            result.first_ts = ts if result.first_ts is None else result.first_ts
+            result.last_ts = ts
     return result
 
 

@@ -21,13 +21,11 @@ from twisted.logger import Logger
 from .. import __version__
 from ..api.auth import ApiKey
 from ..config import PersistenceConfig
-from ..engine import EngineError
 from ..venue import Venue
-from .commands import apply_record
 from .directory import PersistenceError, StateDirectory
 from .fingerprint import config_fingerprint
 from .journal import Journal
-from .recovery import FORMAT, StoredState, load_stored_state
+from .recovery import FORMAT, StoredState, load_stored_state, replay_segments
 from .snapshots import write_snapshot
 from .venue_state import capture_venue, restore_markets, restore_venue
 
@@ -111,17 +109,11 @@ class PersistenceService(Service):
         def register_key(account: str, key: str, secret: str) -> None:
             authenticator.register(ApiKey(account, key, secret))
 
-        trades = 0
-        for segment in stored.segments:
-            for index, record in enumerate(segment.records):
-                try:
-                    result = apply_record(venue.exchange, record, register_key)
-                except (EngineError, KeyError, TypeError, ValueError) as error:
-                    raise PersistenceError(
-                        f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}"
-                    ) from None
-                if result is not None:
-                    trades += len(result.trades)
+        trades = sum(
+            len(result.trades)
+            for _, result in replay_segments(venue.exchange, stored.segments, register_key)
+            if result is not None
+        )
         restore_markets(venue, stored.state)
         exchange = venue.exchange
         self.log.info(

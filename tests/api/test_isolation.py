@@ -136,9 +136,11 @@ class WebSocketTests(IsolationCase):
         signature = sign_payload(secret, f"{timestamp}GET/ws".encode())
         auth = {"op": "auth", "api_key": key, "timestamp": timestamp, "signature": signature}
         assert self.sim.send_json(websocket, auth) == [{"type": "AUTHENTICATED", "account": "bob"}]
-        self.sim.send_json(
+        replies = self.sim.send_json(
             websocket, *({"op": "subscribe", "channel": c} for c in ("ORDERS", "FILLS", "BALANCES"))
         )
+        subscribed = [reply["channel"] for reply in replies if reply["type"] == "SUBSCRIBED"]
+        assert subscribed == ["ORDERS", "FILLS", "BALANCES"], replies
         self.native(
             "carol",
             "POST",

@@ -6,15 +6,14 @@ from twisted.trial.unittest import SynchronousTestCase
 from exchangesim.config import AccountConfig
 from exchangesim.signing import sign_payload
 
-from ..memory_service import MemoryService, memory_config, status_and_json
+from ..memory_service import MemoryService, memory_config, request_bytes, status_and_json
 
 ALICE_KEY, ALICE_SECRET = "alice-key-0001", "alice-secret"
 WEBSOCKET_PATHS = ("/ws", "/ws/0", "/ws-api/v3")  # native, Binance market streams, Binance WS-API
 
 
 def get(path, *headers):
-    lines = [f"GET {path} HTTP/1.1", "Host: sim", *headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return request_bytes("GET", path, *headers)
 
 
 def binance_signed(sim, path, query):
@@ -22,12 +21,6 @@ def binance_signed(sim, path, query):
     text = f"{query}&timestamp={int(sim.reactor.seconds() * 1000)}"
     signature = sign_payload(ALICE_SECRET, text.encode())
     return get(f"{path}?{text}&signature={signature}", f"X-MBX-APIKEY: {ALICE_KEY}")
-
-
-def post(path, body, content_type, *headers):
-    lines = [f"POST {path} HTTP/1.1", "Host: sim", f"Content-Type: {content_type}"]
-    lines += [f"Content-Length: {len(body)}", *headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def upgrade(path):
@@ -69,11 +62,22 @@ class ConnectionLimitTests(LimitCase):
 class BodyLimitTests(LimitCase):
     def test_a_body_past_max_body_bytes_is_refused_413_by_both_dialects(self):
         sim = self.start(max_body_bytes=256)
-        native = sim.http(post("/api/v1/orders", b'{"symbol": "' + b"x" * 300 + b'"}', "application/json"))
+        native = sim.http(
+            request_bytes(
+                "POST",
+                "/api/v1/orders",
+                "Content-Type: application/json",
+                body=b'{"symbol": "' + b"x" * 300 + b'"}',
+            )
+        )
         status, body, _ = status_and_json(native.received)
         assert (status, body["error"]["code"], body["error"]["field"]) == (413, "BODY_TOO_LARGE", "body")
         form = b"symbol=BTCUSD&side=BUY&pad=" + b"x" * 300
-        binance = sim.http(post("/api/v3/order", form, "application/x-www-form-urlencoded"))
+        binance = sim.http(
+            request_bytes(
+                "POST", "/api/v3/order", "Content-Type: application/x-www-form-urlencoded", body=form
+            )
+        )
         status, body, _ = status_and_json(binance.received)
         assert status == 413 and body["code"] == -1000 and "256 bytes" in body["msg"]
 

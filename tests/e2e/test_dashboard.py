@@ -9,7 +9,6 @@ measured with the page's own frame counter). One screenshot per run goes to ``te
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -100,22 +99,8 @@ def page(browser: Browser, daemon: Daemon):
     assert not errors, errors
 
 
-def call(daemon: Daemon, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-    """One request to the native API; (status, JSON answer)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(daemon.base_url + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
 def admin(daemon: Daemon, method: str, path: str = "", body: dict | None = None):
-    return call(daemon, method, f"/api/v1/admin/failures{path}", body, {"X-Admin-Token": ADMIN_TOKEN})
+    return daemon.call(method, f"/api/v1/admin/failures{path}", body, {"X-Admin-Token": ADMIN_TOKEN})
 
 
 def stats(page: Page) -> dict:
@@ -144,7 +129,7 @@ def test_the_page_is_served_at_the_root_and_the_index_stays_json_for_clients(dae
     with urllib.request.urlopen(html, timeout=10) as response:
         assert response.headers["Content-Type"].startswith("text/html")
         assert b"/dashboard/plotly.min.js" in response.read()
-    status, index = call(daemon, "GET", "/")
+    status, index = daemon.call("GET", "/")
     assert (status, index["links"]["dashboard"]) == (200, "/")
     with urllib.request.urlopen(daemon.base_url + "/dashboard/plotly.min.js", timeout=10) as response:
         assert b"Plotly" in response.read(2000)
@@ -271,13 +256,13 @@ def test_an_order_from_the_form_shows_in_open_orders_and_is_canceled_from_there(
     cancel.click()
     expect(result).to_have_text(f"order {order_id} CANCELED")
     expect(cancel).to_have_count(0)
-    status, order = call(daemon, "GET", f"/api/v1/orders/{order_id}", headers={"X-API-Key": API_KEY})
+    status, order = daemon.call("GET", f"/api/v1/orders/{order_id}", headers={"X-API-Key": API_KEY})
     assert (status, order["status"]) == (200, "CANCELED")
 
 
 def test_a_refused_order_shows_the_apis_message_and_marks_the_field(page, daemon):
     bad = {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "quantity": "0.0100", "price": "1000.001"}
-    status, refusal = call(daemon, "POST", "/api/v1/orders", bad)
+    status, refusal = daemon.call("POST", "/api/v1/orders", bad)
     assert status == 400
     form = page.locator("#order-form")
     form.locator("[name=quantity]").fill(bad["quantity"])
@@ -389,4 +374,4 @@ def test_the_page_keeps_20_frames_a_second_at_1ms_ticks(page, daemon):
         page.screenshot(path=str(SCREENSHOT))
     finally:
         admin(daemon, "DELETE", "/screenshot-gaps")
-        call(daemon, "DELETE", "/api/v1/orders?symbol=BTC/USD")
+        daemon.call("DELETE", "/api/v1/orders?symbol=BTC/USD")
