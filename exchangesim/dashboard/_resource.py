@@ -40,9 +40,7 @@ class _Assets(Resource):
 
 def dashboard_page() -> Resource:
     """The page itself (``index.html``), served for ``/`` to browsers."""
-    page = File(str(STATIC / "index.html"), defaultType="text/html")
-    page.isLeaf = True
-    return page
+    return File(str(STATIC / "index.html"), defaultType="text/html")
 
 
 def dashboard_assets() -> Resource:

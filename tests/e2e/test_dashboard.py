@@ -9,7 +9,6 @@ measured with the page's own frame counter). One screenshot per run goes to ``te
 
 from __future__ import annotations
 
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from exchangesim.admin_client import Admin, AdminError
 from exchangesim.client.dashboard import dashboard_url
 
 from .daemon import Daemon, running
@@ -99,8 +99,9 @@ def page(browser: Browser, daemon: Daemon):
     assert not errors, errors
 
 
-def admin(daemon: Daemon, method: str, path: str = "", body: dict | None = None):
-    return daemon.call(method, f"/api/v1/admin/failures{path}", body, {"X-Admin-Token": ADMIN_TOKEN})
+@pytest.fixture(scope="module")
+def admin(daemon: Daemon) -> Admin:
+    return Admin(daemon.base_url, ADMIN_TOKEN)
 
 
 def stats(page: Page) -> dict:
@@ -275,7 +276,7 @@ def test_a_refused_order_shows_the_apis_message_and_marks_the_field(page, daemon
     expect(form.locator("[name=price]")).to_have_class("invalid")
 
 
-def test_a_drop_fault_from_the_panel_makes_the_book_gap_counter_move(page, daemon):
+def test_a_drop_fault_from_the_panel_makes_the_book_gap_counter_move(page, admin):
     unlock_faults(page)
     expect(page.locator("#faults-state")).to_have_text("ACTIVE")
     page.wait_for_function(f"() => {BOOK_GAPS_SHOWN} !== null", timeout=WAIT_MS)
@@ -299,15 +300,17 @@ def test_a_drop_fault_from_the_panel_makes_the_book_gap_counter_move(page, daemo
         switch = page.locator("#fault-list label.switch:has(input[data-fault='panel-gaps'])")
         switch.click()
         expect(page.locator("#fault-result")).to_have_text("fault panel-gaps disabled")
-        assert admin(daemon, "GET", "/panel-gaps")[0] == 404
+        with pytest.raises(AdminError) as gone:
+            admin.request("GET", "/failures/panel-gaps")
+        assert gone.value.status == 404
         switch.click()
         expect(page.locator("#fault-result")).to_have_text("fault panel-gaps enabled")
-        status, fault = admin(daemon, "GET", "/panel-gaps")
-        assert (status, fault["given"]["channel"], fault["given"]["probability"]) == (200, "BOOK", "0.3")
+        fault = admin.request("GET", "/failures/panel-gaps")
+        assert (fault["given"]["channel"], fault["given"]["probability"]) == ("BOOK", "0.3")
 
         page.locator("#faults-halt").click()
         expect(page.locator("#faults-state")).to_have_text("HALTED")
-        assert admin(daemon, "GET")[1]["enabled"] is False
+        assert admin.faults()["enabled"] is False
         page.locator("#faults-resume").click()
         expect(page.locator("#faults-state")).to_have_text("ACTIVE")
 
@@ -316,17 +319,17 @@ def test_a_drop_fault_from_the_panel_makes_the_book_gap_counter_move(page, daemo
         expect(page.locator("#fault-body")).to_be_visible()
         expect(page.locator("#fault-list")).to_contain_text("panel-gaps")
     finally:
-        admin(daemon, "DELETE", "/panel-gaps")
-        admin(daemon, "POST", "/resume")
+        admin.apply_faults({})
+        admin.resume_faults()
 
 
-def test_the_page_reconnects_and_resubscribes_after_its_socket_is_reset(page, daemon):
-    _, listed = admin(daemon, "GET", "/connections")
+def test_the_page_reconnects_and_resubscribes_after_its_socket_is_reset(page, admin):
+    listed = admin.request("GET", "/failures/connections")
     sockets = [connection["id"] for connection in listed["connections"] if connection["layer"] == "ws"]
     assert sockets, listed
     before = stats(page)
     for connection in sockets:
-        assert admin(daemon, "DELETE", f"/connections/{connection}")[0] == 200
+        admin.request("DELETE", f"/failures/connections/{connection}")
     page.wait_for_function("() => exchangesimDashboard.stats().ws.reconnects >= 1", timeout=WAIT_MS)
     # Live again: a fresh BOOK snapshot and new trades or book changes arrive on the new socket.
     page.wait_for_function(
@@ -340,7 +343,7 @@ def test_the_page_reconnects_and_resubscribes_after_its_socket_is_reset(page, da
     expect(page.locator("#reconnects")).to_have_text("1")
 
 
-def test_the_page_keeps_20_frames_a_second_at_1ms_ticks(page, daemon):
+def test_the_page_keeps_20_frames_a_second_at_1ms_ticks(page, daemon, admin):
     """DESIGN §10.14, with the page's own counters over a 2 s window; then the run's screenshot."""
     unlock_faults(page)
     try:
@@ -373,5 +376,5 @@ def test_the_page_keeps_20_frames_a_second_at_1ms_ticks(page, daemon):
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
     finally:
-        admin(daemon, "DELETE", "/screenshot-gaps")
+        admin.apply_faults({})
         daemon.call("DELETE", "/api/v1/orders?symbol=BTC/USD")

@@ -1,7 +1,7 @@
 // The account's balances, positions and open orders (polled over REST), and the order form:
 // place a limit or market order, cancel from the open orders, the API's refusals shown as it says them.
 
-import {el, fillRows, numCell} from "./dom.js";
+import {el, fillRows, numCell, showResult} from "./dom.js";
 
 const POLL_MS = 1000;
 
@@ -17,7 +17,6 @@ export class AccountPanel {
     this.orders = [];
     this.loadError = null;
     this.signature = null; // of the last answers drawn: unchanged answers are not redrawn
-    this.dirty = true;
     this.inFlight = false;
     this.again = false;
     nodes.form.addEventListener("submit", (event) => {
@@ -67,7 +66,6 @@ export class AccountPanel {
       this.inFlight = false;
       if (this.again) setTimeout(() => this.refresh(), 0);
     }
-    this.dirty = true;
     this.onChange();
   }
 
@@ -107,14 +105,10 @@ export class AccountPanel {
   }
 
   report(kind, text) {
-    const result = this.nodes.result;
-    result.className = `result ${kind}`;
-    result.textContent = text;
+    showResult(this.nodes.result, kind, text);
   }
 
   draw() {
-    if (!this.dirty) return;
-    this.dirty = false;
     const {account, balances, positions, orders, ordersCount} = this.nodes;
     account.textContent = this.loadError ? this.loadError : this.account ?? "…";
     account.classList.toggle("error", Boolean(this.loadError));

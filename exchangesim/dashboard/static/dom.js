@@ -39,6 +39,12 @@ export function rate(value) {
   return value < 10 ? value.toFixed(1) : Math.round(value).toString();
 }
 
+/** Show the outcome of an action in a panel's result line: `kind` is "ok" or "error". */
+export function showResult(node, kind, text) {
+  node.className = `result ${kind}`;
+  node.textContent = text;
+}
+
 /** Set a node's text only when it changed (a text write is a layout invalidation). */
 export function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;

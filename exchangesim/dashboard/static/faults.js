@@ -5,7 +5,8 @@
 // The API has no "disabled" state for one fault: switching one off removes it and the page keeps its
 // keys (in sessionStorage) to put it back with PUT when switched on again.
 
-import {clockTime, el, fillRows, numCell} from "./dom.js";
+import {clockTime, el, fillRows, numCell, showResult} from "./dom.js";
+import {describeError} from "./rest.js";
 
 const TOKEN_KEY = "exchangesim.adminToken";
 const DISABLED_KEY = "exchangesim.disabledFaults";
@@ -25,7 +26,6 @@ export class FaultPanel {
     this.counts = new Map(); // "fault|action" -> count, from the FAULTS channel
     this.injected = 0;
     this.log = [];
-    this.dirty = true;
     this.polling = null;
     nodes.unlock.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -157,7 +157,7 @@ export class FaultPanel {
   /** A FAULTS channel message (an audit event), or an ERROR about the subscription. */
   received(message) {
     if (message.type === "ERROR") {
-      this.report("error", `FAULTS: ${message.error.code}: ${message.error.message}`);
+      this.report("error", `FAULTS: ${describeError(message.error)}`);
       return;
     }
     const event = message.event;
@@ -172,18 +172,15 @@ export class FaultPanel {
   }
 
   report(kind, text) {
-    this.nodes.result.className = `result ${kind}`;
-    this.nodes.result.textContent = text;
+    showResult(this.nodes.result, kind, text);
   }
 
   changed() {
-    this.dirty = true;
     this.onChange();
   }
 
   draw() {
-    if (!this.dirty || !this.described) return;
-    this.dirty = false;
+    if (!this.described) return;
     const {status, list, counters, log} = this.nodes;
     const halted = !this.described.enabled;
     status.textContent = halted ? "HALTED" : "ACTIVE";

@@ -24,6 +24,11 @@ export class ApiError extends Error {
   }
 }
 
+/** One line for an {"error": {code, message, field}} that came over the WebSocket. */
+export function describeError(error) {
+  return new ApiError(0, error.code, error.message, error.field).describe();
+}
+
 export class RestClient {
   constructor(base = "/api/v1") {
     this.base = base;

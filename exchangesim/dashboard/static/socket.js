@@ -2,6 +2,7 @@
 // the round-trip time, unpacks BATCH frames, and counts each channel's messages and seq anomalies.
 
 import {ChannelCounters, SequenceTracker} from "./counters.js";
+import {describeError} from "./rest.js";
 
 const PING_EVERY_MS = 2000;
 const DEAD_AFTER_MS = 8000; // no answer at all for this long: the link is gone, reconnect
@@ -146,7 +147,7 @@ export class LiveSocket {
       return;
     }
     if (typeof message.seq !== "number" || !message.channel) {
-      if (message.type === "ERROR") this.lastError = {text: `WS ${message.error.code} (${message.error.field}): ${message.error.message}`, at: Date.now()};
+      if (message.type === "ERROR") this.lastError = {text: `WS ${describeError(message.error)}`, at: Date.now()};
       this.onMessage(message); // a reply: SUBSCRIBED, ERROR, ...
       return;
     }
