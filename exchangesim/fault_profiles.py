@@ -2,9 +2,10 @@
 
 The built-in ones ship in ``exchangesim/failures/profiles/*.ini`` (``etc/profiles`` in the repository)
 and serve both the pytest plugin's markers and ``python -m exchangesim.client --faults``; any INI file
-of ``[failure:NAME]`` sections is a profile too. Reading needs only the standard library (the pytest
-plugin loads with every pytest run); ``check_profile`` parses each fault with the daemon's own spec
-parser, so a mistake is named by file, section and key before anything reaches a daemon.
+of ``[failure:NAME]`` sections is a profile too, read by the daemon's own INI parser. Reading loads no
+failure mode (the pytest plugin loads with every pytest run); ``check_profile`` parses each fault with
+the daemon's spec parser, so a mistake is named by file, section and key before anything reaches a
+daemon.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .config import ConfigError, fault_problems, ini_parser
 
 if TYPE_CHECKING:
     from .failures.spec import FaultSpec
@@ -51,8 +54,7 @@ def find_profile(name_or_path: str | os.PathLike[str], base: Path | None = None)
 
 def read_profile(path: str | os.PathLike[str]) -> Faults:
     """The ``[failure:NAME]`` sections of an INI file, in order (other sections are ignored)."""
-    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=("#", ";"))
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser = ini_parser()
     try:
         with open(path, encoding="utf-8") as file:
             parser.read_file(file)
@@ -71,22 +73,10 @@ def read_profile(path: str | os.PathLike[str]) -> Faults:
 def check_profile(path: str | os.PathLike[str], faults: Mapping[str, Mapping[str, str]]) -> list[FaultSpec]:
     """Each fault parsed as the daemon parses it; ``ProfileError`` lists every problem at once."""
     # Imported here: the failure modes (and Twisted) load only for a check.
-    from .config import Problem
     from .failures.registry import mode_for
-    from .failures.spec import FaultSpecError, parse_fault
+    from .failures.spec import parse_fault
 
-    specs, problems = [], []
-    for name, keys in faults.items():
-        try:
-            specs.append(parse_fault(name, dict(keys), mode_for))
-        except FaultSpecError as error:
-            section = f"{SECTION_PREFIX}{name}"
-            problems += [
-                Problem(os.fspath(path), reason, section, key, keys.get(key or ""))
-                for key, reason in error.problems
-            ]
+    problems = fault_problems(faults, lambda section: os.fspath(path))
     if problems:
-        count = len(problems)
-        lines = [f"invalid fault profile ({count} problem{'s' if count != 1 else ''}):"]
-        raise ProfileError("\n".join(lines + [f"  - {problem}" for problem in problems]))
-    return specs
+        raise ProfileError(str(ConfigError(problems, "fault profile")))
+    return [parse_fault(name, dict(keys), mode_for) for name, keys in faults.items()]

@@ -88,7 +88,7 @@ def compare(observations: Observations, events: Iterable[dict[str, Any]], accoun
         audited[kind][identity] += weight
     checks = []
     for kind in KINDS:
-        seen = +observations.seen[kind]
+        seen = observations.seen[kind]
         if seen or audited[kind] or unobservable[kind]:
             matched = seen == audited[kind]
             total = sum(audited[kind].values())

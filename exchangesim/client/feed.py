@@ -110,7 +110,7 @@ class Feed:
             return True
         if seq in self._missing.get(stream, ()):  # late, not lost: overtaken by later ones
             self._missing[stream].discard(seq)
-            self._observations.seen["gap"][(channel, label, seq)] -= 1
+            self._observations.retract("gap", (channel, label, seq))
             return True
         self._observations.note("duplicate", (channel, label, seq))
         return False

@@ -32,13 +32,19 @@ class Observations:
     retries: int = 0
     rate_limited: int = 0  # 429s of the venue's own request limit: retried, but no fault (not audited)
     waited_s: float = 0.0
-    short_waits: int = 0  # waits shorter than the server's Retry-After (should stay 0)
     connection: int = 0  # the WebSocket connection in use, counted from 1
     spans: dict[tuple[int, str, str], list[int]] = attrs.field(factory=dict)
     """(connection, channel, label) -> [first, last] seq read of that stream on that connection."""
 
     def note(self, kind: str, identity: Hashable = None) -> None:
         self.seen[kind][identity] += 1
+
+    def retract(self, kind: str, identity: Hashable) -> None:
+        """Take back one ``note`` (a gap that was a late message after all)."""
+        counter = self.seen[kind]
+        counter[identity] -= 1
+        if counter[identity] <= 0:
+            del counter[identity]
 
     def count(self, kind: str) -> int:
         return sum(self.seen[kind].values())

@@ -1,7 +1,7 @@
 """Configuration: INI files (or the seed's JSON) read into attrs classes that validate every change."""
 
 from ._kinds import BALANCES, SettingError
-from ._loader import ConfigError, Problem, check_config, load_config
+from ._loader import ConfigError, Problem, check_config, fault_problems, ini_parser, load_config
 from ._render import render_ini
 from ._section import seal
 from ._sections import (
@@ -43,6 +43,8 @@ __all__ = [
     "SettingError",
     "SymbolConfig",
     "check_config",
+    "fault_problems",
+    "ini_parser",
     "load_config",
     "parse_balances",
     "render_ini",

@@ -6,7 +6,7 @@ import configparser
 import difflib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,12 +42,13 @@ class Problem:
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used; ``problems`` lists every reason at once."""
+    """The configuration (or a fault profile: ``subject``) cannot be used; ``problems`` lists every
+    reason at once."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], subject: str = "configuration") -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
-        lines = [f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"]
+        lines = [f"invalid {subject} ({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
 
@@ -112,22 +113,37 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
     return problems + _model_problems(config, origins) + _fault_problems(config, origins)
 
 
-def _fault_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
-    """Each [failure:NAME] checked against its mode's schema: unknown modes, keys and values."""
+def fault_problems(faults: Mapping[str, Mapping[str, Any]], source_of: Callable[[str], str]) -> list[Problem]:
+    """Each fault (``[failure:NAME]`` keys by name) checked against its mode's schema: unknown modes,
+    keys and values; ``source_of(section)`` names the file a section came from."""
     # Imported here: the failure modes load only when a configuration names them.
     from ..failures.registry import mode_for
     from ..failures.spec import FaultSpecError, parse_fault
 
     problems = []
-    for name, raw in config.faults.items():
+    for name, raw in faults.items():
         section = f"{FAILURE_PREFIX}:{name}"
-        source = origins.get(section, PROGRAMMATIC)
         try:
-            parse_fault(name, raw, mode_for)
+            parse_fault(name, dict(raw), mode_for)
         except FaultSpecError as error:
             problems += [
-                Problem(source, reason, section, key, raw.get(key)) for key, reason in error.problems
+                Problem(source_of(section), reason, section, key, raw.get(key or ""))
+                for key, reason in error.problems
             ]
+    return problems
+
+
+def ini_parser() -> configparser.ConfigParser:
+    """The parser of every INI file the daemon reads: no interpolation, no DEFAULT section, and a
+    comment may follow a value after whitespace (``fsync = batch  # the default``)."""
+    return configparser.ConfigParser(
+        interpolation=None, default_section="\0", inline_comment_prefixes=("#", ";")
+    )
+
+
+def _fault_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
+    """Each [failure:NAME] checked against its mode's schema, and their number against the limit."""
+    problems = fault_problems(config.faults, lambda section: origins.get(section, PROGRAMMATIC))
     if len(config.faults) > config.failures.max_active_faults:
         reason = f"{len(config.faults)} [failure:NAME] sections are more than max_active_faults"
         problems.append(
@@ -193,7 +209,7 @@ def _read(path: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]
         return []
     if path.endswith(".json"):
         return _read_seed_json(path, text, problems)
-    parser = configparser.ConfigParser(interpolation=None, default_section="\0")
+    parser = ini_parser()
     try:
         parser.read_string(text, source=path)
     except configparser.Error as error:

@@ -34,7 +34,7 @@ async def test_gaps_and_duplicates_are_noted_and_a_duplicate_is_not_handed_on():
         async with Feed(client, observations, [STREAM]) as feed:
             handed_on = [(await feed.next(5))["seq"] for _ in range(5)]
     assert handed_on == [1, 2, 5, 4, 6]  # 4 came late: not lost after all
-    assert +observations.seen["gap"] == {("TICKER", "BTC/USD", 3): 1}
+    assert observations.seen["gap"] == {("TICKER", "BTC/USD", 3): 1}
     assert observations.seen["duplicate"] == {("TICKER", "BTC/USD", 2): 1}
     assert observations.where("TICKER", "BTC/USD", 3) == "read"
     assert observations.where("TICKER", "BTC/USD", 6) == "maybe"
