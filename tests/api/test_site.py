@@ -4,7 +4,9 @@ import json
 
 from prometheus_client import CollectorRegistry
 from treq.testing import StubTreq
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.resource import Resource
 from twisted.web.test.requesthelper import DummyChannel, DummyRequest
@@ -79,3 +81,25 @@ def test_the_site_counts_its_answers_by_status():
         request.code = code
         site.log(request)
     assert site.answers == {200: 2, 404: 1}
+
+
+def test_a_form_body_stays_out_of_the_query_arguments():
+    """The site leaves bodies to the routes: ``request.args`` holds the query string only."""
+    seen = {}
+
+    class Recorder(Resource):
+        isLeaf = True
+
+        def render_POST(self, request):
+            seen["args"], seen["body"] = dict(request.args), request.content.read()
+            return b"{}"
+
+    site = BoundedSite(Recorder(), max_body_bytes=1024, reactor=Clock())
+    channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1234))
+    channel.makeConnection(StringTransport())
+    body = b"symbol=BTCUSD&side=BUY"
+    channel.dataReceived(
+        b"POST /order?test=1 HTTP/1.1\r\nHost: sim\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    assert seen == {"args": {b"test": [b"1"]}, "body": body}
