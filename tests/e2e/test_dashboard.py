@@ -9,6 +9,7 @@ measured with the page's own frame counter). One screenshot per run goes to ``te
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from pathlib import Path
 
@@ -47,6 +48,11 @@ enabled = true
 api_key = {API_KEY}
 api_secret = dashboard-trader-secret
 balances = USD:100000, BTC:10, ETH:100
+
+[symbol:ETH/USD]
+initial_price = 3000.000
+tick_size = 0.001
+lot_size = 0.00001
 """
 BOOK_GAPS_SHOWN = """(() => {
   const rows = [...document.querySelectorAll("#health-channels tr")];
@@ -144,6 +150,25 @@ def test_the_page_shows_the_symbol_the_clis_url_names(browser, daemon):
         page.wait_for_function("() => window.exchangesimDashboard?.stats().symbol", timeout=WAIT_MS)
         assert stats(page)["symbol"] == "ETH/USD"
         expect(page.locator("#symbol")).to_have_value("ETH/USD")
+    finally:
+        context.close()
+
+
+def test_prices_and_sizes_show_to_each_symbols_own_steps(browser, daemon):
+    """ETH/USD trades here in 0.001 ticks and 0.00001 lots (BTC/USD in 0.01 and 0.0001)."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(dashboard_url(daemon.base_url, "ETH/USD"))
+        page.wait_for_function(READY, timeout=WAIT_MS)
+        expect(page.locator("#last-price")).to_have_text(re.compile(r"^[0-9]+[.][0-9]{3}$"), timeout=WAIT_MS)
+        expect(page.locator("#ladder .spread")).to_have_text(
+            re.compile(r"^spread [0-9]+[.][0-9]{3} [(]"), timeout=WAIT_MS
+        )
+        expect(page.locator("#ladder .level.bid .num.dim").first).to_have_text(
+            re.compile(r"^[0-9]+[.][0-9]{5}$"), timeout=WAIT_MS
+        )
+        assert page.evaluate("document.getElementById('price-chart').layout.yaxis.tickformat") == ",.3f"
     finally:
         context.close()
 

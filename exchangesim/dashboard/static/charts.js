@@ -61,7 +61,7 @@ export class PriceChart extends ThrottledChart {
     const layout = {
       ...baseLayout(),
       xaxis: {type: "date", rangeslider: {visible: false}, gridcolor: GRID, zeroline: false, fixedrange: true},
-      yaxis: {side: "right", gridcolor: GRID, zeroline: false, fixedrange: true, tickformat: ",.2f"},
+      yaxis: {side: "right", gridcolor: GRID, zeroline: false, fixedrange: true, tickformat: `,.${this.market.priceDecimals}f`},
       shapes: [],
       annotations: [],
     };
@@ -72,7 +72,7 @@ export class PriceChart extends ThrottledChart {
         line: {color, width: 1, dash: "dot"},
       });
       layout.annotations.push({
-        xref: "paper", x: 1, xanchor: "left", yref: "y", y: last, text: last.toFixed(2), showarrow: false,
+        xref: "paper", x: 1, xanchor: "left", yref: "y", y: last, text: this.market.formatPrice(last), showarrow: false,
         font: {color: "#0b0f14", size: 10}, bgcolor: color, borderpad: 2,
       });
     }
@@ -97,8 +97,9 @@ export class PriceChart extends ThrottledChart {
 }
 
 export class DepthChart extends ThrottledChart {
-  constructor(node, levels) {
+  constructor(node, market, levels) {
     super(node, 250);
+    this.market = market; // its steps set the axis and hover formats
     this.levels = levels; // () => {bids, asks}: [price, quantity] best first
   }
 
@@ -110,6 +111,7 @@ export class DepthChart extends ThrottledChart {
     const near = (level) => Math.abs(level[0] - mid) <= mid * DEPTH_BAND;
     const bids = book.bids.filter(near);
     const asks = book.asks.filter(near);
+    const {priceDecimals, quantityDecimals} = this.market;
     const cumulative = (levels) => {
       let total = 0;
       return levels.map((level) => (total += level[1]));
@@ -122,12 +124,12 @@ export class DepthChart extends ThrottledChart {
       line: {color, width: 1.5, shape: "hv"},
       fill: "tozeroy",
       fillcolor: fill,
-      hovertemplate: "%{x:,.2f}<br>Σ %{y:,.4f}<extra></extra>",
+      hovertemplate: `%{x:,.${priceDecimals}f}<br>Σ %{y:,.${quantityDecimals}f}<extra></extra>`,
     });
     const layout = {
       ...baseLayout(),
       margin: {l: 8, r: 48, t: 4, b: 20},
-      xaxis: {gridcolor: GRID, zeroline: false, fixedrange: true, tickformat: ",.0f"},
+      xaxis: {gridcolor: GRID, zeroline: false, fixedrange: true, tickformat: ","},
       yaxis: {side: "right", gridcolor: GRID, zeroline: false, fixedrange: true},
     };
     return {data: [side(bids, UP, "rgba(38,166,154,0.18)"), side(asks, DOWN, "rgba(239,83,80,0.18)")], layout};

@@ -36,10 +36,11 @@ class Dashboard {
     this.healthDrawnAt = -Infinity;
     this.symbol = null;
     this.interval = "1s";
+    this.instruments = new Map(); // symbol -> the symbol as GET /symbols lists it
     this.market = null;
     this.book = null;
     this.priceChart = new PriceChart(byId("price-chart"), null);
-    this.depthChart = new DepthChart(byId("depth-chart"), () => ({
+    this.depthChart = new DepthChart(byId("depth-chart"), null, () => ({
       bids: this.book ? this.book.levels("bids", DEPTH_CHART_LEVELS) : [],
       asks: this.book ? this.book.levels("asks", DEPTH_CHART_LEVELS) : [],
     }));
@@ -77,6 +78,7 @@ class Dashboard {
       await new Promise((resolve) => setTimeout(resolve, 1000)); // the daemon is not up (or not ready) yet
     }
     const picker = byId("symbol");
+    this.instruments = new Map(symbols.map((s) => [s.symbol, s]));
     picker.replaceChildren(...symbols.map((s) => el("option", {value: s.symbol}, s.symbol)));
     const asked = new URLSearchParams(location.search).get("symbol"); // ?symbol=ETH/USD, as the CLI opens it
     this.selectSymbol(symbols.some((s) => s.symbol === asked) ? asked : symbols[0].symbol);
@@ -105,10 +107,10 @@ class Dashboard {
     }
     this.symbol = symbol;
     byId("symbol").value = symbol;
-    this.market = new MarketState(symbol, this.interval);
+    this.market = new MarketState(symbol, this.interval, this.instruments.get(symbol));
     byId("chart-title").textContent = `${symbol} · ${this.interval} candles`;
     this.book = new OrderBook(this.rest, symbol, () => this.mark("book"));
-    this.priceChart.market = this.market;
+    this.priceChart.market = this.depthChart.market = this.market;
     for (const operation of this.marketStreams(symbol, this.interval)) this.socket.subscribe(operation);
     this.seed(this.market);
     this.mark("market", "book", "trades");
@@ -178,7 +180,7 @@ class Dashboard {
       this.priceChart.pending = true;
     }
     if (dirty.has("book")) {
-      this.ladder.draw(this.book);
+      this.ladder.draw(this.book, this.market);
       this.depthChart.pending = true;
     }
     if (dirty.has("trades")) this.tape.draw(this.market.trades);
@@ -201,7 +203,7 @@ class Dashboard {
     const last = this.market.lastPrice();
     const ticker = this.market.ticker || {};
     const open = ticker.open_24h ? Number(ticker.open_24h) : null;
-    setText(byId("last-price"), last === null ? "–" : last.toFixed(2));
+    setText(byId("last-price"), last === null ? "–" : this.market.formatPrice(last));
     const change = byId("change");
     const pct = last !== null && open ? ((last - open) / open) * 100 : null;
     setText(change, pct === null ? "" : `${pct >= 0 ? "+" : ""}${pct.toFixed(2)}%`);

@@ -34,6 +34,13 @@ export function clockTime(ms) {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
+/** Digits after the decimal point of a step as the API writes it ("0.01", "0.50", "1E-8"); 0 for whole steps. */
+export function stepDecimals(step) {
+  const [mantissa, exponent = "0"] = String(step).toLowerCase().split("e");
+  const fraction = (mantissa.split(".")[1] || "").replace(/0+$/, "");
+  return Math.max(0, fraction.length - Number(exponent));
+}
+
 /** A count per second with one decimal below 10. */
 export function rate(value) {
   return value < 10 ? value.toFixed(1) : Math.round(value).toString();

@@ -27,15 +27,15 @@ export class Ladder {
     );
   }
 
-  draw(book) {
+  draw(book, market) {
     const asks = book.levels("asks", this.depth);
     const bids = book.levels("bids", this.depth);
     const max = Math.max(1e-12, ...asks.map((level) => level[1]), ...bids.map((level) => level[1]));
-    this.fill(this.asks, asks, max);
-    this.fill(this.bids, bids, max);
+    this.fill(this.asks, asks, max, market.quantityDecimals);
+    this.fill(this.bids, bids, max, market.quantityDecimals);
     if (asks.length && bids.length) {
       const spread = asks[0][0] - bids[0][0];
-      setText(this.spread, `spread ${spread.toFixed(2)} (${((spread / asks[0][0]) * 10000).toFixed(1)} bp)`);
+      setText(this.spread, `spread ${market.formatPrice(spread)} (${((spread / asks[0][0]) * 10000).toFixed(1)} bp)`);
     } else {
       setText(this.spread, "spread –");
     }
@@ -43,7 +43,7 @@ export class Ladder {
     this.status.classList.toggle("warn", book.state !== "live");
   }
 
-  fill(rows, levels, max) {
+  fill(rows, levels, max, quantityDecimals) {
     let total = 0;
     rows.forEach((r, index) => {
       const level = levels[index];
@@ -57,7 +57,7 @@ export class Ladder {
       total += level[1];
       setText(r.price, level[2]);
       setText(r.quantity, level[3]);
-      setText(r.total, total.toFixed(4));
+      setText(r.total, total.toFixed(quantityDecimals));
       r.bar.style.width = `${Math.min(100, (level[1] / max) * 100).toFixed(1)}%`;
     });
   }

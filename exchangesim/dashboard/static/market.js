@@ -1,14 +1,19 @@
 // One symbol's market as the page knows it: candles, the ticker and recent trades, seeded from REST
 // and kept up by the CANDLES, TICKER and TRADES streams.
 
+import {stepDecimals} from "./dom.js";
+
 const MAX_CANDLES = 240;
 const MAX_TRADES = 60;
 const REMEMBERED_TRADES = 1000; // trade ids kept to drop repeats (REST and WS overlap, duplicate faults)
 
 export class MarketState {
-  constructor(symbol, interval) {
+  /** `instrument` is the symbol as `GET /symbols` lists it: its steps set how prices and sizes are shown. */
+  constructor(symbol, interval, instrument) {
     this.symbol = symbol;
     this.interval = interval;
+    this.priceDecimals = stepDecimals(instrument.tick_size);
+    this.quantityDecimals = stepDecimals(instrument.lot_size);
     this.candles = []; // oldest first, one per open_time
     this.ticker = null;
     this.trades = []; // newest first
@@ -68,5 +73,10 @@ export class MarketState {
     if (this.trades.length) return Number(this.trades[0].price);
     const last = this.candles[this.candles.length - 1];
     return last ? last.close : null;
+  }
+
+  /** A price as text, to the symbol's tick. */
+  formatPrice(value) {
+    return value.toFixed(this.priceDecimals);
   }
 }
