@@ -57,5 +57,8 @@ class WeightLimiter:
 
     def charge_request(self, request: IRequest, weight: int, key: str | None = None) -> Charge:
         """Spend ``weight`` for ``key``, an API key ``request`` authenticated with, else for its address."""
-        requester = f"key:{key}" if key else f"ip:{getattr(request.getClientAddress(), 'host', '')}"
-        return self.charge(requester, weight)
+        return self.charge_client(request.getClientAddress(), weight, key)
+
+    def charge_client(self, address: object, weight: int, key: str | None = None) -> Charge:
+        """Spend ``weight`` for ``key``, an API key the client authenticated with, else for its address."""
+        return self.charge(f"key:{key}" if key else f"ip:{getattr(address, 'host', '')}", weight)

@@ -95,8 +95,9 @@ class ServerConfig:
         INTEGER,
         6000,
         "Request weight one key (API key, else client address) may spend per minute, both dialects"
-        " together: a /api/v1 request weighs 1, /api/v3 routes weigh as on Binance. Past it /api/v1"
-        " answers 429 with Retry-After; /api/v3 answers 429, then 418 until the minute ends.",
+        " together: a /api/v1 request weighs 1, /api/v3 routes and /ws-api/v3 requests weigh as on"
+        " Binance. Past it /api/v1 answers 429 with Retry-After; /api/v3 and /ws-api/v3 answer 429,"
+        " then 418 until the minute ends.",
         between(1, 100_000_000),
     )
     idle_timeout_s: int = setting(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from twisted.web.iweb import IRequest
 
-from ..ratelimit import ALLOWED, BANNED, WeightLimiter
+from ..ratelimit import ALLOWED, BANNED, Charge, WeightLimiter
 from .errors import BinanceError
 
-__all__ = ["charge", "depth_weight", "tickers_weight"]
+__all__ = ["charge", "depth_weight", "refusal", "tickers_weight"]
 
 USED_WEIGHT_HEADER = b"x-mbx-used-weight-1m"
 
@@ -32,16 +32,23 @@ def charge(request: IRequest, limiter: WeightLimiter, weight: int, key: str | No
     request's address); 429, then 418, past the limit."""
     spent = limiter.charge_request(request, weight, key)
     request.setHeader(USED_WEIGHT_HEADER, b"%d" % spent.used)
+    error = refusal(spent, limiter.limit)
+    if error is not None:
+        request.setHeader(b"retry-after", b"%d" % spent.retry_after)
+        raise error
+
+
+def refusal(spent: Charge, limit: int) -> BinanceError | None:
+    """The error a charge past the limit answers (429, then 418 until the minute ends); None if allowed."""
     if spent.verdict == ALLOWED:
-        return
-    request.setHeader(b"retry-after", b"%d" % spent.retry_after)
+        return None
     if spent.verdict == BANNED:
-        raise BinanceError(
+        return BinanceError(
             418, -1003, f"Way too much request weight used; banned for {spent.retry_after} s after a 429."
         )
-    raise BinanceError(
+    return BinanceError(
         429,
         -1003,
-        f"Too much request weight used; current limit is {limiter.limit} request weight per 1 MINUTE."
+        f"Too much request weight used; current limit is {limit} request weight per 1 MINUTE."
         " Please use WebSocket Streams for live updates to avoid polling the API.",
     )

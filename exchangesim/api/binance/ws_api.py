@@ -7,6 +7,11 @@ signature}}``, the signature over the parameters sorted by name (``k=v`` joined 
 ``{"id", "status": 200, "result": {"subscriptionId": 0}}``; the account's ``executionReport`` and
 ``outboundAccountPosition`` events follow as ``{"subscriptionId": 0, "event": {...}}``. Errors answer
 ``{"id", "status": 4xx, "error": {"code", "msg"}}``.
+
+Each request spends weight from ``[server] request_rate_limit``, the budget REST requests spend: its
+API key's once the signature holds, else its address's. Past the limit it answers 429, then 418 until
+the minute ends (``-1003``, with ``retryAfter`` in ms epoch under ``data``); every answer carries the
+weight used as ``rateLimits``, as Binance's do.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from ...engine import CommandResult, EngineError, Instrument
 from ...venue import Venue
+from ..ratelimit import Charge
 from ..responses import encode
 from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
 from .errors import BinanceError, from_engine_error
@@ -24,6 +30,7 @@ from .parsing import order_reference
 from .signed import verify_signed
 from .trading import Trading
 from .user_events import user_events
+from .weights import refusal
 
 __all__ = ["WsApiFactory", "WsApiProtocol"]
 
@@ -37,6 +44,17 @@ def signed_params(params: dict[str, Any]) -> Params:
     payload = "&".join(f"{name}={values[name]}" for name in sorted(values)).encode("utf-8")
     signature = params.get("signature")
     return Params(values, payload, signature if isinstance(signature, str) else None)
+
+
+def _request(payload: bytes) -> dict[str, Any]:
+    """One WS-API request: a JSON object whose ``params``, when present, are an object."""
+    try:
+        request = json.loads(payload)
+    except ValueError:
+        raise BinanceError(400, -1100, "Malformed JSON.") from None
+    if not isinstance(request, dict) or not isinstance(request.get("params", {}), dict):
+        raise BinanceError(400, -1100, "Send a JSON object with an object of params.")
+    return request
 
 
 def _text(value: Any) -> str:
@@ -58,30 +76,47 @@ class WsApiProtocol(FaultedWebSocket):
         return self in self.factory.listeners
 
     def handle(self, payload: bytes) -> None:
-        request_id = None
+        venue = self.factory.venue
+        request_id, weight, key, failure = None, 1, None, None  # weight 1 until a method is named
         try:
-            request = json.loads(payload)
-            if not isinstance(request, dict) or not isinstance(request.get("params", {}), dict):
-                raise BinanceError(400, -1100, "Send a JSON object with an object of params.")
+            request = _request(payload)
             request_id = request.get("id")
-            method = self._METHODS.get(request.get("method"))
+            method, weight = self._METHODS.get(request.get("method"), (None, 1))
             if method is None:
                 known = ", ".join(self._METHODS)
                 raise BinanceError(400, -1020, f"Unknown method {request.get('method')!r}; known: {known}.")
             params = signed_params(request.get("params", {}))
-            venue = self.factory.venue
             account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
-            answer = {"id": request_id, "status": 200, "result": method(self, account, params)}
-        except ValueError:
-            answer = {"id": None, "status": 400, "error": {"code": -1100, "msg": "Malformed JSON."}}
-        except (BinanceError, EngineError) as error:
-            refusal = from_engine_error(error) if isinstance(error, EngineError) else error
-            answer = {
-                "id": request_id,
-                "status": refusal.status,
-                "error": {"code": refusal.code, "msg": refusal.msg},
+            key = params.text("apiKey")  # proven: the request spends this key's budget, else its address's
+        except BinanceError as error:
+            failure = error
+        spent = venue.limiter.charge_client(self.transport.getPeer(), weight, key)
+        failure = self._over_limit(spent) or failure
+        if failure is None:
+            try:
+                answer = {"id": request_id, "status": 200, "result": method(self, account, params)}
+            except (BinanceError, EngineError) as error:
+                failure = from_engine_error(error) if isinstance(error, EngineError) else error
+        if failure is not None:
+            answer = {"id": request_id, "status": failure.status, "error": failure.payload()}
+        answer["rateLimits"] = [
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": venue.limiter.limit,
+                "count": spent.used,
             }
+        ]
         self.send(encode(answer))
+
+    def _over_limit(self, spent: Charge) -> BinanceError | None:
+        """The refusal of a request past ``request_rate_limit``, with when to retry (ms epoch)."""
+        venue = self.factory.venue
+        error = refusal(spent, venue.limiter.limit)
+        if error is not None:
+            error.data = {"retryAfter": venue.now_ms() + 1000 * spent.retry_after}
+        return error
 
     def _subscribe(self, account: str, params: Params) -> dict[str, Any]:
         self.account = self.link.account = account
@@ -97,10 +132,10 @@ class WsApiProtocol(FaultedWebSocket):
     def _instrument(self, params: Params) -> Instrument:
         return instrument_named(self.factory.symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
 
-    _METHODS = {
-        "userDataStream.subscribe.signature": _subscribe,
-        "order.place": _place,
-        "order.cancel": _cancel,
+    _METHODS = {  # method -> (handler, request weight as on Binance)
+        "userDataStream.subscribe.signature": (_subscribe, 2),
+        "order.place": (_place, 1),
+        "order.cancel": (_cancel, 1),
     }
 
     def deliver(self, event: dict[str, Any]) -> None:

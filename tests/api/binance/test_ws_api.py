@@ -47,7 +47,15 @@ class WsApiTests(FaultCase):
         return self.request("userDataStream.subscribe.signature", secret)
 
     def test_a_signed_subscription_then_the_accounts_events(self):
-        assert self.subscribe() == [{"id": "1", "status": 200, "result": {"subscriptionId": 0}}]
+        weight = {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000}
+        assert self.subscribe() == [
+            {
+                "id": "1",
+                "status": 200,
+                "result": {"subscriptionId": 0},
+                "rateLimits": [{**weight, "count": 2}],
+            }
+        ]
         self.place("bob", Side.BUY, "100", "0.1")
         self.place("default", Side.BUY, "101", "0.1")  # someone else's: not bob's to see
         pump_ws(self, self.pump)
@@ -122,3 +130,27 @@ class WsApiTests(FaultCase):
         assert (update["e"], update["a"], update["d"]) == ("balanceUpdate", "USD", "250.5")
         assert position["e"] == "outboundAccountPosition"
         assert position["B"] == [{"a": "USD", "f": "100250.5", "l": "0"}]
+
+    def test_requests_spend_the_keys_request_weight_then_get_429_and_418_until_the_minute_ends(self):
+        self.venue.limiter.limit = 5
+        self.clock.advance(60 - self.clock.seconds() % 60)  # the start of a minute
+        self.venue.limiter.charge(f"key:{BOB_KEY}", 1)  # what a REST request with bob's key spent
+        answers = [self.subscribe()[0] for _ in range(4)]  # weight 2 each
+        assert [answer["status"] for answer in answers] == [200, 200, 429, 418]
+        assert [answer["rateLimits"][0]["count"] for answer in answers] == [3, 5, 7, 9]
+        throttled = answers[2]["error"]
+        assert throttled["code"] == -1003 and "limit is 5 request weight per 1 MINUTE" in throttled["msg"]
+        assert throttled["data"] == {"retryAfter": self.venue.now_ms() + 60_000}
+        self.clock.advance(60)
+        assert self.subscribe()[0]["status"] == 200
+
+    def test_a_request_without_a_proven_key_spends_its_address_budget(self):
+        self.venue.limiter.limit = 2
+        self.clock.advance(60 - self.clock.seconds() % 60)
+        refused = [self.subscribe(secret="wrong")[0] for _ in range(2)]
+        assert [(answer["status"], answer["error"]["code"]) for answer in refused] == [
+            (400, -1022),
+            (429, -1003),
+        ]
+        assert self.subscribe()[0]["status"] == 200  # bob's key has its own budget
+        assert self.subscribe(secret="wrong")[0]["status"] == 418  # the address stays banned
