@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -48,9 +50,13 @@ class Options(usage.Options):
         self["settings"] = seal(config)
 
 
+#: Exit status after the journal could not be written (sysexits' EX_IOERR): a supervisor sees a failure.
+JOURNAL_FAILED_EXIT = 74
+
+
 class _DaemonService(ExchangeService):
     """The service under twistd: failing to listen or to recover ends the process with the reason, a
-    journal that cannot be written stops it, and a stop on SIGTERM exits 0."""
+    journal that cannot be written stops it with status 74, and a stop on SIGTERM exits 0."""
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
@@ -72,6 +78,7 @@ class _DaemonService(ExchangeService):
 
     def journal_failed(self, error: Exception) -> None:
         reactor: Any = self.venue.clock  # under twistd, the reactor itself
+        reactor.addSystemEventTrigger("after", "shutdown", _exit_journal_failed)
         reactor.callLater(0, reactor.stop)
 
     def stopService(self) -> Deferred[None]:
@@ -87,6 +94,16 @@ class _DaemonService(ExchangeService):
         if getattr(reactor, "_exitSignal", None) == signal.SIGTERM:
             reactor._exitSignal = None
         return result
+
+
+def _exit_journal_failed() -> None:
+    # twistd ends a process whose reactor stopped with status 0 and offers no other; once the services
+    # have stopped in order, this one ends with JOURNAL_FAILED_EXIT, so systemd's Restart=on-failure
+    # (and any supervisor) sees the failure and starts it again, recovering once the disk is fixed.
+    for stream in (sys.__stdout__, sys.__stderr__):  # twistd logs to the original ones
+        if stream is not None:
+            stream.flush()
+    os._exit(JOURNAL_FAILED_EXIT)
 
 
 def makeService(options: Any, reactor: IReactorCore | None = None) -> ExchangeService:

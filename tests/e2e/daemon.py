@@ -20,11 +20,11 @@ READY_TIMEOUT = 30.0
 
 
 class Daemon(PluginDaemon):
-    """The pytest plugin's daemon runner with this repository's twistd, started as ``Daemon(dir, *args)``,
-    its output a string (``output``)."""
+    """The pytest plugin's daemon runner with this repository's twistd, started as ``Daemon(dir, *args)``
+    (``wrapper``: a command that runs twistd, e.g. ``prlimit ...``), its output a string (``output``)."""
 
-    def __init__(self, workdir: Path, *args: str) -> None:
-        super().__init__(workdir, args, READY_TIMEOUT, [TWISTD], _clean_env())
+    def __init__(self, workdir: Path, *args: str, wrapper: tuple[str, ...] = ()) -> None:
+        super().__init__(workdir, args, READY_TIMEOUT, [*wrapper, TWISTD], _clean_env())
 
     @property
     def output(self) -> str:

@@ -15,6 +15,7 @@ FUNDING = {"USD": Decimal("100000000"), "BTC": Decimal("1000")}
 ACKNOWLEDGED_BEFORE_KILL = 120
 WORKERS = 4
 TERMINAL = {"FILLED", "CANCELED", "EXPIRED"}
+JOURNAL_FILE_LIMIT = 60_000  # bytes per file: the start's snapshot fits, the journal soon does not
 
 
 def config_text(folder) -> str:
@@ -133,3 +134,36 @@ def test_a_folder_written_under_other_settings_stops_the_start_with_the_reason(t
     finished = run_twistd(tmp_path, "--config", str(ini), "--listen", "tcp:0:interface=127.0.0.1")
     assert finished.returncode != 0
     assert "was written under another configuration" in finished.stdout + finished.stderr
+
+
+def test_a_journal_that_cannot_be_written_stops_the_daemon_with_status_74_and_loses_nothing(tmp_path):
+    """A file size limit on the daemon (prlimit) fails its journal writes with EFBIG, as a full disk
+    would: the command whose record failed is refused, the daemon stops in order with the status a
+    supervisor restarts, and a restart without the limit recovers every acknowledged order."""
+    folder = tmp_path / "data"
+    config = tmp_path / "sim.ini"
+    config.write_text(config_text(folder), encoding="utf-8")
+    daemon = Daemon(tmp_path, "--config", str(config), wrapper=("prlimit", f"--fsize={JOURNAL_FILE_LIMIT}"))
+    order = {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "price": "100.00", "quantity": "0.1"}
+    acknowledged = []
+    try:
+        for _ in range(5000):  # a record is ~300 bytes: the limit is reached long before
+            try:
+                status, answer = daemon.call("POST", "/api/v1/orders", order, {"X-API-Key": KEYS["alice"]})
+            except OSError:
+                break  # the daemon is gone
+            if status != 201:
+                break  # the order whose record could not be written
+            acknowledged.append(answer["order_id"])
+        assert daemon.process.wait(timeout=15) == 74, daemon.output
+    finally:
+        daemon.stop()
+    assert acknowledged and "the journal cannot be written" in daemon.output
+    assert "exchangesim stopped" in daemon.output
+
+    restarted = Daemon(tmp_path, "--config", str(config))
+    try:
+        open_orders = call(restarted, "GET", "/orders?symbol=BTC/USD", "alice")["orders"]
+        assert sorted(order["order_id"] for order in open_orders) == sorted(acknowledged)
+    finally:
+        restarted.stop()
