@@ -7,7 +7,7 @@ from pathlib import Path
 from autobahn.twisted.websocket import WebSocketServerFactory
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, TimeoutError
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
 from twisted.logger import Logger
@@ -29,7 +29,7 @@ from .failures.tcp import FaultyFactory
 from .marketdata.service import MarketService
 from .metrics import MetricsPage, VenueCollector
 from .persistence.service import PersistenceService
-from .shutdown import CLOSE_TIMEOUT_S, drain, wait_until
+from .shutdown import CLOSE_TIMEOUT_S, drain
 from .venue import open_venue
 
 __all__ = ["ExchangeService", "ListeningService"]
@@ -172,9 +172,9 @@ class ExchangeService(MultiService):
         """The journal could not be written: the venue refuses every command from now on (the daemon
         under twistd also stops; an embedding process decides for itself)."""
 
-    def _close_connections(self, _: object) -> Deferred[bool]:
-        self.connections.close_all()
-        return wait_until(lambda: not self.connections.open_connections, self.venue.clock, CLOSE_TIMEOUT_S)
+    def _close_connections(self, _: object) -> Deferred[object]:
+        closed = self.connections.close_all().addTimeout(CLOSE_TIMEOUT_S, self.venue.clock)
+        return closed.addErrback(lambda failure: failure.trap(TimeoutError))  # overdue: stop regardless
 
     def _stopped(self, result: object) -> object:
         for factory in self._ws_factories():

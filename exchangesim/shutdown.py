@@ -15,13 +15,12 @@ from twisted.web.server import Request
 
 from .api.ws_connection import FaultedWebSocket
 
-__all__ = ["CLOSE_TIMEOUT_S", "DRAIN_TIMEOUT_S", "drain", "wait_until"]
+__all__ = ["CLOSE_TIMEOUT_S", "DRAIN_TIMEOUT_S", "drain"]
 
 DRAIN_TIMEOUT_S = 3.0
 """How long requests and WebSocket close handshakes get; the rest of the 5 s goes to the services."""
 CLOSE_TIMEOUT_S = 1.0
 """How long the connections left after the drain get to write what they hold and close."""
-CLOSE_POLL_S = 0.01
 
 log = Logger()
 
@@ -54,25 +53,6 @@ def drain(
     overdue = clock.callLater(timeout, _fire, finished, False)
     DeferredList(waits, consumeErrors=True).addCallback(lambda _: _fire(finished, True, overdue))
     finished.addCallback(_report, websockets, in_flight, timeout)
-    return finished
-
-
-def wait_until(condition: Callable[[], bool], clock: IReactorTime, timeout: float) -> Deferred[bool]:
-    """Fires ``True`` once ``condition()`` holds (looked at every 10 ms), ``False`` after ``timeout``.
-
-    For what gives no event: the reactor writes a closing connection's last bytes on a later turn,
-    and stopping before then (twistd drops every connection at shutdown) would lose them.
-    """
-    finished: Deferred[bool] = Deferred()
-    deadline = clock.seconds() + timeout
-
-    def look() -> None:
-        if condition() or clock.seconds() >= deadline:
-            finished.callback(condition())
-        else:
-            clock.callLater(CLOSE_POLL_S, look)
-
-    look()
     return finished
 
 

@@ -31,7 +31,7 @@ class ShutdownTests(SynchronousTestCase):
             assert websocket.closed == (1001, "the server is shutting down")
             self.assertNoResult(stopped)  # the request is still being served
             self.sim.settle(1)
-            self.sim.settle(0.01)  # the connections left are closed; the services stop
+            self.sim.settle()  # the connections left close, and then at once the services stop
         status, body, _ = status_and_json(request.received)
         assert (status, body["symbol"]) == (200, "BTC/USD")
         assert self.successResultOf(stopped) is None
@@ -46,7 +46,6 @@ class ShutdownTests(SynchronousTestCase):
         stopped = self.sim.service.stopService()
         self.sim.settle(DRAIN_TIMEOUT_S - 0.01)
         self.assertNoResult(stopped)
-        self.sim.settle(0.01)
-        self.sim.settle(0.01)
+        self.sim.settle(0.01)  # the drain gives up; the connections left close, then the services stop
         self.successResultOf(stopped)
         assert request.lost  # what was left is closed, not left hanging

@@ -8,12 +8,13 @@ closed.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress, IProtocolFactory
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
-from twisted.protocols.policies import WrappingFactory
 from zope.interface import implementer
 
+from ..failures.tcp import FaultyFactory
 from .responses import encode, error_payload
 
 __all__ = ["ConnectionLimit"]
@@ -47,15 +48,11 @@ class ConnectionLimit:
 
     log = Logger()
 
-    def __init__(self, wrapped: WrappingFactory, limit: int) -> None:
+    def __init__(self, wrapped: FaultyFactory, limit: int) -> None:
         self.wrapped = wrapped
         self.limit = limit
         self.refused = 0  # connections refused so far
         self._answer = _refusal(limit)
-
-    @property
-    def open_connections(self) -> int:
-        return len(self.wrapped.protocols)
 
     def buildProtocol(self, addr: IAddress) -> Protocol | None:
         if len(self.wrapped.protocols) < self.limit:
@@ -70,10 +67,12 @@ class ConnectionLimit:
             )
         return _Refused(self._answer)
 
-    def close_all(self) -> None:
-        """Close every connection still open (at shutdown, once what had to finish has finished)."""
+    def close_all(self) -> Deferred[None]:
+        """Close every connection still open (at shutdown, once what had to finish has finished); fires
+        when all are closed (the reactor writes a closing connection's last bytes on a later turn)."""
         for protocol in list(self.wrapped.protocols):
             protocol.loseConnection()  # the wrapper's: what it still holds goes out first
+        return self.wrapped.emptied()
 
     def doStart(self) -> None:
         self.wrapped.doStart()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IProtocolFactory
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 
@@ -65,10 +66,28 @@ class FaultyProtocol(ProtocolWrapper):
 
 
 class FaultyFactory(WrappingFactory):
-    """Wraps the daemon's factory; every connection it accepts is registered with the controller."""
+    """Wraps the daemon's factory; every connection it accepts is registered with the controller, and
+    ``emptied()`` tells when none is left open."""
 
     protocol = FaultyProtocol
 
     def __init__(self, wrapped: IProtocolFactory, controller: FaultController) -> None:
         super().__init__(wrapped)
         self.controller = controller
+        self._emptied: list[Deferred[None]] = []
+
+    def emptied(self) -> Deferred[None]:
+        """Fires once no connection is open (at once when none is)."""
+        if not self.protocols:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._emptied.append(waiter)
+        return waiter
+
+    def unregisterProtocol(self, p: ProtocolWrapper) -> None:
+        super().unregisterProtocol(p)
+        if not self.protocols:
+            waiters, self._emptied = self._emptied, []
+            for waiter in waiters:
+                if not waiter.called:  # one given up on (timed out) is already called
+                    waiter.callback(None)

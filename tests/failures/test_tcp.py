@@ -153,3 +153,23 @@ class WebSocketOverTcpTests(TcpCase):
         pump.flush()
         assert [message["type"] for message in client_factory.received] == ["PONG"]
         assert sorted(self.controller.connections) == ["tcp-1", "ws-1"]
+
+
+class EmptiedTests(TcpCase):
+    def test_emptied_fires_when_the_last_connection_is_lost(self):
+        self.successResultOf(self.factory.emptied())  # none open: at once
+        first, _ = raw_http(self.factory, b"")
+        second, _ = raw_http(self.factory, b"")
+        emptied = self.factory.emptied()
+        first.connectionLost(None)
+        self.assertNoResult(emptied)
+        second.connectionLost(None)
+        self.successResultOf(emptied)
+
+    def test_a_waiter_given_up_on_does_not_stop_the_others(self):
+        protocol, _ = raw_http(self.factory, b"")
+        abandoned, waiting = self.factory.emptied(), self.factory.emptied()
+        abandoned.cancel()
+        self.failureResultOf(abandoned)
+        protocol.connectionLost(None)
+        self.successResultOf(waiting)
