@@ -14,7 +14,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import __version__
-from .api.binance import BinanceAPI
+from .api.binance import BinanceAPI, engine_symbol_of
 from .api.binance import account_of as binance_account_of
 from .api.binance.market_streams import MarketStreamFactory
 from .api.binance.ws_api import WsApiFactory
@@ -117,7 +117,10 @@ class ExchangeService(MultiService):
             admin,
         )
         binance_api = FaultyResource(
-            BinanceAPI(self.venue).resource(), faults, binance_account_of(self.venue.authenticator), ()
+            BinanceAPI(self.venue).resource(),
+            faults,
+            binance_account_of(self.venue.authenticator),
+            symbol_of=engine_symbol_of(self.venue.exchange),
         )
         root = build_root(
             native_api,

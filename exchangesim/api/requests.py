@@ -12,8 +12,20 @@ from twisted.web.iweb import IRequest
 
 from .errors import ApiError
 
-__all__ = ["check_fields", "json_body", "json_object", "query", "query_int", "read_body", "text_field"]
+__all__ = [
+    "FORM",
+    "check_fields",
+    "json_body",
+    "json_object",
+    "media_type",
+    "query",
+    "query_int",
+    "read_body",
+    "text_field",
+]
 
+FORM = b"application/x-www-form-urlencoded"
+"""The media type of a form body (the Binance dialect's parameters)."""
 MAX_JSON_DEPTH = 20
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
@@ -31,6 +43,11 @@ def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
             415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json in UTF-8", "content-type"
         )
     return json_object(read_body(request, max_bytes), "body")
+
+
+def media_type(request: IRequest) -> bytes:
+    """The request's Content-Type without its parameters, lower case (``b""`` when it sends none)."""
+    return (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
 
 
 def read_body(request: IRequest, max_bytes: int) -> bytes:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -15,6 +15,8 @@ from twisted.python.components import Componentized
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IRequest
 from twisted.web.server import Request
+
+from ..api.requests import FORM, media_type
 
 if TYPE_CHECKING:
     from .fault import Fault, Scope
@@ -100,12 +102,18 @@ _PARAMETER_FIELDS = {
 class RestCall:
     """One request as faults see it: its route, account, symbol and client order id, read lazily."""
 
-    def __init__(self, request: IRequest, account_of: Callable[[IRequest], str | None]) -> None:
+    def __init__(
+        self,
+        request: IRequest,
+        account_of: Callable[[IRequest], str | None],
+        symbol_of: Callable[[str], str] | None = None,
+    ) -> None:
         self.request = request
         self.method = request.method.decode("ascii", "replace")
         self.path = unquote_to_bytes(request.path).decode("utf-8", "replace")  # as the routes read it
         self.gone = False
         self._account_of = account_of
+        self._symbol_of = symbol_of
         self._fields: dict[str, Any] | None = None
 
     def watch(self) -> None:
@@ -131,6 +139,8 @@ class RestCall:
                 value = parameters.get(name)
                 if isinstance(value, str) and field not in fields:
                     fields[field] = value
+            if "symbol" in fields and self._symbol_of is not None:
+                fields["symbol"] = self._symbol_of(fields["symbol"])
             self._fields = fields
         return self._fields
 
@@ -143,12 +153,15 @@ class RestCall:
         }
 
     def _body(self) -> dict[str, Any]:
+        """The body's fields: a JSON object (the native API) or a form (the Binance dialect)."""
         content = self.request.content
         if content is None:
             return {}
         position = content.tell()
         raw = content.read(65536)
         content.seek(position)
+        if media_type(self.request) == FORM:
+            return dict(parse_qsl(raw.decode("utf-8", "replace")))
         try:
             body = json.loads(raw)
         except ValueError:

@@ -42,19 +42,22 @@ class FaultyResource(Resource):
         controller: FaultController,
         account_of: Callable[[IRequest], str | None],
         exempt: tuple[bytes, ...] = (),
+        symbol_of: Callable[[str], str] | None = None,
     ) -> None:
+        """``symbol_of`` turns the dialect's symbol names into the engine's (None: they are the same)."""
         super().__init__()
         self._inner = inner
         self._controller = controller
         self._account_of = account_of
         self._exempt = exempt
+        self._symbol_of = symbol_of
 
     def render(self, request: IRequest) -> Any:
         controller = self._controller
         faults = controller.rest_faults
         if (not faults and not controller.header_control) or self._is_exempt(request.path):
             return self._inner.render(request)
-        call = RestCall(request, self._account_of)
+        call = RestCall(request, self._account_of, self._symbol_of)
         try:
             faults = faults + controller.header_faults(request)
         except ApiError as error:

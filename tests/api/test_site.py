@@ -13,9 +13,12 @@ from twisted.web.test.requesthelper import DummyChannel, DummyRequest
 
 from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
 from exchangesim.api.site import BoundedRequest, BoundedSite, build_root
-from exchangesim.config import Config, seal
+from exchangesim.config import AccountConfig, Config, seal
 from exchangesim.metrics import MetricsPage
+from exchangesim.signing import sign_payload
 from exchangesim.venue import open_venue
+
+from ..memory_service import MemoryService, memory_config, request_bytes, status_and_json
 
 
 class SiteTests(SynchronousTestCase):
@@ -103,3 +106,24 @@ def test_a_form_body_stays_out_of_the_query_arguments():
         b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
     )
     assert seen == {"args": {b"test": [b"1"]}, "body": body}
+
+
+def test_a_fault_scoped_by_symbol_hits_a_binance_order_sent_as_a_form():
+    """The site parses no form, so the fault wrapper reads the form body's fields itself."""
+    config = memory_config()
+    config.named_accounts["alice"] = AccountConfig(api_key="alice-key-0001", api_secret="alice-secret")
+    config.failures.enabled = True
+    config.faults = {"btc-down": {"mode": "error", "route": "POST /api/v3/order", "symbol": "BTC/USD"}}
+    sim = MemoryService(config)
+
+    def order(symbol):
+        text = f"symbol={symbol}&side=BUY&type=MARKET&quantity=0.01&newClientOrderId=form-{symbol}"
+        text += f"&timestamp={int(sim.reactor.seconds() * 1000)}"
+        body = f"{text}&signature={sign_payload('alice-secret', text.encode())}".encode()
+        headers = ("X-MBX-APIKEY: alice-key-0001", "Content-Type: application/x-www-form-urlencoded")
+        return status_and_json(sim.http(request_bytes("POST", "/api/v3/order", *headers, body=body)).received)
+
+    assert order("BTCUSD")[0] == 503  # the fault's error, before the engine
+    assert order("ETHUSD")[0] == 200  # another symbol: not in the fault's scope
+    (hit,) = [event for event in sim.service.venue.faults.audit.recent if event.get("fault") == "btc-down"]
+    assert (hit["symbol"], hit["client_order_id"]) == ("BTC/USD", "form-BTCUSD")

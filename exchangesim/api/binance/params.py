@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 import attrs
 from twisted.web.iweb import IRequest
 
 from ...engine import Exchange, Instrument
-from ..requests import read_body
+from ..requests import FORM, media_type, read_body
 from .errors import BinanceError, missing
 
 __all__ = ["Params", "read_params"]
@@ -88,14 +89,20 @@ def binance_symbols(exchange: Exchange) -> dict[str, Instrument]:
     return {instrument.base + instrument.quote: instrument for instrument in exchange.instruments()}
 
 
+def engine_symbol_of(exchange: Exchange) -> Callable[[str], str]:
+    """The engine's name (``BTC/USD``) of a Binance symbol (``BTCUSD``); a name not listed stays as it is
+    (fault targeting, where the faults name symbols as the engine does)."""
+    listed = binance_symbols(exchange)
+    return lambda name: listed[name].symbol if name in listed else name
+
+
 def read_params(request: IRequest, max_bytes: int) -> Params:
     """The parameters of ``request``: its query string, and its form body when it sends one."""
     query = request.uri.partition(b"?")[2]
     body = b""
     if request.method in (b"POST", b"PUT"):
-        media_type = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
         raw = read_body(request, max_bytes)
-        if raw and media_type != b"application/x-www-form-urlencoded":
+        if raw and media_type(request) != FORM:
             raise BinanceError(415, -1100, "Send the parameters as application/x-www-form-urlencoded.")
         body = raw
     query, query_signature = _without_signature(query)
