@@ -100,6 +100,7 @@ def _exit_journal_failed() -> None:
     # twistd ends a process whose reactor stopped with status 0 and offers no other; once the services
     # have stopped in order, this one ends with JOURNAL_FAILED_EXIT, so systemd's Restart=on-failure
     # (and any supervisor) sees the failure and starts it again, recovering once the disk is fixed.
+    # twistd's own last steps are skipped: a --pidfile stays, and the next twistd start finds it stale.
     for stream in (sys.__stdout__, sys.__stderr__):  # twistd logs to the original ones
         if stream is not None:
             stream.flush()

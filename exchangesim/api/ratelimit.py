@@ -23,11 +23,13 @@ WINDOW_MS = 60_000
 
 @attrs.frozen
 class Charge:
-    """What one request cost: the verdict, the weight used in the window, and seconds until it resets."""
+    """What one request cost: the verdict, the weight used in the window, whole seconds to wait before
+    retrying (0 when allowed), and when the window resets (ms epoch)."""
 
     verdict: str
     used: int
     retry_after: int
+    resets_ms: int
 
 
 class WeightLimiter:
@@ -48,12 +50,13 @@ class WeightLimiter:
             self._window, self._used, self._refused = window, {}, set()
         used = self._used[key] = self._used.get(key, 0) + weight
         retry_after = max(1, math.ceil((WINDOW_MS - into) / 1000))
+        resets_ms = (window + 1) * WINDOW_MS
         if key in self._refused:
-            return Charge(BANNED, used, retry_after)
+            return Charge(BANNED, used, retry_after, resets_ms)
         if used > self.limit:
             self._refused.add(key)
-            return Charge(THROTTLED, used, retry_after)
-        return Charge(ALLOWED, used, 0)
+            return Charge(THROTTLED, used, retry_after, resets_ms)
+        return Charge(ALLOWED, used, 0, resets_ms)
 
     def charge_request(self, request: IRequest, weight: int, key: str | None = None) -> Charge:
         """Spend ``weight`` for ``key``, an API key ``request`` authenticated with, else for its address."""

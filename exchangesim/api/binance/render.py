@@ -35,6 +35,7 @@ __all__ = [
     "render_price_ticker",
     "render_ticker",
     "render_trade",
+    "request_weight_limit",
 ]
 
 ORDER_TYPES = [v for k, v in vars(OrderType).items() if k.isupper()]
@@ -50,14 +51,25 @@ def _quote(units: int, instrument: Instrument) -> str:
     return format_amount(units, instrument.price_decimals)
 
 
+def request_weight_limit(limit: int, count: int | None = None) -> dict[str, Any]:
+    """The REQUEST_WEIGHT entry of ``rateLimits``: the weight allowed a minute, and ``count`` used."""
+    entry: dict[str, Any] = {
+        "rateLimitType": "REQUEST_WEIGHT",
+        "interval": "MINUTE",
+        "intervalNum": 1,
+        "limit": limit,
+    }
+    if count is not None:
+        entry["count"] = count
+    return entry
+
+
 def render_exchange_info(instruments: Iterable[Instrument], now_ms: int, weight_limit: int) -> dict[str, Any]:
     """Spot symbols with PRICE_FILTER, LOT_SIZE and NOTIONAL; nothing that marks a contract."""
     return {
         "timezone": "UTC",
         "serverTime": now_ms,
-        "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight_limit}
-        ],
+        "rateLimits": [request_weight_limit(weight_limit)],
         "exchangeFilters": [],
         "symbols": [_symbol(instrument) for instrument in instruments],
     }

@@ -27,6 +27,7 @@ from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMe
 from .errors import BinanceError, from_engine_error
 from .params import Params, binance_symbols, instrument_named
 from .parsing import order_reference
+from .render import request_weight_limit
 from .signed import verify_signed
 from .trading import Trading
 from .user_events import user_events
@@ -81,10 +82,11 @@ class WsApiProtocol(FaultedWebSocket):
         try:
             request = _request(payload)
             request_id = request.get("id")
-            method, weight = self._METHODS.get(request.get("method"), (None, 1))
+            name = request.get("method")
+            method, weight = self._METHODS.get(name, (None, 1)) if isinstance(name, str) else (None, 1)
             if method is None:
                 known = ", ".join(self._METHODS)
-                raise BinanceError(400, -1020, f"Unknown method {request.get('method')!r}; known: {known}.")
+                raise BinanceError(400, -1020, f"Unknown method {name!r}; known: {known}.")
             params = signed_params(request.get("params", {}))
             account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
             key = params.text("apiKey")  # proven: the request spends this key's budget, else its address's
@@ -99,23 +101,14 @@ class WsApiProtocol(FaultedWebSocket):
                 failure = from_engine_error(error) if isinstance(error, EngineError) else error
         if failure is not None:
             answer = {"id": request_id, "status": failure.status, "error": failure.payload()}
-        answer["rateLimits"] = [
-            {
-                "rateLimitType": "REQUEST_WEIGHT",
-                "interval": "MINUTE",
-                "intervalNum": 1,
-                "limit": venue.limiter.limit,
-                "count": spent.used,
-            }
-        ]
+        answer["rateLimits"] = [request_weight_limit(venue.limiter.limit, spent.used)]
         self.send(encode(answer))
 
     def _over_limit(self, spent: Charge) -> BinanceError | None:
         """The refusal of a request past ``request_rate_limit``, with when to retry (ms epoch)."""
-        venue = self.factory.venue
-        error = refusal(spent, venue.limiter.limit)
+        error = refusal(spent, self.factory.venue.limiter.limit)
         if error is not None:
-            error.data = {"retryAfter": venue.now_ms() + 1000 * spent.retry_after}
+            error.data = {"retryAfter": spent.resets_ms}
         return error
 
     def _subscribe(self, account: str, params: Params) -> dict[str, Any]:
