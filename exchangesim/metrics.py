@@ -96,7 +96,9 @@ class VenueCollector(Collector):
     def _market(self) -> Iterator[Metric]:
         fair = GaugeMetricFamily("exchangesim_fair_price", "The price model's fair price", labels=["symbol"])
         lag = GaugeMetricFamily(
-            "exchangesim_tick_lag_seconds", "How late the last tick was handed over", labels=["symbol"]
+            "exchangesim_tick_lag_seconds",
+            "How overdue the next tick is, in wall-clock seconds",
+            labels=["symbol"],
         )
         paused = GaugeMetricFamily(
             "exchangesim_market_paused", "1 while a symbol's market is paused", labels=["symbol"]
@@ -104,7 +106,7 @@ class VenueCollector(Collector):
         for symbol, market in self._venue.markets.items():
             tick_size = self._venue.exchange.instrument(symbol).tick_size
             fair.add_metric([symbol], float(tick_size * market.fair))
-            lag.add_metric([symbol], market.schedule.lag())
+            lag.add_metric([symbol], market.lag())
             paused.add_metric([symbol], int(market.paused))
         yield from (fair, lag, paused)
 

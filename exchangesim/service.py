@@ -137,10 +137,11 @@ class ExchangeService(MultiService):
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers, ws_endpoints))
         registry.register(FaultCollector(faults))
         self.connections = ConnectionLimit(FaultyFactory(site, faults), config.server.max_connections)
-        self.web = ListeningService(reactor, config.server.endpoint, self.connections, port_file)
-        self.web.setServiceParent(self)
+        # The markets open (a reference price, a two-sided book) before the port serves a request.
         self.market = MarketService(self.venue)
         self.market.setServiceParent(self)
+        self.web = ListeningService(reactor, config.server.endpoint, self.connections, port_file)
+        self.web.setServiceParent(self)
 
     def privilegedStartService(self) -> None:
         self.log.info(

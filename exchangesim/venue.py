@@ -20,6 +20,7 @@ from .config import DEFAULT_ACCOUNT, FEE_ACCOUNT, AccountConfig, Config
 from .engine import CommandResult, Exchange, FeeTier, Instrument, parse_amount
 from .failures.controller import FaultController
 from .marketdata.candles import INTERVALS, Candle, CandleSeries
+from .marketdata.clock import MarketClock
 from .marketdata.rolling import RollingStats
 from .persistence.commands import JournaledExchange
 from .persistence.keys import JournaledAuthenticator
@@ -32,11 +33,12 @@ __all__ = ["Venue", "open_venue"]
 
 @attrs.define
 class Venue:
-    """One simulated exchange: ``exchange`` in engine units, ``now_ms`` on the injected clock."""
+    """One simulated exchange: ``exchange`` in engine units, ``now_ms`` in market time."""
 
     config: Config
     exchange: Exchange
     clock: IReactorTime
+    market_clock: MarketClock
     authenticator: Authenticator
     admin_token: str
     faults: FaultController
@@ -47,8 +49,12 @@ class Venue:
     markets: dict[str, MovingMarket] = attrs.Factory(dict)  # filled by the MarketService
 
     def now_ms(self) -> int:
-        """The current time in epoch milliseconds, as every engine command is stamped."""
-        return int(self.clock.seconds() * 1000)
+        """The market time in epoch milliseconds, as every engine command and market message is stamped."""
+        return self.market_clock.now_ms()
+
+    def wall_ms(self) -> int:
+        """The wall clock in epoch milliseconds (signatures' windows, rate limits, the server's time)."""
+        return self.market_clock.wall_ms()
 
     def record_trades(self, result: CommandResult) -> None:
         """Engine subscriber: feed each trade into its symbol's 24-hour statistics and candles."""
@@ -58,9 +64,8 @@ class Venue:
             for interval, series in self.candles[symbol].items():
                 self._announce(symbol, interval, series.record(trade))
 
-    def close_candles(self) -> None:
-        """Close every candle whose interval has ended by now, traded in or not."""
-        now = self.now_ms()
+    def close_candles(self, now: int) -> None:
+        """Close every candle whose interval has ended by market time ``now``, traded in or not."""
         for symbol, by_interval in self.candles.items():
             for interval, series in by_interval.items():
                 self._announce(symbol, interval, series.close_until(now))
@@ -107,8 +112,16 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
     )
     admin_token = server.admin_token or secrets.token_urlsafe(24)
     limiter = WeightLimiter(clock, server.request_rate_limit)
+    market_clock = MarketClock(clock, config.market_data.speed, config.exchange.start_time)
     venue = Venue(
-        config, exchange, clock, authenticator, admin_token, _fault_controller(config, clock), limiter
+        config,
+        exchange,
+        clock,
+        market_clock,
+        authenticator,
+        admin_token,
+        _fault_controller(config, clock),
+        limiter,
     )
     venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
     now = venue.now_ms()

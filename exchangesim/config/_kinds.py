@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -221,6 +222,28 @@ def _endpoint(value: Any) -> str:
     return value
 
 
+def _epoch_ms(value: Any) -> int:
+    """An instant as epoch milliseconds: a whole number of them, or ISO 8601 with a UTC offset."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                "expected epoch milliseconds or an ISO 8601 time such as 2024-01-01T00:00:00Z"
+            ) from None
+    else:
+        return _integer(value)
+    if moment.tzinfo is None:
+        raise ValueError("an ISO 8601 time needs its UTC offset (Z or +00:00)")
+    return round(moment.timestamp() * 1000)
+
+
+def _format_epoch_ms(value: int) -> str:
+    return datetime.fromtimestamp(value / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _format_decimal(value: Decimal) -> str:
     return format(value, "f")
 
@@ -241,3 +264,5 @@ BALANCES = Kind(
     lambda value: ", ".join(f"{asset}:{_format_decimal(amount)}" for asset, amount in value.items()),
 )
 ENDPOINT = Kind("endpoint", _endpoint)
+TIMESTAMP = Kind("time", _epoch_ms, _format_epoch_ms)
+"""An instant, held as epoch milliseconds."""

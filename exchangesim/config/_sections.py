@@ -20,6 +20,7 @@ from ._kinds import (
     SYMBOL,
     SYMBOLS,
     TEXT,
+    TIMESTAMP,
     Kind,
     SettingError,
     at_least,
@@ -146,8 +147,16 @@ class ExchangeConfig:
     tick_interval_ms: int = setting(
         INTEGER,
         1,
-        "Milliseconds between price ticks (the programmatic form also takes seconds: tick_interval).",
+        "Milliseconds of market time between price ticks (the programmatic form also takes seconds:"
+        " tick_interval).",
         between(1, 3_600_000),
+    )
+    start_time: int | None = setting(
+        TIMESTAMP,
+        None,
+        "Market time at start, ISO 8601 (2024-01-01T00:00:00Z) or epoch milliseconds; empty: the wall"
+        " clock at start. Fixed, a run's market timestamps repeat exactly, not only relative to the start.",
+        between(0, 253_402_300_799_999),
     )
     maker_fee: Decimal = setting(
         DECIMAL,
@@ -347,11 +356,16 @@ class MarketDataConfig:
     speed: float = setting(
         REAL,
         1.0,
-        "How much faster than the clock the market runs (10: ten ticks of model time per tick interval).",
+        "How fast market time runs against the wall clock (10: ten seconds of market a second); ticks,"
+        " agents and candles keep pace. Authentication windows and rate limits stay on the wall clock.",
         between(0.001, 1_000_000.0),
     )
     jump_rate: float = setting(
-        REAL, 0.0, "jump_diffusion: expected jumps a year.", between(0.0, 1_000_000_000.0)
+        REAL,
+        0.0,
+        "jump_diffusion: expected jumps a year. The drift is compensated: the price's expected growth"
+        " stays drift, so with falling jumps (jump_mean < 0) it climbs between them by design.",
+        between(0.0, 1_000_000_000.0),
     )
     jump_mean: float = setting(REAL, 0.0, "jump_diffusion: mean of the log jump size (-0.05: 5% drops).")
     jump_stdev: float = setting(

@@ -113,6 +113,17 @@ class Exchange(Queries):
         market.collect_fees_in(self._fees.seat(market))
         self._assets.update((instrument.base, instrument.quote))
 
+    def open_market(self, symbol: str, price: int) -> None:
+        """Give a market nothing has traded in yet its reference price (``last_price``), as a venue
+        opens with one; a market that has traded keeps its last trade's price."""
+        market = self._market(symbol)
+        if type(price) is not int or price < 1:
+            raise EngineError(
+                ErrorCode.NOT_POSITIVE, "a reference price is a positive number of ticks", "price"
+            )
+        if market.last_price is None:
+            market.last_price = price
+
     def open_account(self, name: str, fee_tier: FeeTier | None = None) -> None:
         """Open an empty account; ``fee_tier`` overrides every instrument's fee rates for it."""
         if type(name) is str and name in self._accounts:

@@ -3,7 +3,8 @@
 ``MarketMaker`` quotes ``levels`` orders a side around the fair price and moves them with amends
 (``Exchange.replace``) rather than cancel and place. ``Taker`` arrives at a Poisson rate and trades
 toward the fair price: a marketable limit up to the fair price when the book is off it, otherwise a
-market order on a random side, so ``last_price`` follows the model through real trades.
+market order on a random side, so ``last_price`` follows the model through real trades. Both act at
+ticks of market time, so a run repeats trade for trade from its seed.
 
 Agents never run dry: ``refill`` tops an agent's balances back up to what it started with by a
 deposit (the simulator mints it; it is not taken from anyone) when one falls under a quarter.
@@ -130,7 +131,12 @@ class MarketMaker(_Agent):
 
 
 class Taker(_Agent):
-    """Trades at a Poisson rate, toward the fair price."""
+    """Trades at Poisson arrivals in market time, toward the fair price.
+
+    The gaps between arrivals are exponential, drawn from the taker's own stream; an arrival acts at
+    the first tick at or after it, so however the ticks are run the same orders go out at the same
+    times.
+    """
 
     def __init__(
         self,
@@ -142,13 +148,33 @@ class Taker(_Agent):
     ) -> None:
         super().__init__(exchange, account, symbol, settings)
         self._rng = rng
+        self.next_arrival: float = math.inf  # market time (ms) of the next arrival; none before ``begin``
 
-    def act(self, seconds: float, fair: int, ts: int) -> int:
-        """Send the orders that arrive in ``seconds``; return how many were sent."""
-        arrivals = int(self._rng.poisson(self._settings.taker_rate * seconds))
-        for _ in range(arrivals):
+    def begin(self, ts: int) -> None:
+        """Start arriving from market time ``ts``."""
+        self.next_arrival = ts + self._gap()
+
+    def act(self, fair: int, ts: int) -> int:
+        """Send the orders that arrived by market time ``ts``; return how many were sent."""
+        sent = 0
+        while self.next_arrival <= ts:
             self._trade(fair, ts)
-        return arrivals
+            self.next_arrival += self._gap()
+            sent += 1
+        return sent
+
+    def state(self) -> dict[str, object]:
+        """What a snapshot keeps: the random stream's state and the next arrival."""
+        return {"rng": self._rng.bit_generator.state, "next_arrival": self.next_arrival}
+
+    def restore(self, state: dict[str, object]) -> None:
+        self._rng.bit_generator.state = state["rng"]
+        self.next_arrival = state["next_arrival"]  # type: ignore[assignment]
+
+    def _gap(self) -> float:
+        """Milliseconds of market time to the next arrival."""
+        rate = self._settings.taker_rate
+        return self._rng.exponential(1000 / rate) if rate > 0 else math.inf
 
     def _trade(self, fair: int, ts: int) -> None:
         exchange, rng = self._exchange, self._rng

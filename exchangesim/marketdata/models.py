@@ -192,6 +192,43 @@ def _accumulate(start: float, steps: np.ndarray) -> np.ndarray:
     return np.cumsum(steps, out=steps)
 
 
+_RUN = 4096  # ticks summed at a time by _accumulate_floored
+_NEAR_FLOOR = 64  # ticks it steps one at a time after the floor stopped one
+
+
+def _accumulate_floored(start: float, steps: np.ndarray, floor: float) -> np.ndarray:
+    """``start`` plus the running sums of ``steps``, each stopped at ``floor``, written over ``steps``.
+
+    Each state is max(previous + step, floor). A running sum adds the steps one at a time exactly as that
+    does while it stays at or above the floor, so runs of ticks are summed at once, and only from a tick
+    that crossed the floor is a stretch stepped one tick at a time. Every state is the same float either
+    way, so the path does not depend on how its ticks are grouped. (The closed form
+    floor + S_k - min(...) over the running sums S would round differently from one grouping to another.)
+    """
+    n = steps.size
+    done = 0
+    previous = start
+    while done < n:
+        run = steps[done : done + _RUN]
+        raw = run.copy()  # the steps after a crossing, which the running sum overwrites
+        _accumulate(previous, run)
+        crossed = run < floor
+        if not crossed.any():
+            previous = run[-1].item()
+            done += run.size
+            continue
+        first = int(crossed.argmax())
+        stop = min(first + _NEAR_FLOOR, run.size)
+        stretch = raw[first:stop].tolist()
+        previous = stretch[0] = floor
+        for i in range(1, len(stretch)):
+            previous = stretch[i] = max(previous + stretch[i], floor)
+        run[first:stop] = stretch
+        run[stop:] = raw[stop:]  # summed again from the stretch's end
+        done += stop
+    return steps
+
+
 class _LogWalk(PriceModel):
     """A walk of the log price: each tick adds (drift - volatility^2/2) dt + volatility sqrt(dt) * shock."""
 
@@ -233,7 +270,12 @@ class GeometricRandomWalk(_LogWalk):
 
 
 class MertonJumpDiffusion(_LogWalk):
-    """GBM plus Poisson jumps with normal log sizes; drift is the expected growth, jumps included.
+    """GBM plus Poisson jumps with normal log sizes J; drift is the expected growth, jumps included.
+
+    The drift is compensated: between jumps the price moves as GBM with drift - jump_rate * E[e^J - 1],
+    which offsets what the jumps are expected to do, so E[price after t] = price * exp(drift * t). With
+    jumps that lose on average (E[e^J] < 1, as a negative jump_mean gives), the diffusion's drift is raised
+    above drift: the price climbs between jumps by design, and the jumps take it back on average.
 
     The diffusion draws come first in each block and no jump draws are made when jump_rate is 0, so the
     path then equals GBM's for the same seed.
@@ -263,40 +305,30 @@ class MertonJumpDiffusion(_LogWalk):
 
 
 class ArithmeticRandomWalk(PriceModel):
-    """Whole ticks each tick: a normal step of stdev volatility * initial_price * sqrt(dt), rounded.
+    """An arithmetic walk of the price, floored at one tick: each tick adds a normal step in price units.
 
-    The step's mean is drift * initial_price * dt before rounding; the price starts on the grid nearest
-    initial_price and never goes below one tick (a step that would cross the floor stops on it).
+    The step's mean is drift * initial_price * dt and its stdev volatility * initial_price * sqrt(dt). The
+    price is a float, not rounded to the tick grid (quotes are rounded where they are made), so steps far
+    smaller than a tick still add up, and the volatility per unit of time does not depend on the tick
+    length. The price never goes below one tick_size: a step, or a jump, that would cross that floor stops
+    on it.
     """
 
     name = "random_walk"
 
     def _move_to(self, price: float) -> None:
         super()._move_to(price)
-        self.price = float(self._price_of(self._state))  # on the grid
+        self.price = self._state  # floored
 
-    def _state_of(self, price: float) -> int:
-        return max(round(price / self.settings.tick_size), 1)
+    def _state_of(self, price: float) -> float:
+        return max(price, self.settings.tick_size)
 
-    def _price_of(self, states: np.ndarray) -> np.ndarray:
-        return states * self.settings.tick_size
-
-    def _states(self, start: int, n: int) -> np.ndarray:
-        ticks_per_price = self.settings.initial_price / self.settings.tick_size
-        mean = self.drift * self.dt * ticks_per_price
-        spread = self.volatility * math.sqrt(self.dt) * ticks_per_price
+    def _states(self, start: float, n: int) -> np.ndarray:
+        initial_price = self.settings.initial_price
         steps = self._take(n)[0]
-        steps *= spread
-        steps += mean
-        totals = np.rint(steps, out=steps).astype(np.int64)
-        np.cumsum(totals, out=totals)
-        # x_k = max(x_(k-1) + step_k, 1) has the closed form 1 + S_k - min(1 - start, min_(j<=k) S_j),
-        # S the running sum of steps: exact in integers, so the floor costs no Python loop.
-        lowest = np.minimum.accumulate(totals)
-        np.minimum(lowest, 1 - start, out=lowest)
-        totals -= lowest
-        totals += 1
-        return totals
+        steps *= self.volatility * math.sqrt(self.dt) * initial_price
+        steps += self.drift * self.dt * initial_price
+        return _accumulate_floored(start, steps, self.settings.tick_size)
 
 
 class OrnsteinUhlenbeck(PriceModel):

@@ -1,88 +1,183 @@
-"""A drift-free tick schedule: tick k is due at ``t0 + k * interval``, whatever the reactor does.
+"""The market's schedule: every symbol's ticks and the candle closes, run one by one in market time.
 
-Each call is planned from the start time, never from the previous call, so lateness does not add
-up. When the reactor comes back late, every tick that fell due meanwhile is handed over in one
-call (``on_tick(k)``): the model advances all k ticks, so the price path is the same with or
-without stalls (DESIGN §10.4), and fewer updates are published.
+A timer's k-th run is due at ``first + k * interval`` of market time (``MarketClock``); the wall clock
+only says which market time is due. Each reactor call runs every event due by then, each at its own
+time, in time order and, at equal times, in the order the timers were added (the candles, then the
+symbols in the config's order). So the same seed gives the same market at any load and any speed: a
+stalled reactor runs the missed events later, exactly as it would have on time (DESIGN §10.4).
+
+A long catch-up runs ``span_ms`` of market time per reactor turn, so requests are served in between.
+Nothing is skipped or merged: a market the machine cannot keep up with falls behind, which ``lag``
+reports and a warning logs.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 
+import attrs
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-__all__ = ["TickSchedule"]
+from .clock import EARLY_S, MarketClock
+
+__all__ = ["MarketSchedule", "Timer"]
+
+SPAN_MS = 50
+"""Market time run in one reactor turn at most, while catching up."""
+LAG_WARNING_S = 1.0
+"""A market this far behind the wall clock logs a warning (at most every ``LAG_WARNING_EVERY_S``)."""
+LAG_WARNING_EVERY_S = 10.0
 
 
-class TickSchedule:
-    """Calls ``on_tick(ticks)`` with the number of ticks due, ``interval / speed`` seconds apart."""
+@attrs.define(eq=False)
+class Timer:
+    """One recurring market event: ``action(ts)`` every ``interval_ms`` of market time.
+
+    ``prepare(n)``, when given, hears before a span how many runs the span holds (a market draws its
+    prices for them at once).
+    """
+
+    interval_ms: int
+    action: Callable[[int], object]
+    order: int
+    next_ms: int
+    prepare: Callable[[int], object] | None = None
+    runs: int = 0
+    running: bool = True
+    generation: int = 0  # heap entries of an earlier generation are stale (paused, then resumed)
+
+
+class MarketSchedule:
+    """Runs the timers' events in market-time order as the wall clock makes them due."""
 
     log = Logger()
 
-    def __init__(
-        self, clock: IReactorTime, interval: float, on_tick: Callable[[int], object], speed: float = 1.0
-    ) -> None:
-        if not interval > 0 or not speed > 0:
-            raise ValueError("interval and speed must be positive")
+    def __init__(self, clock: IReactorTime, market_clock: MarketClock, span_ms: int = SPAN_MS) -> None:
         self._clock = clock
-        self._period = interval / speed  # seconds of the clock between two ticks
-        self._on_tick = on_tick
-        self._start: float | None = None
-        self._done = 0  # ticks handed over since the start
+        self.market_clock = market_clock
+        self._span_ms = span_ms
+        self._timers: list[Timer] = []
+        self._heap: list[tuple[int, int, int, Timer]] = []
         self._call: IDelayedCall | None = None
+        self._started = False
+        self._warned_at = -math.inf
 
-    @property
-    def running(self) -> bool:
-        return self._start is not None
+    def add(
+        self,
+        interval_ms: int,
+        action: Callable[[int], object],
+        first_ms: int | None = None,
+        prepare: Callable[[int], object] | None = None,
+    ) -> Timer:
+        """A timer running ``action`` every ``interval_ms``, first at ``first_ms`` (default: one interval
+        after the market time reached)."""
+        if interval_ms < 1:
+            raise ValueError("interval_ms must be at least 1")
+        if first_ms is None:
+            first_ms = self.market_clock.reached_ms + interval_ms
+        timer = Timer(interval_ms, action, len(self._timers), first_ms, prepare)
+        self._timers.append(timer)
+        self._push(timer)
+        return timer
 
-    @property
-    def ticks(self) -> int:
-        """Ticks handed over since the schedule started."""
-        return self._done
+    def pause(self, timer: Timer) -> None:
+        """Stop running ``timer`` (its events while paused never happen)."""
+        timer.running = False
+        timer.generation += 1
+
+    def resume(self, timer: Timer) -> None:
+        """Run ``timer`` again from its next grid time after the market's present."""
+        if timer.running:
+            return
+        now = self.market_clock.now_ms()
+        if timer.next_ms <= now:
+            timer.next_ms += ((now - timer.next_ms) // timer.interval_ms + 1) * timer.interval_ms
+        timer.running = True
+        self._push(timer)
 
     def start(self) -> None:
-        """Start now: the first tick is due one period from now."""
-        if self._start is None:
-            self._start = self._clock.seconds()
-            self._done = 0
-            self._plan()
+        self._started = True
+        self._plan()
 
     def stop(self) -> None:
-        """Stop; a later ``start`` begins a new schedule from that moment."""
-        self._start = None
+        self._started = False
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None
 
-    def lag(self) -> float:
-        """Seconds since the last tick handed over fell due: how late it was, right after a tick."""
-        if self._start is None:
+    def lag(self, timer: Timer | None = None) -> float:
+        """Wall-clock seconds the earliest event still to run (of ``timer``, if given) is overdue: 0
+        when the market is on time."""
+        next_ms = self._next_ms() if timer is None else timer.next_ms
+        if next_ms > self.market_clock.due_ms():
             return 0.0
-        return (self._clock.seconds() - self._start) - self._done * self._period
+        return max(0.0, self._clock.seconds() - self.market_clock.wall_seconds_at(next_ms))
 
-    def _due(self) -> int:
-        """Ticks due by now since the start (a microsecond early counts: float seconds are coarse)."""
-        assert self._start is not None
-        return math.floor((self._clock.seconds() - self._start + 1e-6) / self._period)
+    def _push(self, timer: Timer) -> None:
+        heapq.heappush(self._heap, (timer.next_ms, timer.order, timer.generation, timer))
+        self.market_clock.next_ms = self._next_ms()
+        if self._started:
+            self._plan()
+
+    def _next_ms(self) -> float:
+        heap = self._heap
+        while heap and heap[0][2] != heap[0][3].generation:  # drop the stale entries of paused timers
+            heapq.heappop(heap)
+        return heap[0][0] if heap else math.inf
 
     def _plan(self) -> None:
-        assert self._start is not None
-        due_at = self._start + (self._done + 1) * self._period
-        self._call = self._clock.callLater(max(0.0, due_at - self._clock.seconds()), self._fire)
-
-    def _fire(self) -> None:
+        if self._call is not None and self._call.active():
+            self._call.cancel()
         self._call = None
-        # This call was planned for tick done + 1 and a reactor never runs a call early, so at
-        # least that tick is due, whatever float rounding says (seconds since the epoch carry
-        # only ~0.2 us of precision).
-        ticks = max(1, self._due() - self._done)
-        self._done += ticks
-        try:
-            self._on_tick(ticks)
-        except Exception:
-            self.log.failure("a tick handler failed; the schedule goes on")
-        if self._start is not None:
+        next_ms = self._next_ms()
+        if next_ms < math.inf:
+            # Planned half the clock's tolerance early, so that float rounding never leaves it short.
+            delay = self.market_clock.wall_seconds_at(next_ms) - self._clock.seconds() - EARLY_S / 2
+            self._call = self._clock.callLater(max(0.0, delay), self._run)
+
+    def _run(self) -> None:
+        """Run every event due, up to ``span_ms`` of market time; then plan the next call."""
+        self._call = None
+        market_clock = self.market_clock
+        due = market_clock.due_ms()
+        until = min(due, market_clock.reached_ms + self._span_ms)
+        self._prepare(until)
+        heap = self._heap
+        while True:
+            next_ms = self._next_ms()
+            if next_ms > until:
+                break
+            ts, _, _, timer = heapq.heappop(heap)
+            timer.next_ms = ts + timer.interval_ms
+            timer.runs += 1
+            heapq.heappush(heap, (timer.next_ms, timer.order, timer.generation, timer))
+            # While an event runs the market's present is exactly its time.
+            market_clock.reached_ms = market_clock.next_ms = ts
+            try:
+                timer.action(ts)
+            except Exception:
+                self.log.failure("a market event at {ts} failed; the market goes on", ts=ts)
+        market_clock.reached_ms = max(market_clock.reached_ms, until)
+        market_clock.next_ms = self._next_ms()
+        self._warn_if_behind()
+        if self._started:
             self._plan()
+
+    def _prepare(self, until: int) -> None:
+        for timer in self._timers:
+            if timer.running and timer.prepare is not None and timer.next_ms <= until:
+                timer.prepare((until - timer.next_ms) // timer.interval_ms + 1)
+
+    def _warn_if_behind(self) -> None:
+        lag = self.lag()
+        now = self._clock.seconds()
+        if lag >= LAG_WARNING_S and now - self._warned_at >= LAG_WARNING_EVERY_S:
+            self._warned_at = now
+            self.log.warn(
+                "the market runs {lag:.1f} s behind the clock: this machine cannot keep up with its"
+                " speed and tick_interval_ms (no tick is skipped; the lag grows until the load falls)",
+                lag=lag,
+            )

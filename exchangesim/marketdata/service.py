@@ -1,28 +1,31 @@
-"""The moving market: each symbol's price model on its tick schedule, its agents, candles on the clock.
+"""The moving market: each symbol's price model and agents on market time, and the candles.
 
-``MarketService`` owns one ``MovingMarket`` per symbol and closes candles at every second boundary.
-Everything runs on the injected clock (``IReactorTime``), so tests drive it with ``task.Clock``.
+``MarketService`` owns one ``MovingMarket`` per symbol and runs them, with the candle closes, on one
+``MarketSchedule``: every tick at its own market time, in the same order in every run (see
+``schedule``). At start each market opens before anything else runs: its reference price is the
+model's initial price and the maker quotes both sides.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import math
+from collections import deque
 
 import attrs
 import numpy as np
 from twisted.application.service import Service
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from ..config import MAKER_ACCOUNT, TAKER_ACCOUNT, Config, LiquidityConfig
 from ..venue import Venue
 from .agents import MarketMaker, Taker, funding_for, refill
 from .models import MAX_JUMP, ModelSettings, PriceModel, rng_for
 from .registry import model_class
-from .schedule import TickSchedule
+from .schedule import MarketSchedule, Timer
 
 __all__ = ["MarketService", "MovingMarket"]
 
 MAX_JUMP_MS = 86_400_000  # a jump spreads over a day at most
+CANDLE_MS = 1000  # candles close at every second of market time
 
 
 @attrs.define
@@ -32,11 +35,11 @@ class Jump:
     factor: float
     ticks: int
     done: int = 0
-    applied: float = 1.0  # what the jumps so far really moved (a model may round to its grid)
+    applied: float = 1.0  # what the jumps so far really moved (a model may stop at its floor)
 
 
 class MovingMarket:
-    """One symbol: its fair price model stepped on schedule, and the agents trading around it."""
+    """One symbol: its fair price model stepped tick by tick, and the agents trading around it."""
 
     def __init__(
         self,
@@ -44,8 +47,7 @@ class MovingMarket:
         symbol: str,
         model_name: str,
         model: PriceModel,
-        interval: float,
-        speed: float,
+        interval_ms: int,
         agents: LiquidityConfig | None,
         rng: np.random.Generator,
         phase_ms: int = 0,
@@ -54,13 +56,15 @@ class MovingMarket:
         self.symbol = symbol
         self.model = model
         self.model_name = model_name
-        self._interval = interval
+        self.interval_ms = interval_ms
         self._instrument = venue.exchange.instrument(symbol)
-        self.schedule = TickSchedule(venue.clock, interval, self._tick, speed)
+        self._tick_size = float(self._instrument.tick_size)
+        self.timer: Timer | None = None  # set when the market opens on its schedule
+        self._schedule: MarketSchedule | None = None
         self._jump: Jump | None = None
+        self._prepared: deque[int] = deque()  # fair prices of the ticks the current span will run
         self.fair = self._on_grid(model.price)
         self._maker = self._taker = None
-        self._taker_rng = rng
         if agents is not None:
             exchange = venue.exchange
             self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents, phase_ms)
@@ -69,18 +73,35 @@ class MovingMarket:
 
     @property
     def paused(self) -> bool:
-        return not self.schedule.running
+        return self.timer is None or not self.timer.running
+
+    def lag(self) -> float:
+        """Wall-clock seconds this market's next tick is overdue (0 on time, paused or not open)."""
+        if self._schedule is None or self.paused:
+            return 0.0
+        return self._schedule.lag(self.timer)
+
+    def open(self, schedule: MarketSchedule, ts: int) -> None:
+        """Open at market time ``ts``: a reference price and a two-sided book, then ticks on ``schedule``."""
+        self._venue.exchange.open_market(self.symbol, self.fair)
+        if self._taker is not None and self._taker.next_arrival == math.inf:  # not restored
+            self._taker.begin(ts)
+        self._act(ts)
+        self._schedule = schedule
+        self.timer = schedule.add(self.interval_ms, self.tick, prepare=self.prepare)
 
     def start(self) -> None:
-        """Quote at once, then move on schedule."""
-        self._act(0, self._venue.now_ms())
-        self.schedule.start()
+        """Resume a paused market at its next tick."""
+        if self._schedule is not None and self.timer is not None:
+            self._schedule.resume(self.timer)
 
     def stop(self) -> None:
-        self.schedule.stop()
+        """Pause: no tick runs until ``start`` (the ticks in between never happen)."""
+        if self._schedule is not None and self.timer is not None:
+            self._schedule.pause(self.timer)
 
     def jump(self, fraction: float, duration_ms: int) -> None:
-        """Move the fair price by ``fraction`` (-0.1: a 10% crash) over ``duration_ms`` of model time.
+        """Move the fair price by ``fraction`` (-0.1: a 10% crash) over ``duration_ms`` of market time.
 
         It replaces a jump still under way; a paused market makes it when it resumes.
         """
@@ -88,56 +109,70 @@ class MovingMarket:
             raise ValueError(f"fraction must be greater than -1 and at most {MAX_JUMP}")
         if not 0 <= duration_ms <= MAX_JUMP_MS:
             raise ValueError(f"duration_ms must be between 0 and {MAX_JUMP_MS}")
-        self._jump = Jump(1 + fraction, max(1, round(duration_ms / 1000 / self._interval)))
+        self._jump = Jump(1 + fraction, max(1, round(duration_ms / self.interval_ms)))
 
     def state(self) -> dict[str, object]:
         """What a snapshot keeps: the model (price, parameters, random state), a jump under way, the
-        taker's random state."""
-        return {"model": self.model, "jump": self._jump, "taker_rng": self._taker_rng.bit_generator.state}
+        taker's random state and next arrival."""
+        taker = None if self._taker is None else self._taker.state()
+        return {"model": self.model, "jump": self._jump, "taker": taker}
 
     def restore(self, state: dict[str, object]) -> None:
         """Resume from ``state()`` of an earlier run; the maker takes over its quotes still resting."""
         self.model = state["model"]  # type: ignore[assignment]
         self._jump = state["jump"]  # type: ignore[assignment]
-        self._taker_rng.bit_generator.state = state["taker_rng"]
         self.fair = self._on_grid(self.model.price)
+        if self._taker is not None and state.get("taker") is not None:
+            self._taker.restore(state["taker"])  # type: ignore[arg-type]
         if self._maker is not None:
             self._maker.adopt()
 
-    def _tick(self, ticks: int) -> None:
-        self.model.advance(ticks)
-        if self._jump is not None:
-            self._step_jump(ticks)
-        self.fair = self._on_grid(self.model.price)
-        self._act(ticks, self._venue.now_ms())
+    def prepare(self, ticks: int) -> None:
+        """Schedule hook: the next span runs ``ticks`` ticks, so draw their prices in one go (a jump
+        under way moves the price tick by tick instead)."""
+        if self._jump is None:
+            prices = self.model.path(ticks)
+            np.rint(prices / self._tick_size, out=prices)
+            self._prepared.extend(np.maximum(prices, 1).astype(np.int64).tolist())
 
-    def _step_jump(self, ticks: int) -> None:
-        """Move the price to where the jump should be after this many more ticks of it."""
+    def tick(self, ts: int) -> None:
+        """One tick at market time ``ts``: the model moves one step, then the agents act."""
+        if self._prepared:
+            self.fair = self._prepared.popleft()
+        else:
+            self.model.advance(1)
+            if self._jump is not None:
+                self._step_jump()
+            self.fair = self._on_grid(self.model.price)
+        self._act(ts)
+
+    def _step_jump(self) -> None:
+        """Move the price to where the jump should be after one more tick of it."""
         jump = self._jump
         assert jump is not None
-        jump.done = min(jump.ticks, jump.done + ticks)
+        jump.done += 1
         before = self.model.price
         self.model.jump(jump.factor ** (jump.done / jump.ticks) / jump.applied - 1)
         jump.applied *= self.model.price / before
         if jump.done == jump.ticks:
             self._jump = None
 
-    def _act(self, ticks: int, ts: int) -> None:
+    def _act(self, ts: int) -> None:
         if self._maker is None or self._taker is None:
             return
         if self._maker.due(self.fair, ts):
             for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
                 refill(self._venue.exchange, account, self._funding, ts)
             self._maker.quote(self.fair, ts)
-        self._taker.act(ticks * self._interval, self.fair, ts)
+        self._taker.act(self.fair, ts)
 
     def _on_grid(self, price: float) -> int:
-        """The fair price on the tick grid (at least one tick)."""
-        return max(1, round(Decimal(repr(price)) / self._instrument.tick_size))
+        """The fair price on the tick grid (at least one tick), as ``prepare`` rounds it."""
+        return max(1, round(price / self._tick_size))
 
 
 class MarketService(Service):
-    """Runs every symbol's ``MovingMarket`` and closes candles on the clock."""
+    """Runs every symbol's ``MovingMarket`` and the candle closes on one schedule of market time."""
 
     def __init__(self, venue: Venue) -> None:
         self._venue = venue
@@ -149,30 +184,23 @@ class MarketService(Service):
         for index, symbol in enumerate(symbols):
             phase_ms = venue.config.liquidity.refresh_ms * index // len(symbols)
             self.markets[symbol] = _moving_market(venue, symbol, phase_ms)
-        self._candle_call: IDelayedCall | None = None
+        self.schedule: MarketSchedule | None = None
 
     def startService(self) -> None:
+        """Open every market at the market's present, then run the schedule."""
         super().startService()
+        venue = self._venue
+        self.schedule = schedule = MarketSchedule(venue.clock, venue.market_clock)
+        now = venue.market_clock.reached_ms
+        schedule.add(CANDLE_MS, venue.close_candles, first_ms=now - now % CANDLE_MS + CANDLE_MS)
         for market in self.markets.values():
-            market.start()
-        self._plan_candles()
+            market.open(schedule, now)
+        schedule.start()
 
     def stopService(self) -> None:
         super().stopService()
-        for market in self.markets.values():
-            market.stop()
-        if self._candle_call is not None and self._candle_call.active():
-            self._candle_call.cancel()
-        self._candle_call = None
-
-    def _plan_candles(self) -> None:
-        clock: IReactorTime = self._venue.clock
-        now_ms = self._venue.now_ms()
-        self._candle_call = clock.callLater((1000 - now_ms % 1000) / 1000, self._close_candles)
-
-    def _close_candles(self) -> None:
-        self._venue.close_candles()
-        self._plan_candles()
+        if self.schedule is not None:
+            self.schedule.stop()
 
 
 def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
@@ -199,6 +227,4 @@ def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
     model = model_class(model_name)(settings, rng_for(seed, symbol))
     agents = config.liquidity if config.liquidity.enabled else None
     taker_rng = rng_for(seed, f"{symbol}#taker")
-    return MovingMarket(
-        venue, symbol, model_name, model, interval_ms / 1000, data.speed, agents, taker_rng, phase_ms
-    )
+    return MovingMarket(venue, symbol, model_name, model, interval_ms, agents, taker_rng, phase_ms)

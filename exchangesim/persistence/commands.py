@@ -15,7 +15,7 @@ import attrs
 
 from ..engine import CommandResult, Exchange, FeeTier, Instrument, SelfTradePrevention
 
-__all__ = ["FIELDS", "JournalFailedError", "JournaledExchange", "Recorder", "apply_record"]
+__all__ = ["FIELDS", "JournalFailedError", "JournaledExchange", "Recorder", "apply_record", "timestamp_of"]
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "place": (
@@ -40,6 +40,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "open_account": ("name", "fee_tier"),
     "set_fee_tier": ("account", "fee_tier"),
     "add_instrument": ("instrument",),
+    "open_market": ("symbol", "price"),
     "register_key": ("account", "key", "secret"),
 }
 """Each record kind and its arguments, in record order (``register_key``: an API key of an account)."""
@@ -124,6 +125,9 @@ class JournaledExchange(Exchange):
 
     def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
         self._journaled("set_fee_tier", super().set_fee_tier, account=account, fee_tier=fee_tier)
+
+    def open_market(self, symbol: str, price: int) -> None:
+        self._journaled("open_market", super().open_market, symbol=symbol, price=price)
 
     def deposit(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
         return self._journaled("deposit", super().deposit, account=account, asset=asset, amount=amount, ts=ts)
@@ -221,6 +225,12 @@ def apply_record(
     if "instrument" in arguments:
         arguments["instrument"] = Instrument(**arguments["instrument"])
     return getattr(Exchange, name)(exchange, **arguments)
+
+
+def timestamp_of(record: tuple | list) -> int | None:
+    """The market time a record's command was stamped with (None for those without one)."""
+    fields = FIELDS.get(record[0], ())
+    return record[1 + fields.index("ts")] if "ts" in fields else None
 
 
 def _encoded(value: Any) -> Any:

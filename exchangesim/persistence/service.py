@@ -22,6 +22,7 @@ from .. import __version__
 from ..api.auth import ApiKey
 from ..config import PersistenceConfig
 from ..venue import Venue
+from .commands import timestamp_of
 from .directory import PersistenceError, StateDirectory
 from .fingerprint import config_fingerprint
 from .journal import Journal
@@ -109,12 +110,13 @@ class PersistenceService(Service):
         def register_key(account: str, key: str, secret: str) -> None:
             authenticator.register(ApiKey(account, key, secret))
 
-        trades = sum(
-            len(result.trades)
-            for _, result in replay_segments(venue.exchange, stored.segments, register_key)
-            if result is not None
-        )
+        trades = 0
+        last_ms = stored.state.get("market_ms", 0)
+        for record, result in replay_segments(venue.exchange, stored.segments, register_key):
+            last_ms = max(last_ms, timestamp_of(record) or 0)
+            trades += 0 if result is None else len(result.trades)
         restore_markets(venue, stored.state)
+        venue.market_clock.resume_after(last_ms)  # market time goes on from where the last run left it
         exchange = venue.exchange
         self.log.info(
             "recovered from snapshot {snapshot} and {records} journal records ({trades} trades):"

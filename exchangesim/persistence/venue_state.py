@@ -28,6 +28,7 @@ def capture_venue(venue: Venue) -> dict[str, Any]:
         "candles": dict(venue.candles),
         "rolling": dict(venue.rolling),
         "markets": {symbol: market.state() for symbol, market in venue.markets.items()},
+        "market_ms": venue.now_ms(),
     }
 
 

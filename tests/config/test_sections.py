@@ -36,6 +36,10 @@ def test_assignment_converts_text_and_floats_like_the_ini_does():
         ("exchange", "tick_interval_ms", 0, "must be between 1 and 3600000"),
         ("exchange", "taker_fee", float("nan"), "expected a finite decimal number"),
         ("market_data", "volatility", -0.1, "must be between 0.0 and 100.0"),
+        ("market_data", "speed", 0, "must be between 0.001 and 1000000.0"),
+        ("exchange", "start_time", "yesterday", "expected epoch milliseconds or an ISO 8601 time"),
+        ("exchange", "start_time", "2024-01-01T00:00:00", "an ISO 8601 time needs its UTC offset"),
+        ("exchange", "start_time", -5, "must be between 0 and"),
         ("server", "endpoint", "tcp:notaport", "not a Twisted server endpoint description"),
     ],
 )
@@ -54,6 +58,15 @@ def test_tick_interval_in_seconds_must_be_whole_milliseconds():
     with pytest.raises(SettingError, match="tick_interval: must be a whole number of milliseconds"):
         config.exchange.tick_interval = 0.0005
     assert config.exchange.tick_interval_ms == 1
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-01-01T00:00:00Z", "2024-01-01T01:00:00+01:00", "1704067200000", 1_704_067_200_000]
+)
+def test_start_time_takes_iso_8601_or_epoch_milliseconds(value):
+    config = Config()
+    config.exchange.start_time = value
+    assert config.exchange.start_time == 1_704_067_200_000
 
 
 def test_construction_validates_too():

@@ -266,11 +266,12 @@ async def test_ticker_trades_and_book_streams_rise_by_exactly_one_per_message(da
         (t["trade_id"], t["price"], t["quantity"], t["side"]) for t in trades
     ]
 
-    # every TICKER message carries last_price: None before the first trade, then the latest trade's price
+    # every TICKER message carries last_price: the opening reference price (the initial price) before
+    # the first trade, then the latest trade's price
     tickers = of_channel(messages, "TICKER")
     assert tickers[0].get("snapshot") is True
     assert len(tickers) > 2
-    last_traded = None
+    last_traded = "50000.00"
     for message in messages:
         if message["channel"] == "TRADES":
             last_traded = message["price"]

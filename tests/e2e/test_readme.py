@@ -121,5 +121,5 @@ def test_the_websocket_client_snippet_receives_the_snapshot_then_the_next_move(d
 def test_on_an_empty_book_the_websocket_client_snippet_prints_what_the_readme_says(tmp_path):
     with make_run(tmp_path, "[liquidity]", "enabled = false") as daemon:
         output = run_against("client-ws", daemon, tmp_path)
-    assert output == "TICKER 0 None None\nTICKER 1 49500.00 None\n"
-    assert "it prints `TICKER 0 None None`, then `TICKER 1 49500.00 None`" in " ".join(README.split())
+    assert output == "TICKER 0 None 50000.00\nTICKER 1 49500.00 50000.00\n"
+    assert "it prints `TICKER 0 None 50000.00`, then `TICKER 1 49500.00 50000.00`" in " ".join(README.split())

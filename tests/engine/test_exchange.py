@@ -483,3 +483,21 @@ def test_fee_tier_overrides_instrument_rates(desk):
     result = desk.place("vip", "BUY", "MARKET", "1")
     (trade,) = [e for e in result.events if type(e).__name__ == "Trade"]
     assert trade.maker_fee == 0
+
+
+def test_a_market_opens_with_a_reference_price_until_its_first_trade(desk: Desk):
+    x = desk.x
+    x.open_market(BTC, 5_000_000)
+    assert x.last_price(BTC) == 5_000_000
+    x.place("alice", BTC, "SELL", "LIMIT", 1000, 4_900_000, ts=desk.ts)
+    x.place("bob", BTC, "BUY", "LIMIT", 1000, 4_900_000, ts=desk.ts)
+    x.open_market(BTC, 5_000_000)  # traded: the reference no longer applies
+    assert x.last_price(BTC) == 4_900_000
+
+
+@pytest.mark.parametrize(
+    ("symbol", "price", "code"), [("XRP/USD", 10, "UNKNOWN_SYMBOL"), (BTC, 0, "NOT_POSITIVE")]
+)
+def test_a_reference_price_needs_a_listed_symbol_and_a_positive_price(desk: Desk, symbol, price, code):
+    rejected(desk, lambda: desk.x.open_market(symbol, price), code)
+    assert desk.x.last_price(BTC) is None

@@ -74,7 +74,8 @@ def test_requotes_are_due_on_refresh_or_a_move_of_half_a_level(exchange):
 def test_the_taker_trades_toward_fair(exchange):
     MarketMaker(exchange, "maker", SYMBOL, LiquidityConfig(levels=5)).quote(FAIR, ts=1)
     taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=1000.0), np.random.default_rng(7))
-    sent = taker.act(1.0, FAIR + 20_000, ts=2)  # the fair price is 0.4% above every ask
+    taker.begin(2)
+    sent = taker.act(FAIR + 20_000, ts=1002)  # a second of arrivals; fair is 0.4% above every ask
     assert sent > 900
     assert book(exchange)[1] == []  # it bought every ask under fair, up to the last level
     assert exchange.last_price(SYMBOL) == 5_012_500
@@ -85,9 +86,31 @@ def test_at_fair_the_taker_trades_both_sides(exchange):
         FAIR, ts=1
     )
     taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=50.0), np.random.default_rng(3))
-    assert taker.act(1.0, FAIR, ts=2) > 0
+    taker.begin(2)
+    assert taker.act(FAIR, ts=1002) > 0
     sides = {trade.taker_side for trade in exchange.recent_trades(SYMBOL, 1000)}
     assert sides == {"BUY", "SELL"}
+
+
+def test_taker_arrivals_do_not_depend_on_how_the_ticks_are_grouped(exchange):
+    def arrivals(step_ms):
+        # The book is empty: arrivals find nothing to trade, so only the clock decides.
+        taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=200.0), np.random.default_rng(5))
+        taker.begin(0)
+        times = []
+        for ts in range(step_ms, 10_001, step_ms):
+            times += [ts] * taker.act(FAIR, ts)
+        return times
+
+    one_ms = arrivals(1)
+    assert 1800 < len(one_ms) < 2200  # 200 a second for 10 s
+    assert [-(-ts // 1000) * 1000 for ts in one_ms] == arrivals(1000)
+
+
+def test_a_taker_with_rate_zero_never_arrives(exchange):
+    taker = Taker(exchange, "taker", SYMBOL, LiquidityConfig(taker_rate=0.0), np.random.default_rng(5))
+    taker.begin(0)
+    assert taker.act(FAIR, ts=10**12) == 0
 
 
 def test_refill_tops_up_what_fell_under_a_quarter(exchange):

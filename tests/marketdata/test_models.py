@@ -45,6 +45,8 @@ REVERTING = {
 }
 # A walk of about two ticks per step, starting four ticks above the floor.
 FLOORED = {"initial_price": 1.0, "tick_size": 0.25, "tick_seconds": 3600.0, "volatility": 50.0}
+# A walk of a fifth of a tick per step, pushed down: the floor stops about one step in four.
+HUGGING = {**FLOORED, "volatility": 5.0, "drift": -100.0}
 # Chunk sizes around the 4096-tick block: the same ticks taken in these pieces must give the same path.
 CHUNKS = [1, 4095, 2, 4097, 7, 12_000, 0, 300, 4096, 1, 8191, 5000, 3]
 
@@ -59,6 +61,11 @@ def build(cls, seed=7, symbol="BTC/USD", **settings):
 def log_returns(model, n):
     start = model.price
     return np.diff(np.log(np.concatenate(([start], model.path(n)))))
+
+
+def excess_kurtosis(values):
+    centred = values - values.mean()
+    return (centred**4).mean() / (centred**2).mean() ** 2 - 3
 
 
 class Drifting(PriceModel):
@@ -136,21 +143,60 @@ def test_gbm_log_returns_have_the_configured_mean_and_volatility():
     assert abs(returns.mean() - (0.4 - 0.8**2 / 2) * dt) < 4 * stdev / math.sqrt(n)
 
 
-def test_gbm_volatility_holds_at_millisecond_ticks():
-    returns = log_returns(build(GeometricBrownianMotion, tick_seconds=0.001, volatility=0.8), 10**6)
-    assert returns.std() == pytest.approx(0.8 * math.sqrt(0.001 / YEAR_SECONDS), rel=0.05)
+def annualised_volatility(model, n):
+    """The stdev of ``n`` ticks' returns over a year: log-returns, or for an arithmetic walk the price
+    steps relative to initial_price."""
+    if isinstance(model, ArithmeticRandomWalk):
+        start = model.price
+        returns = np.diff(np.concatenate(([start], model.path(n)))) / model.settings.initial_price
+    else:
+        returns = log_returns(model, n)
+    return returns.std() / math.sqrt(model.dt)
 
 
-def test_random_walk_steps_whole_ticks_from_the_grid():
-    model = build(ArithmeticRandomWalk, initial_price=100.004, tick_seconds=20.0)
-    assert model.price == 100.0
-    ticks = model.path(100_000) / 0.01
-    np.testing.assert_allclose(ticks, np.rint(ticks), rtol=0, atol=1e-9)
-    steps = np.diff(ticks)
-    assert (steps != 0).mean() > 0.8
-    # stdev volatility * initial_price * sqrt(dt) = 0.063 price units = 6.3 ticks
-    assert steps.std() == pytest.approx(0.8 * 100 * math.sqrt(20 / YEAR_SECONDS) / 0.01, rel=0.05)
-    assert ticks.min() > 1
+@pytest.mark.parametrize("tick_seconds", [0.001, 0.1])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        GeometricBrownianMotion,
+        ArithmeticRandomWalk,
+        GeometricRandomWalk,
+        MertonJumpDiffusion,
+        OrnsteinUhlenbeck,
+    ],
+)
+def test_volatility_per_unit_of_time_does_not_depend_on_the_tick_length(cls, tick_seconds):
+    # On 100.00 with a 0.01 tick, as a market is configured. The stdev of 100,000 returns has a standard
+    # error of 1/sqrt(2 * 100,000) = 0.22% of it, so 2% is 9 standard errors.
+    model = build(cls, tick_seconds=tick_seconds, volatility=0.8)  # jump_diffusion without jumps
+    assert annualised_volatility(model, 100_000) == pytest.approx(0.8, rel=0.02)
+
+
+@pytest.mark.parametrize(("price", "tick_size"), [(100.0, 0.01), (0.5, 0.0001)])
+def test_a_random_walk_moves_at_millisecond_ticks(price, tick_size):
+    # One step's stdev is 0.045 of a tick (0.0225 on 0.5): rounded to the grid each tick, it never moved.
+    model = build(ArithmeticRandomWalk, initial_price=price, tick_size=tick_size, tick_seconds=0.001)
+    prices = model.path(1000)
+    assert model.price != price
+    assert (np.diff(prices) != 0).all()
+
+
+def test_random_walk_steps_are_normal_in_price_units_off_the_grid():
+    # Daily ticks and a strong drift, so the mean step (1.37) is 100 standard errors from 0 and the walk
+    # climbs away from the floor; the stdev is volatility * initial_price * sqrt(dt) = 4.19.
+    model = build(ArithmeticRandomWalk, initial_price=100.004, tick_seconds=86_400.0, drift=5.0)
+    assert model.price == 100.004  # not moved to the grid
+    n = 100_000
+    prices = model.path(n)
+    steps = np.diff(np.concatenate(([100.004], prices)))
+    dt = 86_400 / YEAR_SECONDS
+    stdev = 0.8 * 100.004 * math.sqrt(dt)
+    assert steps.std() == pytest.approx(stdev, rel=0.02)
+    assert abs(steps.mean() - 5.0 * 100.004 * dt) < 4 * stdev / math.sqrt(n)
+    assert abs(excess_kurtosis(steps)) < 0.1
+    ticks = prices / 0.01
+    assert (np.abs(ticks - np.rint(ticks)) > 1e-6).mean() > 0.99  # quotes round, the fair price does not
+    assert prices.min() > 1
 
 
 def test_random_walk_never_goes_below_one_tick():
@@ -158,10 +204,23 @@ def test_random_walk_never_goes_below_one_tick():
     prices = model.path(20_000)
     assert prices.min() == 0.25
     assert (prices == 0.25).sum() > 10
-    # the closed form of the floored walk agrees with stepping it one tick at a time
+    # the walk summed a run of ticks at a time agrees with stepping it one tick at a time
     stepper = build(ArithmeticRandomWalk, **FLOORED)
     price = stepper.price
     for expected in prices:
+        price = stepper.next_price(price)
+        assert price == expected
+
+
+@pytest.mark.parametrize("settings", [FLOORED, HUGGING], ids=["floored", "hugging"])
+def test_a_floored_random_walk_is_the_same_path_however_its_ticks_are_grouped(settings):
+    whole = build(ArithmeticRandomWalk, **settings).path(sum(CHUNKS))
+    assert (whole == 0.25).sum() > 10  # the floor stops steps, and the walk goes on from it
+    model = build(ArithmeticRandomWalk, **settings)
+    assert np.array_equal(np.concatenate([model.path(size) for size in CHUNKS]), whole)
+    stepper = build(ArithmeticRandomWalk, **settings)
+    price = stepper.price
+    for expected in whole[:5000]:
         price = stepper.next_price(price)
         assert price == expected
 
@@ -179,11 +238,6 @@ def test_jump_diffusion_without_jumps_is_gbm():
     settings = {"tick_seconds": 60.0, "drift": 0.3, "jump_mean": -0.1, "jump_stdev": 0.1}
     gbm = build(GeometricBrownianMotion, **settings).path(20_000)
     assert np.array_equal(build(MertonJumpDiffusion, jump_rate=0.0, **settings).path(20_000), gbm)
-
-
-def excess_kurtosis(values):
-    centred = values - values.mean()
-    return (centred**4).mean() / (centred**2).mean() ** 2 - 3
 
 
 def test_jumps_fatten_the_tails():
@@ -298,13 +352,16 @@ def test_a_jump_moves_the_price_and_the_path_goes_on_from_there():
     assert abs(noisy.advance(1) / 200.0 - 1) < 0.01
 
 
-def test_a_jump_of_a_random_walk_lands_on_the_grid():
+def test_a_jump_of_a_random_walk_multiplies_the_price_down_to_the_floor():
     model = build(ArithmeticRandomWalk, tick_size=0.25, volatility=0.0)
-    model.jump(0.001)  # 100.1: nearer 100.0 than 100.25
-    assert model.price == 100.0
+    model.jump(0.001)  # 100.1, off the 0.25 grid: only the quotes are rounded to it
+    assert model.price == 100.0 * 1.001
     model.jump(0.01)
-    assert model.price == 101.0
-    assert model.advance(3) == 101.0
+    assert model.price == 100.0 * 1.001 * 1.01
+    assert model.advance(3) == 100.0 * 1.001 * 1.01
+    model.jump(-0.999)  # to 0.101, below one tick
+    assert model.price == 0.25
+    assert model.advance(3) == 0.25
 
 
 def test_a_seed_style_subclass_can_jump():

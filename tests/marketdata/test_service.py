@@ -4,6 +4,7 @@ import pytest
 from twisted.internet.task import Clock
 
 from exchangesim.config import Config, seal
+from exchangesim.engine import Trade
 from exchangesim.marketdata.service import MarketService
 from exchangesim.venue import open_venue
 
@@ -48,21 +49,63 @@ def test_within_five_seconds_books_have_depth_trades_happen_and_prices_move():
     assert result.order.status == "FILLED"
 
 
-def test_the_same_seed_gives_the_same_market():
-    def trades():
-        venue, _, _ = run(2)
-        return [(t.price, t.quantity, t.taker_side) for t in venue.exchange.recent_trades("BTC/USD", 1000)]
+def recorded(seed=42, steps=(0.001,) * 60_000):
+    """Every trade, book change and accepted order of a default market (two symbols at 1 ms ticks)
+    whose clock advances by ``steps``, and its closed 1 s candles."""
+    config = Config()
+    config.exchange.seed = seed
+    config.persistence.enabled = False
+    venue = open_venue(seal(config), Clock())
+    events = []
+    venue.exchange.subscribe(lambda result: events.extend(result.events))
+    service = MarketService(venue)
+    service.startService()
+    clock = venue.clock
+    for step in steps:
+        clock.advance(step)
+    candles = {symbol: series["1s"].latest(100) for symbol, series in venue.candles.items()}
+    return events, candles, venue
 
-    assert trades() == trades()
+
+def test_the_same_seed_gives_the_same_market_however_the_clock_advances():
+    # One run ticks in step with the clock; the other's reactor wakes every 2 s, catching up 2,000
+    # ticks a symbol at a time: the market must not tell them apart.
+    steady, steady_candles, steady_venue = recorded()
+    jumpy, jumpy_candles, jumpy_venue = recorded(steps=(2.0,) * 30)
+    trades = [event for event in steady if isinstance(event, Trade)]
+    assert len(trades) > 500 and {t.symbol for t in trades} == {"BTC/USD", "ETH/USD"}
+    assert len({t.ts for t in trades}) > 300  # trades at their own ticks, not bunched at catch-ups
+    assert steady == jumpy  # trades, book changes with their sequences, orders with their ids and times
+    assert steady_candles == jumpy_candles
+    assert [c.closed for c in steady_candles["BTC/USD"][-61:]] == [True] * 60 + [False]
+    assert steady_venue.now_ms() == jumpy_venue.now_ms() == 60_000
 
 
-def test_a_stalled_reactor_catches_up_on_the_same_price_path():
-    steady, _, _ = run(2)
-    _, service, clock = start()
-    clock.pump([0.01] * 50 + [0.5] + [0.01] * 100)  # 2 s with a 500 ms stall in the middle
-    for symbol in ("BTC/USD", "ETH/USD"):
-        assert service.markets[symbol].schedule.ticks == 200
-        assert service.markets[symbol].model.price == steady.markets[symbol].model.price
+def test_another_seed_gives_another_market():
+    same, _, _ = recorded(steps=(0.5,) * 10)
+    other, _, _ = recorded(seed=43, steps=(0.5,) * 10)
+    assert [e for e in same if isinstance(e, Trade)] != [e for e in other if isinstance(e, Trade)]
+
+
+def test_the_market_opens_with_a_reference_price_and_a_two_sided_book():
+    venue, _, _ = start(tick_ms=1000)
+    for symbol, price in (("BTC/USD", "50000.00"), ("ETH/USD", "3000.00")):
+        x = venue.exchange
+        assert x.last_price(symbol) == x.instrument(symbol).parse_price(price)
+        bid, ask = x.best_bid_ask(symbol)
+        assert bid is not None and ask is not None and bid < ask
+        assert x.recent_trades(symbol) == []
+
+
+def test_speed_runs_ticks_agents_and_candles_on_market_time():
+    venue, service, clock = start(tick_ms=10, taker_rate=20.0, speed=10.0)
+    clock.pump([0.01] * 100 + [EPSILON])  # 1 s of wall clock: 10 s of market
+    market = service.markets["BTC/USD"]
+    assert market.timer.runs == 1000
+    assert 10_000 <= venue.now_ms() < 10_010
+    assert [c.closed for c in venue.candles["BTC/USD"]["1s"].latest(20)] == [True] * 10 + [False]
+    trades = venue.exchange.recent_trades("BTC/USD", 1000)
+    assert trades[-1].ts > 9000 and len(trades) > 100  # 20 a second of market time
 
 
 def test_last_price_follows_the_fair_price_through_trades():
@@ -76,12 +119,12 @@ def test_pause_stops_the_market_and_resume_starts_it_again():
     _, service, clock = run(1)
     market = service.markets["BTC/USD"]
     market.stop()
-    price, ticks = market.model.price, market.schedule.ticks
+    price, ticks = market.model.price, market.timer.runs
     clock.pump([0.01] * 100)
-    assert (market.paused, market.model.price, market.schedule.ticks) == (True, price, ticks)
+    assert (market.paused, market.model.price, market.timer.runs) == (True, price, ticks)
     market.start()
     clock.pump([0.01] * 10 + [EPSILON])
-    assert not market.paused and market.schedule.ticks == 10
+    assert not market.paused and market.timer.runs == ticks + 10
 
 
 def test_a_flash_crash_moves_the_fair_price_over_its_duration():

@@ -82,6 +82,22 @@ def test_the_market_resumes_from_the_snapshot_model_state(tmp_path):
     assert resumed.path(5).tolist() == next_prices
 
 
+def test_market_time_goes_on_across_a_restart_with_a_fixed_start_time(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    config.exchange.start_time = "2024-01-01T00:00:00Z"
+    service, reactor = start_service(config)
+    run_market(reactor, 5)
+    last = service.venue.exchange.recent_trades("BTC/USD", 1)[0].ts
+    crash(service)
+
+    again, reactor = start_service(config, START + 60)  # the same start_time, a later wall clock
+    assert again.venue.now_ms() > last
+    run_market(reactor, 5)
+    trades = again.venue.exchange.recent_trades("BTC/USD", 1000)
+    times = [trade.ts for trade in trades]
+    assert times == sorted(times) and times[-1] > last
+
+
 def test_a_torn_last_record_is_dropped_and_cut_off_with_a_log_line(tmp_path):
     config = persisted_config(tmp_path / "data")
     service, reactor = start_service(config)

@@ -69,13 +69,13 @@ class BinanceAPI:
     @app.route("/time", methods=["GET"])
     def time(self, request: IRequest) -> bytes:
         self._read(request, 1)
-        return respond(request, {"serverTime": self._venue.now_ms()})
+        return respond(request, {"serverTime": self._venue.wall_ms()})
 
     @app.route("/exchangeInfo", methods=["GET"])
     def exchange_info(self, request: IRequest) -> bytes:
         params = self._read(request, 20)
         instruments = params.symbols(self._symbols) or self._symbols.values()
-        info = render_exchange_info(instruments, self._venue.now_ms(), self._limiter.limit)
+        info = render_exchange_info(instruments, self._venue.wall_ms(), self._limiter.limit)
         return respond(request, info)
 
     @app.route("/depth", methods=["GET"])
@@ -264,7 +264,7 @@ class BinanceAPI:
         try:
             params = self._read(request, 0)
             spent = weight if isinstance(weight, int) else weight(params)
-            account = authenticate(request, params, self._venue.authenticator, self._venue.now_ms())
+            account = authenticate(request, params, self._venue.authenticator, self._venue.wall_ms())
         except BinanceError:
             charge(request, self._limiter, spent)  # no key's budget: the request did not prove one
             raise

@@ -88,7 +88,7 @@ class WsApiProtocol(FaultedWebSocket):
                 known = ", ".join(self._METHODS)
                 raise BinanceError(400, -1020, f"Unknown method {name!r}; known: {known}.")
             params = signed_params(request.get("params", {}))
-            account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.now_ms())
+            account = verify_signed(params.text("apiKey"), params, venue.authenticator, venue.wall_ms())
             key = params.text("apiKey")  # proven: the request spends this key's budget, else its address's
         except BinanceError as error:
             failure = error

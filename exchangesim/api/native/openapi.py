@@ -60,6 +60,15 @@ SCHEMAS: dict[str, Any] = {
             "version": {"type": "string"},
             "uptime_ms": {"type": "integer", "minimum": 0, "description": "milliseconds since start"},
             "seed": {"type": "integer"},
+            "market_time": {
+                "type": "integer",
+                "description": "the market's time, epoch milliseconds: market timestamps read it",
+            },
+            "market_lag_ms": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "wall-clock milliseconds the market runs behind its schedule (0: on time)",
+            },
         }
     ),
     "Symbol": _object(
@@ -300,7 +309,7 @@ SCHEMAS |= {
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (built once)."""
     paths = {
-        "/health": {"get": _operation("Liveness, version, uptime and seed", "Health")},
+        "/health": {"get": _operation("Liveness, version, uptime, seed, market time and lag", "Health")},
         "/symbols": {"get": _operation("Listed instruments with their steps and limits", "Symbols")},
         "/ticker": {
             "get": _operation(

@@ -52,11 +52,21 @@ class NativeAPI:
     # -- public -----------------------------------------------------------------------------------
     @app.route("/health", methods=["GET"])
     def health(self, request: IRequest) -> bytes:
-        """Liveness and identity: status, version, uptime and the seed this run replays from."""
-        uptime_ms = int((self._venue.clock.seconds() - self._started) * 1000)
-        seed = self._venue.config.exchange.seed
+        """Liveness and identity: status, version, uptime, the seed this run replays from, the market's
+        time and how far it runs behind."""
+        venue = self._venue
+        uptime_ms = int((venue.clock.seconds() - self._started) * 1000)
+        lag_s = max((market.lag() for market in venue.markets.values()), default=0.0)
         return respond(
-            request, {"status": "ok", "version": __version__, "uptime_ms": uptime_ms, "seed": seed}
+            request,
+            {
+                "status": "ok",
+                "version": __version__,
+                "uptime_ms": uptime_ms,
+                "seed": venue.config.exchange.seed,
+                "market_time": venue.now_ms(),
+                "market_lag_ms": round(lag_s * 1000),
+            },
         )
 
     @app.route("/openapi.json", methods=["GET"])

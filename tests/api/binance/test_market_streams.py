@@ -206,7 +206,7 @@ class PayloadTests(StreamCase):
         assert kline["e"] == "kline" and k["i"] == "1m" and k["x"] is False
         assert k["o"] == k["c"] == "50000.00" and k["T"] == k["t"] + 59_999
         self.clock.advance(60)
-        self.venue.close_candles()
+        self.venue.close_candles(self.venue.now_ms())
         closed = self.received(client, pump)
         assert closed and closed[0]["k"]["x"] is True and closed[0]["k"]["t"] == k["t"]
 

@@ -76,12 +76,13 @@ class MarketControlTests(AdminCase):
     def test_pause_and_resume(self):
         code, body = self.admin("POST", "/market/pause", {"symbol": "BTC/USD"})
         assert (code, body["paused"]) == (200, True)
-        ticks = self.venue.markets["BTC/USD"].schedule.ticks
+        timer = self.venue.markets["BTC/USD"].timer
+        ticks = timer.runs
         self.clock.advance(1)
-        assert self.venue.markets["BTC/USD"].schedule.ticks == ticks
+        assert timer.runs == ticks
         assert self.admin("POST", "/market/resume", {"symbol": "BTC/USD"})[1]["paused"] is False
         self.clock.advance(0.0101)
-        assert self.venue.markets["BTC/USD"].schedule.ticks == 10
+        assert timer.runs == ticks + 10
 
     def test_parameters_change_at_run_time(self):
         code, body = self.admin("POST", "/market/parameters", {"symbol": "ETH/USD", "volatility": "0.2"})

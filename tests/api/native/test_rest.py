@@ -18,7 +18,14 @@ class PublicRoutesTests(RestCase):
         self.clock.advance(2.5)
         code, body = self.call("GET", "/health")
         assert code == 200
-        assert body == {"status": "ok", "version": __version__, "uptime_ms": 2500, "seed": 42}
+        assert body == {
+            "status": "ok",
+            "version": __version__,
+            "uptime_ms": 2500,
+            "seed": 42,
+            "market_time": self.venue.market_clock.start_ms + 2500,
+            "market_lag_ms": 0,
+        }
         assert_matches(body, "Health")
 
     def test_symbols_list_the_configured_instruments(self):
@@ -54,7 +61,7 @@ class PublicRoutesTests(RestCase):
             "POST", "/orders", {"symbol": "BTC/USD", "side": "BUY", "type": "MARKET", "quantity": "0.5"}
         )
         self.clock.advance(1)
-        self.venue.close_candles()
+        self.venue.close_candles(self.venue.now_ms())
         code, body = self.call("GET", "/candles?symbol=BTC/USD&interval=1s&limit=5")
         assert (code, body["symbol"], body["interval"]) == (200, "BTC/USD", "1s")
         assert_matches(body, "Candles")

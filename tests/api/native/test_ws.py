@@ -204,7 +204,7 @@ class StreamTests(WebSocketCase):
             False,
         )
         self.clock.advance(1)
-        self.venue.close_candles()
+        self.venue.close_candles(self.venue.now_ms())
         (closed,) = self.exchange(client, pump)
         assert (closed["seq"], closed["candle"]["volume"], closed["candle"]["closed"]) == (2, "0.2500", True)
         replies = self.exchange(
