@@ -7,13 +7,14 @@ from pathlib import Path
 from autobahn.twisted.websocket import WebSocketServerFactory
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
-from twisted.internet.defer import Deferred, TimeoutError
+from twisted.internet.defer import Deferred, TimeoutError, gatherResults
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort, IProtocolFactory, IReactorCore
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import __version__
+from .api.admin_listener import AdminOnly, TrackedFactory
 from .api.binance import BinanceAPI, engine_symbol_of
 from .api.binance import account_of as binance_account_of
 from .api.binance.market_streams import MarketStreamFactory
@@ -36,17 +37,30 @@ __all__ = ["ExchangeService", "ListeningService"]
 
 
 class ListeningService(Service):
-    """Listens on an endpoint description, reports the bound address, and writes it to a port file."""
+    """Listens on an endpoint description, reports the bound address, and writes it to a port file.
+
+    ``listening`` fires with the port, or fails; with ``along`` (another listener's ``listening``) it
+    waits for that one too and fails if it does, so a daemon starts only when all its listeners do.
+    """
 
     log = Logger()
 
     def __init__(
-        self, reactor: IReactorCore, description: str, factory: IProtocolFactory, port_file: str | None = None
+        self,
+        reactor: IReactorCore,
+        description: str,
+        factory: IProtocolFactory,
+        port_file: str | None = None,
+        *,
+        announce: str = "listening on {host}:{port} ({description})",
+        along: Deferred[IListeningPort] | None = None,
     ) -> None:
         self._reactor = reactor
         self.description = description
         self._factory = factory
         self._port_file = port_file
+        self._announce = announce
+        self._along = along
         self._listen_requested = False
         self.port: IListeningPort | None = None
         self.listening: Deferred[IListeningPort] = Deferred()
@@ -67,13 +81,11 @@ class ListeningService(Service):
         address = port.getHost()
         if self._port_file:
             Path(self._port_file).write_text(f"{address.port}\n", encoding="ascii")
-        self.log.info(
-            "listening on {host}:{port} ({description})",
-            host=address.host,
-            port=address.port,
-            description=self.description,
-        )
-        self.listening.callback(port)
+        self.log.info(self._announce, host=address.host, port=address.port, description=self.description)
+        if self._along is None:
+            self.listening.callback(port)
+        else:
+            self._along.addCallbacks(lambda _: self.listening.callback(port), self.listening.errback)
 
     def _failed(self, failure: Failure) -> None:
         self.log.error(
@@ -102,6 +114,7 @@ class ExchangeService(MultiService):
         self.venue = open_venue(config, reactor)
         if config.persistence.enabled:  # first in, so it recovers before the rest starts and stops last
             PersistenceService(self.venue, config.persistence, self.journal_failed).setServiceParent(self)
+        native = NativeAPI(self.venue)
         self.ws_factory = NativeWebSocketFactory(self.venue)
         self.binance_streams = MarketStreamFactory(self.venue)
         self.binance_ws_api = WsApiFactory(self.venue)
@@ -109,9 +122,7 @@ class ExchangeService(MultiService):
         faults = self.venue.faults
         admin = (b"/api/v1/admin",)
         native_api = RateLimitedResource(
-            FaultyResource(
-                NativeAPI(self.venue).resource(), faults, self.venue.authenticator.account_of, admin
-            ),
+            FaultyResource(native.resource(), faults, self.venue.authenticator.account_of, admin),
             self.venue.limiter,
             self.venue.authenticator,
             admin,
@@ -131,17 +142,56 @@ class ExchangeService(MultiService):
             self.binance_ws_api,
         )
         self.site = site = BoundedSite(
-            root, config.server.max_body_bytes, config.server.idle_timeout_s, reactor
+            root,
+            config.server.max_body_bytes,
+            config.server.idle_timeout_s,
+            reactor,
+            request_head_timeout=config.server.request_head_timeout_s,
         )
         ws_endpoints = {"/ws/<stream>": self.binance_streams, "/ws-api/v3": self.binance_ws_api}
         registry.register(VenueCollector(self.venue, self.ws_factory, site.answers, ws_endpoints))
         registry.register(FaultCollector(faults))
-        self.connections = ConnectionLimit(FaultyFactory(site, faults), config.server.max_connections)
+        self.connections = ConnectionLimit(
+            FaultyFactory(site, faults),
+            config.server.max_connections,
+            per_address=config.server.max_connections_per_address,
+        )
         # The markets open (a reference price, a two-sided book) before the port serves a request.
         self.market = MarketService(self.venue)
         self.market.setServiceParent(self)
-        self.web = ListeningService(reactor, config.server.endpoint, self.connections, port_file)
+        self.admin: ListeningService | None = None
+        self.admin_connections: ConnectionLimit | None = None
+        if config.server.admin_endpoint:
+            # Its own site and connections, with the main port's protections but no fault wrapper, no
+            # rest faults and no rate limit: the operator's way in while faults silence the main port.
+            admin_site = BoundedSite(
+                AdminOnly(native.resource()),
+                config.server.max_body_bytes,
+                config.server.idle_timeout_s,
+                reactor,
+                request_head_timeout=config.server.request_head_timeout_s,
+            )
+            self.admin_connections = ConnectionLimit(
+                TrackedFactory(admin_site),
+                config.server.max_connections,
+                per_address=config.server.max_connections_per_address,
+            )
+            self.admin = ListeningService(
+                reactor,
+                config.server.admin_endpoint,
+                self.admin_connections,
+                announce="admin API on {host}:{port} ({description}); no fault acts there",
+            )
+        self.web = ListeningService(
+            reactor,
+            config.server.endpoint,
+            self.connections,
+            port_file,
+            along=None if self.admin is None else self.admin.listening,
+        )
         self.web.setServiceParent(self)
+        if self.admin is not None:  # after the main port, which listens first
+            self.admin.setServiceParent(self)
 
     def privilegedStartService(self) -> None:
         self.log.info(
@@ -177,7 +227,11 @@ class ExchangeService(MultiService):
         under twistd also stops; an embedding process decides for itself)."""
 
     def _close_connections(self, _: object) -> Deferred[object]:
-        closed = self.connections.close_all().addTimeout(CLOSE_TIMEOUT_S, self.venue.clock)
+        limits = (self.connections, self.admin_connections)
+        return gatherResults([self._close_all(limit) for limit in limits if limit is not None])
+
+    def _close_all(self, limit: ConnectionLimit) -> Deferred[object]:
+        closed = limit.close_all().addTimeout(CLOSE_TIMEOUT_S, self.venue.clock)
         return closed.addErrback(lambda failure: failure.trap(TimeoutError))  # overdue: stop regardless
 
     def _stopped(self, result: object) -> object:

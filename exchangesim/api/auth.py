@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import hmac
 import ipaddress
 import re
@@ -27,8 +28,44 @@ class ApiKey:
     secret: str = attrs.field(repr=False)
 
 
+class _UsedSignatures:
+    """Signatures already accepted, each kept until its timestamp leaves the receive window.
+
+    Only signatures that verified are kept, so only key holders add entries, and an entry is forgotten
+    once a replay of it would be refused for its timestamp anyway: memory is bounded by the requests
+    signed within one window.
+    """
+
+    def __init__(self) -> None:
+        self._expiry: dict[tuple[str, str], int] = {}
+        self._queue: list[tuple[int, tuple[str, str]]] = []  # (expiry, entry): the earliest first
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def __contains__(self, entry: tuple[str, str]) -> bool:
+        return entry in self._expiry
+
+    def add(self, entry: tuple[str, str], expires_ms: int) -> None:
+        """Remember ``entry`` until ``expires_ms`` (epoch milliseconds) has passed."""
+        self._expiry[entry] = expires_ms
+        heapq.heappush(self._queue, (expires_ms, entry))
+
+    def forget_expired(self, now_ms: int) -> None:
+        """Drop the entries whose timestamps are outside the window at ``now_ms``."""
+        queue = self._queue
+        while queue and queue[0][0] < now_ms:
+            expires_ms, entry = heapq.heappop(queue)
+            if self._expiry.get(entry) == expires_ms:
+                del self._expiry[entry]
+
+
 class Authenticator:
-    """Maps a request to the account it may act for, checking key, signature and receive window."""
+    """Maps a request to the account it may act for, checking key, signature and receive window.
+
+    A signature is good once: the route that acts on a request ``admit``s it, which uses its signature
+    up until the signed timestamp leaves the receive window; a repeat is refused (REPLAYED_SIGNATURE).
+    """
 
     def __init__(
         self,
@@ -43,6 +80,12 @@ class Authenticator:
         self._require_signature = require_signature
         self._recv_window_ms = recv_window_ms
         self._keys: dict[str, ApiKey] = {}
+        self._used = _UsedSignatures()
+
+    @property
+    def used_signatures(self) -> int:
+        """How many signatures are remembered now (they expire with the receive window)."""
+        return len(self._used)
 
     def register(self, api_key: ApiKey) -> None:
         """Accept ``api_key`` from now on; a key can belong to one account only."""
@@ -77,7 +120,16 @@ class Authenticator:
         return self.owner_of(key_header.decode("utf-8", "replace"))
 
     def authenticate(self, request: IRequest) -> str:
-        """The account ``request`` acts for; raises ``ApiError`` (401) when it may not act at all."""
+        """The account ``request`` acts for, without using its signature up (to charge rate limits);
+        raises ``ApiError`` (401) when it may not act at all, a replayed signature included."""
+        return self._check_request(request, spend=False)
+
+    def admit(self, request: IRequest) -> str:
+        """The account ``request`` acts for, using its signature up: the route acting on it calls this,
+        and the same signature is refused from then until its timestamp leaves the receive window."""
+        return self._check_request(request, spend=True)
+
+    def _check_request(self, request: IRequest, spend: bool) -> str:
         key_header = request.getHeader(b"x-api-key")
         if key_header is None:
             if self._anonymous_account is None:
@@ -95,12 +147,22 @@ class Authenticator:
             request.method.decode("ascii"),
             request.uri.decode("utf-8", "replace"),
             body,
+            spend=spend,
         )
 
     def verify(
-        self, key: str, timestamp: str, signature: str, method: str, path: str, body: bytes = b""
+        self,
+        key: str,
+        timestamp: str,
+        signature: str,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        *,
+        spend: bool = True,
     ) -> str:
-        """The account of ``key`` when ``signature`` signs the request within the receive window."""
+        """The account of ``key`` when ``signature`` signs the request within the receive window and was
+        not used before; ``spend`` uses it up (the WebSocket ``auth`` operation, a route acting)."""
         api_key = self._known(key)
         if not signature:
             raise ApiError(401, "SIGNATURE_REQUIRED", "this server requires signed requests", "x-signature")
@@ -115,10 +177,22 @@ class Authenticator:
                 "x-timestamp",
                 server_time=now_ms,
             )
-        if not signature_matches(signature, api_key.secret, int(timestamp), method, path, body):
+        if not signature_matches(signature, api_key.secret, int(timestamp), method, target, body):
             raise ApiError(
                 401, "INVALID_SIGNATURE", "the signature does not match the request", "x-signature"
             )
+        used = self._used
+        used.forget_expired(now_ms)
+        entry = (api_key.key, signature.strip().lower())
+        if entry in used:
+            raise ApiError(
+                401,
+                "REPLAYED_SIGNATURE",
+                "this signature was already used; sign every request anew with a fresh X-Timestamp",
+                "x-signature",
+            )
+        if spend:
+            used.add(entry, int(timestamp) + self._recv_window_ms)
         return api_key.account
 
     def _known(self, key: str) -> ApiKey:

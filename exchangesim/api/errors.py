@@ -7,7 +7,7 @@ from typing import Any
 from ..engine import EngineError, ErrorCode
 from .responses import error_payload
 
-__all__ = ["ApiError", "from_engine_error"]
+__all__ = ["ApiError", "from_engine_error", "journal_unavailable"]
 
 
 class ApiError(Exception):
@@ -46,3 +46,14 @@ def from_engine_error(error: EngineError) -> ApiError:
     """The API error for an engine rejection; a duplicate client order id names the existing order."""
     extra = {} if error.order_id is None else {"order_id": str(error.order_id)}
     return ApiError(_STATUS.get(error.code, 400), error.code, error.message, error.field, **extra)
+
+
+def journal_unavailable() -> ApiError:
+    """The answer to a command once the journal cannot be written (a full disk): nothing more is accepted
+    until the daemon, stopping now, is restarted."""
+    return ApiError(
+        503,
+        "JOURNAL_UNAVAILABLE",
+        "the journal cannot be written: this command was not carried out, and none will be until the"
+        " server restarts",
+    )

@@ -12,7 +12,8 @@ from twisted.web.iweb import IRequest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from ..engine import EngineError
-from .errors import ApiError, from_engine_error
+from ..persistence.commands import JournalFailedError
+from .errors import ApiError, from_engine_error, journal_unavailable
 from .responses import error_payload, respond
 
 __all__ = ["NATIVE_ERRORS", "ErrorShape", "answer_errors_as_json"]
@@ -29,7 +30,7 @@ class ErrorShape(Protocol):
     refused: tuple[type[Exception], ...]
 
     def refusal(self, error: Exception) -> Answer:
-        """A refusal (one of ``refused``, or an ``EngineError``)."""
+        """A refusal (one of ``refused``, an ``EngineError``, or a ``JournalFailedError``: 503)."""
 
     def unknown_path(self, path: str) -> Answer: ...
 
@@ -45,6 +46,8 @@ class _NativeErrors:
     refused: tuple[type[Exception], ...] = (ApiError,)
 
     def refusal(self, error: Exception) -> Answer:
+        if isinstance(error, JournalFailedError):
+            error = journal_unavailable()
         api_error = from_engine_error(error) if isinstance(error, EngineError) else error
         return api_error.status, api_error.payload()  # type: ignore[union-attr]
 
@@ -64,7 +67,8 @@ NATIVE_ERRORS: ErrorShape = _NativeErrors()
 
 
 def answer_errors_as_json(app: Klein, shape: ErrorShape = NATIVE_ERRORS) -> None:
-    """Register the handlers on ``app``: refusals, engine errors, unknown paths or methods, bugs (500)."""
+    """Register the handlers on ``app``: refusals, engine errors, a journal that cannot be written (503,
+    no traceback: the critical log line says why), unknown paths or methods, bugs (500)."""
 
     def refusal(instance: Any, request: IRequest, failure: Failure) -> bytes:
         status, payload = shape.refusal(failure.value)
@@ -85,7 +89,7 @@ def answer_errors_as_json(app: Klein, shape: ErrorShape = NATIVE_ERRORS) -> None
         status, payload = shape.internal()
         return respond(request, payload, status)
 
-    app.handle_errors(*shape.refused, EngineError)(refusal)
+    app.handle_errors(*shape.refused, EngineError, JournalFailedError)(refusal)
     app.handle_errors(NotFound)(not_found)
     app.handle_errors(MethodNotAllowed)(method_not_allowed)
     app.handle_errors(internal_error)

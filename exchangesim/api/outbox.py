@@ -3,7 +3,8 @@
 Streams encode each message once and push the bytes to every subscriber's outbox. An outbox writes
 what it holds when the reactor next turns (one frame per message, or one ``BATCH`` frame carrying all
 of them when the client asked for batching), stops writing while the transport says its buffers are
-full, and closes a client that falls further behind than its limit instead of growing memory.
+full, and closes a client that falls further behind than its limit instead of growing memory; what
+faults hold back for the connection counts toward that limit too (``room_beside``).
 """
 
 from __future__ import annotations
@@ -61,14 +62,18 @@ class FlushScheduler:
 class Outbox:
     """Queued messages of one connection; ``send_frame`` writes one text frame to the client."""
 
+    log = Logger()
+
     def __init__(
         self,
         scheduler: FlushScheduler,
         send_frame: Callable[[bytes], None],
         close: Callable[[int, str], None],
         limit: int,
+        peer: str = "",
     ) -> None:
         self._scheduler = scheduler
+        self._peer = peer
         self._send_frame = send_frame
         self._close = close
         self._limit = limit
@@ -87,14 +92,37 @@ class Outbox:
         if self._closed:
             return
         if len(self._queue) >= self._limit:
-            self._closed = True
-            self._queue.clear()
-            self._close(CLOSE_TRY_AGAIN_LATER, f"too slow: more than {self._limit} messages queued")
+            self._overflow(0)
             return
         queue = self._queue
         if not queue and not self._paused:  # marked once per batch; resumeProducing marks a paused one
             self._scheduler.mark(self)
         queue.append(message)
+
+    def room_beside(self, held: int) -> bool:
+        """Whether one more message fits beside ``held`` ones that faults hold back for this connection
+        (a 10-hour delay must not grow memory either); if not, the client is closed as a slow one."""
+        if self._closed:
+            return False
+        if len(self._queue) + held < self._limit:
+            return True
+        self._overflow(held)
+        return False
+
+    def _overflow(self, held: int) -> None:
+        queued = len(self._queue)
+        self._closed = True
+        self._queue.clear()
+        where = " queued" if not held else " queued or held by faults"
+        self.log.warn(
+            "closing WebSocket client {peer} with 1013: {queued} messages queued and {held} held by faults"
+            " reached ws_send_queue_limit ({limit})",
+            peer=self._peer,
+            queued=queued,
+            held=held,
+            limit=self._limit,
+        )
+        self._close(CLOSE_TRY_AGAIN_LATER, f"too slow: more than {self._limit} messages{where}")
 
     def flush(self) -> None:
         """Write everything queued, unless the transport asked us to pause."""

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from twisted.web.iweb import IRequest
@@ -17,6 +18,7 @@ __all__ = [
     "check_fields",
     "json_body",
     "json_object",
+    "json_too_deep",
     "media_type",
     "query",
     "query_int",
@@ -27,7 +29,11 @@ __all__ = [
 FORM = b"application/x-www-form-urlencoded"
 """The media type of a form body (the Binance dialect's parameters)."""
 MAX_JSON_DEPTH = 20
+"""Arrays and objects nested deeper than this are refused, in every dialect, before parsing."""
 _WHOLE = re.compile(r"[0-9]{1,9}")
+_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'[]{}"')))
+_STEP = {ord("["): 1, ord("]"): -1}
 
 
 def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
@@ -64,6 +70,9 @@ def json_object(raw: bytes, what: str) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ApiError(400, "INVALID_JSON", f"the {what} is not UTF-8 (byte {error.start})", what) from None
+    if json_too_deep(raw):
+        message = f"the {what} nests arrays and objects more than {MAX_JSON_DEPTH} levels deep"
+        raise ApiError(400, "INVALID_JSON", message, what)
     try:
         value = json.loads(
             text,
@@ -72,15 +81,33 @@ def json_object(raw: bytes, what: str) -> dict[str, Any]:
             parse_constant=_refuse_constant,
             object_pairs_hook=_unique_keys,
         )
-    except RecursionError:
-        raise ApiError(400, "INVALID_JSON", f"the {what} is nested too deeply", what) from None
     except ValueError as error:
         raise ApiError(400, "INVALID_JSON", f"the {what} is not valid JSON: {error}", what) from None
     if not isinstance(value, dict):
         raise ApiError(400, "INVALID_JSON", f"the {what} must be a JSON object", what)
-    if _too_deep(value, MAX_JSON_DEPTH):
-        raise ApiError(400, "INVALID_JSON", f"the {what} is nested too deeply", what)
     return value
+
+
+def json_too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit``, told without parsing it.
+
+    ``json.loads`` recurses once per level: a few thousand brackets raise ``RecursionError``. This is
+    one linear pass over the brackets outside strings instead. Exact for valid JSON; text that is not
+    (an unmatched bracket) may count deeper than the parser would get before refusing it.
+    """
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False  # too few brackets to nest that deep: every ordinary message
+    if b"\\" in data:  # an escaped quote or backslash ends no string
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Only brackets (objects as arrays) and quotes; removing two adjacent quotes (a string without
+    # brackets) leaves every other mark inside or outside a string as it was.
+    marks = data.translate(_AS_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in marks:  # strings holding brackets: keep what lies between them
+        marks = b"".join(marks.split(b'"')[::2])
+    if b"[" * (limit + 1) in marks:
+        return True  # the usual attack, found without counting
+    return max(accumulate(map(_STEP.__getitem__, marks)), default=0) > limit
 
 
 def text_field(body: dict[str, Any], name: str, default: str | None = None) -> str:
@@ -139,15 +166,3 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         duplicated = next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index]))
         raise ValueError(f"duplicate key {duplicated!r}")
     return body
-
-
-def _too_deep(value: Any, limit: int) -> bool:
-    """Whether containers nest deeper than ``limit`` (iterative: deep input must not blow the stack)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        if children and depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False

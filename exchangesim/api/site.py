@@ -16,6 +16,7 @@ from twisted.web.server import Request, Site
 
 from .. import __version__
 from ..dashboard import dashboard_assets, dashboard_page
+from .http_channel import BoundedChannel
 from .responses import error_payload, respond
 
 __all__ = ["BoundedSite", "WebSocketPaths", "build_root"]
@@ -133,9 +134,11 @@ class BoundedRequest(Request):
 
 
 class BoundedSite(Site):
-    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body, paths are UTF-8, an idle
-    keep-alive connection is closed after ``idle_timeout`` seconds, unfinished requests are known, and
-    the access log shows no credential (it omits the headers keys and tokens travel in; blanks signatures).
+    """The daemon's ``Site``: requests keep at most ``max_body_bytes`` of a body (one declared larger is
+    refused before it is sent), a request head must arrive within ``request_head_timeout`` seconds and
+    fit the channel's size limits (see ``BoundedChannel``), paths are UTF-8, an idle keep-alive
+    connection is closed after ``idle_timeout`` seconds, unfinished requests are known, and the access
+    log shows no credential (it omits the headers keys and tokens travel in; blanks signatures).
 
     Bodies are never parsed into ``request.args`` (only the query string is): the native API reads JSON
     and the Binance dialect parses its form bodies itself, and twisted.web's form parsing costs about a
@@ -143,6 +146,7 @@ class BoundedSite(Site):
     """
 
     requestFactory = BoundedRequest
+    protocol = BoundedChannel
 
     def __init__(
         self,
@@ -150,6 +154,7 @@ class BoundedSite(Site):
         max_body_bytes: int,
         idle_timeout: float | None = None,
         reactor: IReactorTime | None = None,
+        request_head_timeout: float | None = None,
     ) -> None:
         super().__init__(
             resource,
@@ -159,6 +164,7 @@ class BoundedSite(Site):
             parsePOSTFormSubmission=False,
         )
         self.max_body_bytes = max_body_bytes
+        self.request_head_timeout = request_head_timeout
         self.answers: Counter[int] = Counter()  # responses by status, for /metrics
         self.in_flight: set[BoundedRequest] = set()  # requests whose response is not finished yet
 

@@ -98,7 +98,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
         try:
             venue = self.factory.venue
             limit = venue.config.server.ws_send_queue_limit
-            self.outbox = Outbox(self.factory.scheduler, self._write, self.close_with, limit)
+            self.outbox = Outbox(self.factory.scheduler, self._write, self.close_with, limit, self.peer)
             self.link = FaultedConnection(
                 "ws",
                 self.peer,
@@ -126,7 +126,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
             self.close_with(CLOSE_POLICY_VIOLATION, "too many messages per second")
         elif isBinary:
             self.binary_frame()
-        else:
+        elif self._room_for_one_more():
             self.link.pipelines["in"].send(payload)
 
     def _receive(self, payload: bytes) -> None:
@@ -168,7 +168,15 @@ class FaultedWebSocket(WebSocketServerProtocol):
 
     def send(self, message: bytes) -> None:
         """Queue one encoded message, through the ws layer's outbound faults."""
-        self.link.pipelines["out"].send(message)
+        link = self.link  # per message and subscriber: _room_for_one_more, inlined
+        if not link.faulted or self.outbox.room_beside(link.held):
+            link.pipelines["out"].send(message)
+
+    def _room_for_one_more(self) -> bool:
+        """Whether the send queue and what faults hold (both ways) leave room for one more message
+        within ``ws_send_queue_limit``; a connection past it is closed with 1013."""
+        link = self.link
+        return not link.faulted or self.outbox.room_beside(link.held)
 
     def _write(self, message: bytes) -> None:
         if self.state != self.STATE_OPEN:  # closing: the client sent its close frame meanwhile

@@ -68,6 +68,7 @@ class ExchangeClient:
         self._prefix = url.raw_path.rstrip("/")
         self.api_key = api_key
         self._api_secret = api_secret
+        self._last_timestamp = 0
         self.timeout = timeout
         self._ws_buffer_size = ws_buffer_size
         self._session: aiohttp.ClientSession | None = None
@@ -229,7 +230,7 @@ class ExchangeClient:
             raise TransportError(f"could not open the WebSocket: {error}") from error
         self._stream = WebSocketStream(ws, buffer_size=self._ws_buffer_size, timeout=self.timeout)
         if self._api_secret is not None:
-            timestamp = int(time.time() * 1000)
+            timestamp = self._signing_timestamp()
             try:
                 await self._stream.request(
                     {
@@ -286,6 +287,12 @@ class ExchangeClient:
 
     # HTTP
 
+    def _signing_timestamp(self) -> int:
+        """Epoch milliseconds for the next signature, rising by at least 1 per call: the server accepts
+        a signature once, so two identical requests in one millisecond need two timestamps."""
+        self._last_timestamp = max(int(time.time() * 1000), self._last_timestamp + 1)
+        return self._last_timestamp
+
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
@@ -300,7 +307,7 @@ class ExchangeClient:
         if self.api_key is not None:
             headers["X-API-Key"] = self.api_key
         if self._api_secret is not None:
-            timestamp = int(time.time() * 1000)
+            timestamp = self._signing_timestamp()
             headers["X-Timestamp"] = str(timestamp)
             headers["X-Signature"] = sign(self._api_secret, timestamp, method, target, data)
         url = URL(f"{self._origin}{target}", encoded=True)

@@ -80,7 +80,7 @@ class InvalidRequest(ExchangeError):
 
 
 class AuthenticationError(ExchangeError):
-    """401: unknown key, bad or missing signature, timestamp outside the receive window."""
+    """401: unknown key, bad, missing or reused signature, timestamp outside the receive window."""
 
 
 class PermissionDenied(ExchangeError):
@@ -179,6 +179,7 @@ _BY_CODE: dict[str, type[ExchangeError]] = {
     "INVALID_SIGNATURE": AuthenticationError,
     "INVALID_TIMESTAMP": AuthenticationError,
     "SIGNATURE_REQUIRED": AuthenticationError,
+    "REPLAYED_SIGNATURE": AuthenticationError,
     "TIMESTAMP_OUTSIDE_WINDOW": AuthenticationError,
     "NOT_FOUND": NotFound,
     "UNKNOWN_ORDER": NotFound,

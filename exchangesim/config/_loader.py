@@ -113,18 +113,24 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
     return problems + _model_problems(config, origins) + _fault_problems(config, origins)
 
 
-def fault_problems(faults: Mapping[str, Mapping[str, Any]], source_of: Callable[[str], str]) -> list[Problem]:
+def fault_problems(
+    faults: Mapping[str, Mapping[str, Any]],
+    source_of: Callable[[str], str],
+    max_fault_duration: int | None = None,
+) -> list[Problem]:
     """Each fault (``[failure:NAME]`` keys by name) checked against its mode's schema: unknown modes,
-    keys and values; ``source_of(section)`` names the file a section came from."""
+    keys and values, durations past ``max_fault_duration`` seconds (None: its default);
+    ``source_of(section)`` names the file a section came from."""
     # Imported here: the failure modes load only when a configuration names them.
     from ..failures.registry import mode_for
     from ..failures.spec import FaultSpecError, parse_fault
 
     problems = []
+    bound_ms = () if max_fault_duration is None else (max_fault_duration * 1000.0,)
     for name, raw in faults.items():
         section = f"{FAILURE_PREFIX}:{name}"
         try:
-            parse_fault(name, dict(raw), mode_for)
+            parse_fault(name, dict(raw), mode_for, *bound_ms)
         except FaultSpecError as error:
             problems += [
                 Problem(source_of(section), reason, section, key, raw.get(key or ""))
@@ -143,7 +149,9 @@ def ini_parser() -> configparser.ConfigParser:
 
 def _fault_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
     """Each [failure:NAME] checked against its mode's schema, and their number against the limit."""
-    problems = fault_problems(config.faults, lambda section: origins.get(section, PROGRAMMATIC))
+    problems = fault_problems(
+        config.faults, lambda section: origins.get(section, PROGRAMMATIC), config.failures.max_fault_duration
+    )
     if len(config.faults) > config.failures.max_active_faults:
         reason = f"{len(config.faults)} [failure:NAME] sections are more than max_active_faults"
         problems.append(

@@ -67,6 +67,13 @@ class ServerConfig:
         "Token that admin requests carry in X-Admin-Token; empty generates one at start and logs it.",
         secret=True,
     )
+    admin_endpoint: str | None = setting(
+        ENDPOINT,
+        None,
+        "A second endpoint that serves only the admin API (/api/v1/admin/...) and /api/v1/health, untouched"
+        " by any fault, so the operator always has a way in, e.g. tcp:8766:interface=127.0.0.1; empty:"
+        " none (the main endpoint serves the admin API either way).",
+    )
     admin_allow_remote: bool = setting(
         BOOLEAN, False, "Accept admin requests from peers other than loopback (they still need the token)."
     )
@@ -91,6 +98,23 @@ class ServerConfig:
         "TCP connections (HTTP and WebSocket together) served at once; one more is answered 503 and"
         " closed. The process's open-file limit must allow as many.",
         between(1, 1_000_000),
+    )
+    max_connections_per_address: int = setting(
+        INTEGER,
+        128,
+        "TCP connections one client address may hold at once (every address counts alone, 127.0.0.1"
+        " and 127.0.0.2 too); one more is answered 503 and closed, so one client cannot take every slot"
+        " of max_connections.",
+        between(1, 1_000_000),
+    )
+    request_head_timeout_s: int = setting(
+        INTEGER,
+        10,
+        "Seconds a client has to send a whole request head (request line and headers, a WebSocket"
+        " upgrade's too), counted from connecting or, on a keep-alive connection, from the next"
+        " request's first byte; a slower one is answered 408 and closed. Unlike idle_timeout_s,"
+        " trickling bytes does not extend it.",
+        between(1, 600),
     )
     request_rate_limit: int = setting(
         INTEGER,
@@ -490,8 +514,29 @@ class FailuresConfig:
     max_active_faults: int = setting(
         INTEGER,
         64,
-        "Most faults active at once: configured, added at run time and from headers together.",
+        "Most faults active at once, configured and added at run time together (header faults have"
+        " their own bound, max_header_faults).",
         between(1, 10_000),
+    )
+    max_header_faults: int = setting(
+        INTEGER,
+        16,
+        "Most one-off faults from X-Sim-Fault-* headers at once (each lasts while its request is open);"
+        " one more is answered 429.",
+        between(1, 10_000),
+    )
+    max_fault_duration: int = setting(
+        INTEGER,
+        3600,
+        "Seconds: the longest any duration key of a fault may be (duration, start, period, hold_ms,"
+        " base_ms, ...), and the longest a fault holds a message or request; longer values are refused.",
+        between(1, 604_800),
+    )
+    audit_max_bytes: int = setting(
+        INTEGER,
+        64 << 20,
+        "Size of audit_file past which it is rotated to audit_file.1 (one rotated file is kept).",
+        between(4096, 1 << 40),
     )
 
 

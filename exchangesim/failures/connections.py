@@ -38,6 +38,8 @@ class FaultedConnection:
         self.ordinal = 0
         self.id = ""
         self.pipelines = {direction: Pipeline(sink) for direction, sink in sinks.items()}
+        self.faulted = False
+        """Whether any fault acts on it: only then can faults hold anything (read per message)."""
 
     def rebuild(self, faults: list[Fault]) -> None:
         """Chain the effects of ``faults`` that target this connection, per direction."""
@@ -46,6 +48,7 @@ class FaultedConnection:
             pipeline.rebuild(
                 targeted, lambda fault, sink, direction=direction: self._effect(fault, direction, sink)
             )
+        self.faulted = any(pipeline.effects for pipeline in self.pipelines.values())
 
     def _effect(self, fault: Fault, direction: str, sink: Sink) -> StreamEffect:
         scope = Scope(fault, self.layer, f"{self.id}/{direction}", self.describe, self, direction)
@@ -62,6 +65,7 @@ class FaultedConnection:
     def stop(self) -> None:
         for pipeline in self.pipelines.values():
             pipeline.stop()
+        self.faulted = False
 
     def describe_json(self) -> dict[str, Any]:
         """The connection for the admin API: who, which faults act on it, and what waits."""

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.web.iweb import IRequest
@@ -42,41 +43,50 @@ class FaultController:
         self.settings = settings
         self.clock = clock
         self.seed = seed
-        self.audit = AuditLog(settings.audit_file)
+        self.audit = AuditLog(settings.audit_file, settings.audit_max_bytes)
         self.halted = not settings.enabled
         self.header_control = settings.allow_header_control
         self.faults: dict[str, Fault] = {}
         self.rest_faults: list[RestFault] = []
+        self.header_active: dict[str, HeaderFault] = {}
+        """Faults from X-Sim-Fault-* headers whose request is still open, by name."""
         self.connections: dict[str, FaultedConnection] = {}
         self._lookup = lookup
         self._accepted: Counter[str] = Counter()
         self._timers: dict[Fault, IDelayedCall] = {}
+        self._holds: dict[Fault, dict[Deferred[None], IDelayedCall]] = {}
         self._header_requests = 0
-        self._header_active = 0
 
     # -- the set of faults ---------------------------------------------------------------------------
     def parse(self, name: str, raw: dict[str, Any]) -> FaultSpec:
         """A fault spec from admin JSON or INI keys; ``FaultSpecError`` lists every problem."""
-        return parse_fault(name, raw, self._lookup)
+        return parse_fault(name, raw, self._lookup, self.settings.max_fault_duration * 1000.0)
 
     def apply(self, specs: Iterable[FaultSpec]) -> None:
         """Replace every fault with ``specs`` at once (already parsed, so nothing can half-apply)."""
+        for fault in self.faults.values():
+            fault.retire()
         self.faults = {spec.name: self._fault(spec) for spec in specs}
         self._changed()
 
     def put(self, spec: FaultSpec) -> None:
         """Add a fault, or replace the one of that name (what it held is released, in order)."""
+        replaced = self.faults.get(spec.name)
+        if replaced is not None:
+            replaced.retire()
         self.faults[spec.name] = self._fault(spec)
         self._changed()
 
     def remove(self, name: str) -> None:
         """Remove a fault; what it held goes on, in order."""
-        del self.faults[name]
+        self.faults.pop(name).retire()
         self._changed()
 
     def halt(self) -> None:
-        """Stop every fault at once (what they hold goes on); ``resume`` brings them back."""
+        """Stop every fault at once, header faults too (what they hold goes on); ``resume`` brings the
+        configured ones back."""
         self.halted = True
+        self.clear_header_faults()
         self._changed()
 
     def resume(self) -> None:
@@ -84,8 +94,9 @@ class FaultController:
         self._changed()
 
     def room_for(self, added: int) -> bool:
-        """Whether ``added`` more faults stay within ``[failures] max_active_faults``."""
-        return len(self.faults) + self._header_active + added <= self.settings.max_active_faults
+        """Whether ``added`` more faults stay within ``[failures] max_active_faults`` (header faults have
+        a bound of their own, so clients sending them cannot lock the operator out)."""
+        return len(self.faults) + added <= self.settings.max_active_faults
 
     def _fault(self, spec: FaultSpec) -> Fault:
         return Fault(spec, self._lookup(spec.mode), self.clock, self.seed, self.audit)
@@ -102,11 +113,40 @@ class FaultController:
         ]
         for connection in self.connections.values():
             connection.rebuild(self._active(connection.layer))
+        for fault in [fault for fault in self._holds if fault.retired or self.halted]:
+            self._release(fault)
         self._watch_schedules()
 
     def _rest_effect(self, fault: Fault) -> tuple[Scope, RequestEffect]:
         scope = Scope(fault, "rest", "rest", RestCall.fields)
         return scope, fault.mode.request_effect(fault, scope)
+
+    # -- requests held by rest verdicts ----------------------------------------------------------------
+    def hold(self, fault: Fault, seconds: float | None) -> Deferred[None]:
+        """Fires after ``seconds`` (None, or longer than ``[failures] max_fault_duration``: that long),
+        or at once when ``fault`` stops acting (removed, replaced, halted, cleared): a rest delay, stall
+        or drop holds its request no longer than its fault lasts."""
+        if fault.retired or self.halted:
+            return succeed(None)
+        bound = fault.spec.max_duration_ms / 1000
+        seconds = bound if seconds is None else min(seconds, bound)
+        waiting: Deferred[None] = Deferred()
+        holds = self._holds.setdefault(fault, {})
+        holds[waiting] = self.clock.callLater(seconds, self._held_enough, fault, waiting)
+        return waiting
+
+    def _held_enough(self, fault: Fault, waiting: Deferred[None]) -> None:
+        holds = self._holds.get(fault, {})
+        holds.pop(waiting, None)
+        if not holds:
+            self._holds.pop(fault, None)
+        waiting.callback(None)
+
+    def _release(self, fault: Fault) -> None:
+        for waiting, timer in self._holds.pop(fault, {}).items():
+            if timer.active():
+                timer.cancel()
+            waiting.callback(None)
 
     # -- schedules -----------------------------------------------------------------------------------
     def _watch_schedules(self) -> None:
@@ -150,7 +190,9 @@ class FaultController:
 
     # -- per-request faults from headers -------------------------------------------------------------
     def header_faults(self, request: IRequest) -> list[RestFault]:
-        """A one-request fault from ``X-Sim-Fault-*`` headers (only with allow_header_control)."""
+        """A one-request fault from ``X-Sim-Fault-*`` headers (only with allow_header_control); at most
+        ``[failures] max_header_faults`` at once, each listed in ``header_active`` while its request is
+        open."""
         if not self.header_control or self.halted:
             return []
         raw = {
@@ -162,11 +204,12 @@ class FaultController:
         }
         if not raw:
             return []
-        if not self.room_for(1):
+        limit = self.settings.max_header_faults
+        if len(self.header_active) >= limit:
             raise ApiError(
                 429,
                 "TOO_MANY_FAULTS",
-                "[failures] max_active_faults are active; try again",
+                f"{limit} header faults are open ([failures] max_header_faults); try again",
                 "x-sim-fault-mode",
             )
         raw["layer"] = "rest"
@@ -179,17 +222,38 @@ class FaultController:
             field = HEADER_PREFIX + key.replace("_", "-")
             raise ApiError(400, "INVALID_FAULT_HEADER", str(error), field) from None
         fault = self._fault(spec)
-        self._header_active += 1
-        request.notifyFinish().addBoth(self._header_fault_done)
+        fault.counted_as = "header"  # one label in /metrics for them all, not one per request
+        header = HeaderFault(fault, request, int(self.clock.seconds() * 1000))
+        self.header_active[fault.name] = header
+        self.audit.control(
+            header.since,
+            "header_fault_added",
+            fault_name=fault.name,
+            given=dict(spec.given),
+            **header.origin(),
+        )
+        request.notifyFinish().addBoth(self._header_fault_done, fault.name)
         return [(fault, *self._rest_effect(fault))]
 
-    def _header_fault_done(self, result: object) -> None:
-        self._header_active -= 1
+    def _header_fault_done(self, result: object, name: str) -> None:
+        # Its request is answered or its client gone: a hold left (the client went away) runs out as it
+        # would have, since releasing it here would serve the request before it is known to be gone.
+        self.header_active.pop(name, None)
+
+    def clear_header_faults(self, names: Iterable[str] | None = None) -> list[str]:
+        """End header faults (all, or those named) before their requests do: they act no more, and a
+        request one holds goes on (delay, stall) or is closed (drop) at once. The names cleared."""
+        cleared = list(self.header_active) if names is None else [n for n in names if n in self.header_active]
+        for name in cleared:
+            header = self.header_active.pop(name)
+            header.fault.retire()
+            self._release(header.fault)
+        return cleared
 
     # -- reports -------------------------------------------------------------------------------------
     def held_by(self, fault: Fault) -> int:
-        """Messages ``fault`` holds back across every connection."""
-        return sum(
+        """Messages ``fault`` holds back across every connection, and requests it holds."""
+        return len(self._holds.get(fault, ())) + sum(
             effect.held
             for connection in self.connections.values()
             for effect in connection.effects()
@@ -202,13 +266,26 @@ class FaultController:
             "seed": self.seed,
             "allow_header_control": self.header_control,
             "max_active_faults": self.settings.max_active_faults,
+            "max_header_faults": self.settings.max_header_faults,
+            "max_fault_duration": self.settings.max_fault_duration,
             "faults": [self.describe_fault(fault) for fault in self.faults.values()],
+            "header_faults": [self.describe_header_fault(header) for header in self.header_active.values()],
         }
 
     def describe_fault(self, fault: Fault) -> dict[str, Any]:
         return {
             **fault.spec.describe(),
             "live": fault.live() and not self.halted,
+            "hits": fault.hits,
+            "held": self.held_by(fault),
+        }
+
+    def describe_header_fault(self, header: HeaderFault) -> dict[str, Any]:
+        fault = header.fault
+        return {
+            **fault.spec.describe(),
+            **header.origin(),
+            "live": fault.live(),
             "hits": fault.hits,
             "held": self.held_by(fault),
         }
@@ -227,4 +304,28 @@ class FaultController:
             if timer.active():
                 timer.cancel()
         self._timers.clear()
+        for holds in self._holds.values():  # the daemon stops: what they hold is not served any more
+            for timer in holds.values():
+                if timer.active():
+                    timer.cancel()
+        self._holds.clear()
         self.audit.close()
+
+
+class HeaderFault:
+    """A fault from one request's ``X-Sim-Fault-*`` headers, and that request (listed while open)."""
+
+    __slots__ = ("fault", "request", "since")
+
+    def __init__(self, fault: Fault, request: IRequest, since: int) -> None:
+        self.fault = fault
+        self.request = request
+        self.since = since
+
+    def origin(self) -> dict[str, Any]:
+        """The request that carries it (its route), the client's address, and since when (epoch ms)."""
+        request = self.request
+        method = request.method.decode("ascii", "replace")
+        path = request.path.decode("utf-8", "replace")
+        peer = getattr(request.getClientAddress(), "host", None)
+        return {"route": f"{method} {path}", "peer": peer, "since": self.since}

@@ -7,6 +7,8 @@ import json
 import random
 import re
 
+from ..api.requests import json_too_deep
+
 __all__ = ["KINDS", "corrupt"]
 
 KINDS = ("truncate", "flip_digit", "drop_key", "invalid_utf8")
@@ -75,7 +77,7 @@ def _level_starts(data: bytes) -> list[int]:
 
 def _drop_key(data: bytes, rng: random.Random) -> bytes | None:
     try:
-        document = json.loads(data)
+        document = None if json_too_deep(data) else json.loads(data)
     except ValueError:
         return None
     if not isinstance(document, dict) or not document:

@@ -73,6 +73,10 @@ class Fault:
         self.audit = audit
         self.installed_at = clock.seconds()
         self.hits = 0
+        self.retired = False
+        """Removed, replaced or cleared: it hits nothing more, and what it holds is let go."""
+        self.counted_as = self.name
+        """The fault label of its injections in the audit's counters (and so in ``/metrics``)."""
         self._seed = seed
         self._route = spec.route_matcher()
         # Read per message: plain attributes (a FaultSpec finds its common keys in a mapping).
@@ -88,6 +92,10 @@ class Fault:
         self._unscheduled = not spec.start and spec.duration is None
         # Probability 0 never hits, and a new probability makes a new Fault: skip the bookkeeping.
         self._idle = spec.probability == 0
+
+    def retire(self) -> None:
+        """Hit nothing more: the fault was removed, replaced or cleared (requests it hit may be open)."""
+        self.retired = self._idle = True
 
     def rng(self, scope_key: str) -> random.Random:
         """The random stream of one scope: the same seed, fault and scope give the same decisions."""
@@ -200,4 +208,4 @@ class Fault:
         event.update(detail)
         event["params"] = dict(spec.params)
         self.hits += 1  # what count limits: injections, not messages an effect looked at and let be
-        self.audit.record(event)
+        self.audit.record(event, self.counted_as)

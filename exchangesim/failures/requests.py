@@ -16,7 +16,7 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IRequest
 from twisted.web.server import Request
 
-from ..api.requests import FORM, media_type
+from ..api.requests import FORM, json_too_deep, media_type
 
 if TYPE_CHECKING:
     from .fault import Fault, Scope
@@ -163,7 +163,7 @@ class RestCall:
         if media_type(self.request) == FORM:
             return dict(parse_qsl(raw.decode("utf-8", "replace")))
         try:
-            body = json.loads(raw)
+            body = None if json_too_deep(raw) else json.loads(raw)
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from twisted.internet.defer import Deferred
-from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IRequest
@@ -24,10 +23,13 @@ from .requests import Answer, Delay, Lose, Repeat, Response, RestCall, Rewrite, 
 
 if TYPE_CHECKING:
     from .controller import FaultController, RestFault
+    from .fault import Fault
 
 __all__ = ["FaultyResource"]
 
 NOT_REACHED = {"engine_effect": "none: the request never reached the engine"}
+REPLAY_REFUSED = "refused: REPLAYED_SIGNATURE"
+"""The engine effect of a native request whose signature was already used: it never reached the engine."""
 
 
 class FaultyResource(Resource):
@@ -91,7 +93,7 @@ class FaultyResource(Resource):
                 {"delay_ms": round(verdict.seconds * 1000, 3)} if isinstance(verdict, Delay) else NOT_REACHED
             )
             fault.record(verdict.action, scope, call, **detail)
-            if not await self._apply(call, verdict):
+            if not await self._apply(call, verdict, fault):
                 return
         if not post and repeat is None:
             self._render(call)
@@ -101,13 +103,22 @@ class FaultyResource(Resource):
             fault, scope, verdict = repeat
             second = await self._execute(call)
             first_effect, second_effect = response_fields(response), response_fields(second)
-            both = f"{first_effect['engine_effect']}; then {second_effect['engine_effect']}"
+            # The repeat meets the checks a real retried request would: the native API refuses a
+            # signature it has seen, the Binance dialect (like Binance) executes it again.
+            if second_effect["engine_effect"] == REPLAY_REFUSED:
+                repeat_effect = REPLAY_REFUSED
+                engine_effect = f"executed once: {first_effect['engine_effect']}; the repeat {REPLAY_REFUSED}"
+            else:
+                repeat_effect = "executed"
+                both = f"{first_effect['engine_effect']}; then {second_effect['engine_effect']}"
+                engine_effect = f"executed twice: {both}"
             fault.record(
                 verdict.action,
                 scope,
                 call,
                 answered=verdict.answer,
-                engine_effect=f"executed twice: {both}",
+                repeat=repeat_effect,
+                engine_effect=engine_effect,
                 order_id=first_effect.get("order_id"),
                 duplicate_order_id=second_effect.get("order_id"),
             )
@@ -127,23 +138,25 @@ class FaultyResource(Resource):
                 response = Response(response.status, response.headers, verdict.body)
             elif isinstance(verdict, Answer):
                 response = _response_of(verdict)
-            elif not await self._apply(call, verdict):
+            elif not await self._apply(call, verdict, fault):
                 return
         call.respond(response)
 
-    async def _apply(self, call: RestCall, verdict: Delay | Answer | Lose) -> bool:
-        """Carry out a verdict; False when the request is settled (answered, lost or gone)."""
+    async def _apply(self, call: RestCall, verdict: Delay | Answer | Lose, fault: Fault) -> bool:
+        """Carry out ``fault``'s verdict; False when the request is settled (answered, lost or gone).
+
+        A wait ends early when the fault stops acting, and lasts at most ``max_fault_duration``."""
         if isinstance(verdict, Delay):
-            await deferLater(self._controller.clock, verdict.seconds)
+            await self._controller.hold(fault, verdict.seconds)
             return not call.gone
         if isinstance(verdict, Answer):
             call.respond(_response_of(verdict))
             return False
-        if verdict.hold is not None:  # a Lose: hold, then close without an answer
-            await deferLater(self._controller.clock, verdict.hold)
-            if not call.gone:
-                call.request.transport.abortConnection()
-        return False  # Lose(None): hang until the client gives up
+        # A Lose: hold (None: hang until the client gives up, or the hold's bound), then close unanswered.
+        await self._controller.hold(fault, verdict.hold)
+        if not call.gone:
+            call.request.transport.abortConnection()
+        return False
 
     def _execute(self, call: RestCall) -> Deferred[Response]:
         """Render the wrapped resource on a copy of the request; fires with the response it made."""

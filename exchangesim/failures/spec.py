@@ -11,16 +11,19 @@ from typing import Any
 
 import attrs
 
+from ..config import FailuresConfig
 from ..config._kinds import ACCOUNT_NAME, INTEGER, SYMBOL, TEXT
 from .interface import DIRECTIONS, LAYERS, STAGES, IFailureMode
 from .params import DURATION, NUMBER, Parameter, parse_parameters
 
-__all__ = ["COMMON_KEYS", "FAULT_NAME", "FaultSpec", "FaultSpecError", "parse_fault"]
+__all__ = ["COMMON_KEYS", "FAULT_NAME", "MAX_FAULT_DURATION_MS", "FaultSpec", "FaultSpecError", "parse_fault"]
 
 FAULT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-RESERVED_NAMES = frozenset({"connections", "events", "halt", "modes", "resume"})
+RESERVED_NAMES = frozenset({"connections", "events", "halt", "headers", "modes", "resume"})
 """Names the admin API uses for its own routes beside the faults'."""
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MAX_FAULT_DURATION_MS = FailuresConfig().max_fault_duration * 1000.0
+"""The default of ``[failures] max_fault_duration``, in ms: what a fault parsed without a bound meets."""
 
 COMMON = (
     Parameter(
@@ -64,6 +67,8 @@ class FaultSpec:
     common: Mapping[str, Any]
     params: Mapping[str, Any]
     given: Mapping[str, Any]  # the keys as given, for listing and re-applying
+    max_duration_ms: float = MAX_FAULT_DURATION_MS
+    """The bound its durations met (``[failures] max_fault_duration``): also the longest it holds anything."""
 
     def __getattr__(self, key: str) -> Any:  # the common keys, read as attributes
         try:
@@ -88,8 +93,14 @@ class FaultSpec:
         return {"name": self.name, "mode": self.mode, "given": dict(self.given), "resolved": resolved}
 
 
-def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFailureMode]) -> FaultSpec:
-    """The fault named ``name`` from ``raw`` keys; ``lookup`` finds a mode (raises LookupError)."""
+def parse_fault(
+    name: str,
+    raw: Mapping[str, Any],
+    lookup: Callable[[str], IFailureMode],
+    max_duration_ms: float = MAX_FAULT_DURATION_MS,
+) -> FaultSpec:
+    """The fault named ``name`` from ``raw`` keys; ``lookup`` finds a mode (raises LookupError); no
+    duration key may be longer than ``max_duration_ms`` (``[failures] max_fault_duration``)."""
     problems: list[tuple[str | None, str]] = []
     if name in RESERVED_NAMES:
         reason = f"{name!r} names an admin route under /api/v1/admin/failures; choose another name"
@@ -116,6 +127,9 @@ def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFail
     _check_targeting(layers, raw, common, problems)
     invalid = {key for key, _ in common_problems}
     _check_schedule(common, invalid, problems)
+    problems += _too_long(COMMON, common, max_duration_ms) + _too_long(
+        mode.parameters, params, max_duration_ms
+    )
     endless = common["duration"] is None and "duration" not in invalid
     if "tcp" in layers and getattr(mode, "silences_connections", False) and endless:
         reason = f"an endless tcp {mode.name} would shut out the admin API too; give it a duration"
@@ -124,7 +138,7 @@ def parse_fault(name: str, raw: Mapping[str, Any], lookup: Callable[[str], IFail
         problems += mode.check(params)
     if problems:
         raise FaultSpecError(name, problems)
-    return FaultSpec(name, mode.name, layers, stage, direction, common, params, dict(raw))
+    return FaultSpec(name, mode.name, layers, stage, direction, common, params, dict(raw), max_duration_ms)
 
 
 def _layers(mode: IFailureMode, raw: Mapping[str, Any], problems: list) -> tuple[str, ...]:
@@ -205,6 +219,21 @@ def _check_targeting(layers: tuple[str, ...], raw: Mapping[str, Any], common: di
                 problems.append(
                     (key, f"the tcp layer sees bytes and cannot tell the {key}; use layer ws or rest")
                 )
+
+
+def _too_long(
+    parameters: tuple[Parameter, ...], values: Mapping[str, Any], bound_ms: float
+) -> list[tuple[str | None, str]]:
+    """Duration keys longer than ``bound_ms``: a fault must not outlast its operator's patience (a tcp
+    stall of 10 hours shuts the admin API out for as long)."""
+    reason = f"is longer than [failures] max_fault_duration ({bound_ms / 1000:g} s)"
+    return [
+        (parameter.name, f"{values[parameter.name]:.15g} ms {reason}")
+        for parameter in parameters
+        if parameter.kind is DURATION
+        and values[parameter.name] is not None
+        and values[parameter.name] > bound_ms
+    ]
 
 
 def _check_schedule(common: dict, invalid: set[str], problems: list) -> None:

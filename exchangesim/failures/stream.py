@@ -95,8 +95,9 @@ class HoldingEffect(StreamEffect):
             self.downstream(data)
 
     def hold(self, data: bytes, due: float) -> None:
-        """Keep ``data`` until the clock reads ``due`` (and everything held before it has gone)."""
-        self._held.append((due, data))
+        """Keep ``data`` until the clock reads ``due`` (and everything held before it has gone), at most
+        ``[failures] max_fault_duration`` from now (a throttle's or a thin link's queue may grow longer)."""
+        self._held.append((min(due, self.clock.seconds() + self.fault.spec.max_duration_ms / 1000), data))
         if self._timer is None:
             self._arm()
 

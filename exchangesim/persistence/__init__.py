@@ -2,6 +2,7 @@
 
 ``commands`` (journal records and the Exchange that writes them), ``journal`` and ``snapshots`` (the
 files), ``directory`` (the folder), ``recovery`` (what to resume from), ``service`` (the Twisted service
-that ties them together) and ``replay`` (``exchangesim replay``: summaries and CSV exports). This
+that ties them together), ``replay`` (``exchangesim replay``: summaries and CSV exports) and ``salvage``
+(``exchangesim recover``: what keeps a folder from starting, and ``--salvage``, the way past it). This
 package imports nothing itself, so the venue can import ``commands`` without a cycle.
 """

@@ -68,8 +68,8 @@ class JournaledExchange(Exchange):
     turn is journaled after it, as replay must run them; one that raises first (refused, changed
     nothing) is not written, nor is a ``cancel_all`` that found nothing to cancel. With ``journal``
     None (while the state is being built or recovered) nothing is recorded. Once a record fails to be
-    written, ``failure`` holds why, ``on_failure`` hears of it, and every later command raises
-    ``JournalFailedError`` before it runs.
+    written, ``failure`` holds why, ``on_failure`` hears of it, that command raises ``JournalFailedError``
+    (from the write's error) and every later one raises it before it runs.
     """
 
     def __init__(self, fee_account: str = "fees") -> None:
@@ -103,7 +103,7 @@ class JournaledExchange(Exchange):
         except Exception as error:  # a full disk, an I/O error: this command's effect is not on record
             self.failure = error
             self.on_failure(error)
-            raise
+            raise JournalFailedError(f"the journal could not be written ({error})") from error
 
     def _publish(self, result: CommandResult) -> CommandResult:
         if self._pending is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-__all__ = ["frame", "is_torn_tail", "read_frames"]
+__all__ = ["find_records", "frame", "is_torn_tail", "read_frames"]
 
 _HEAD = struct.Struct("<II")
 MAX_RECORD = 1 << 31  # a length past this is damage, not a record
@@ -45,15 +45,51 @@ def read_frames(data: bytes, offset: int = 0) -> tuple[list[bytes], int]:
 
 
 def is_torn_tail(data: bytes, offset: int) -> bool:
-    """Whether what follows ``offset``, where reading stopped, is what a crash leaves: one record not
-    wholly written, then at most zeros. Anything more is damage among records that were written whole."""
-    if offset + _HEAD.size > len(data):
+    """Whether what follows ``offset``, where reading stopped, is what a crash leaves: one record with
+    fewer bytes than its length says, then at most zeros.
+
+    A record with all its bytes that fails its checksum is damage, not a torn write: it was written
+    whole, and acknowledged. The one exception is a record ending in zeros at the end of the file: a
+    crash extended the file but its end never reached the disk (no journal payload ends in a zero byte:
+    they are JSON). Anything but zeros after the record is damage too.
+    """
+    size = len(data)
+    if offset + _HEAD.size > size:  # its head cut short: fewer bytes than any record has
         return True
-    length, _ = _HEAD.unpack_from(data, offset)
-    end = offset + _HEAD.size + length
-    if end > len(data):  # cut short, or a damaged length: then whole records follow somewhere
+    length, crc = _HEAD.unpack_from(data, offset)
+    start, end = offset + _HEAD.size, offset + _HEAD.size + length
+    if not length:  # zeros where a head should be: the file was extended, nothing written there
+        return not data[offset:].strip(b"\0")
+    if end > size:  # cut short, or a damaged length: then the payload, or whole records, follow
+        if zlib.crc32(memoryview(data)[start:]) == crc:
+            return False  # the whole payload is there: its length is what is damaged
         return not _holds_a_record(data, offset + 1)
-    return not data[end:].strip(b"\0")
+    if data[end:].strip(b"\0"):
+        return False  # bytes were written after it: it was whole
+    return data[end - 1] == 0
+
+
+def find_records(data: bytes, start: int, opening: bytes = b"") -> tuple[list[tuple[int, bytes]], int]:
+    """Every whole record in ``data`` from ``start`` on, wherever it begins (damage shifts where records
+    start), with its offset; and how many bytes no whole record covers. ``opening`` is how every payload
+    begins, which spares a checksum at most offsets."""
+    view, head, size = memoryview(data), _HEAD.size, len(data)
+    found, offset, covered = [], start, 0
+    while offset + head <= size:
+        length, crc = _HEAD.unpack_from(view, offset)
+        end = offset + head + length
+        if (
+            0 < length
+            and end <= size
+            and data.startswith(opening, offset + head)
+            and zlib.crc32(view[offset + head : end]) == crc
+        ):
+            found.append((offset, bytes(view[offset + head : end])))
+            covered += end - offset
+            offset = end
+        else:
+            offset += 1
+    return found, size - start - covered
 
 
 def _holds_a_record(data: bytes, start: int) -> bool:

@@ -40,7 +40,8 @@ def encode(value: Any) -> bytes:
 
 
 class Journal:
-    """Appends records to the current segment file; ``start`` opens one, ``finish`` syncs and closes it.
+    """Appends records to the current segment file; ``start`` (or ``prepare`` then ``switch``) opens one,
+    ``finish`` syncs and closes it.
 
     ``in_thread`` (the reactor's thread pool in the daemon) runs the ``batch`` policy's syncs off the
     reactor thread, on a duplicate of the file descriptor; without it they run inline. A sync that
@@ -61,30 +62,53 @@ class Journal:
         self._fd: int | None = None
         self._sync_call: IDelayedCall | None = None
         self._sync_failure: Exception | None = None
+        self._written = 0
+
+    @property
+    def written(self) -> int:
+        """Records appended to the open segment (the header left out)."""
+        return self._written
 
     def start(self, path: Path, header: dict[str, Any]) -> None:
-        """Create segment file ``path`` (it must not exist), write its header, synced, and switch to it.
+        """Create segment file ``path`` and switch to it at once (``prepare``, then ``switch``)."""
+        self.switch(self.prepare(path, header))
 
-        The segment open until now is closed only once the new one is ready: should creating it fail,
-        records keep going to the old one.
-        """
+    def prepare(self, path: Path, header: dict[str, Any]) -> int:
+        """Create segment file ``path`` (it must not exist) with its header, synced; return its descriptor,
+        for ``switch`` (or ``discard``). Records keep going to the open segment until the switch."""
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         try:
             write_all(fd, JOURNAL_MAGIC + frame(encode(header)))
             os.fsync(fd)
             sync_directory(path.parent)
         except BaseException:
-            os.close(fd)
-            path.unlink(missing_ok=True)
+            self.discard(fd, path)
             raise
-        self.finish()
-        self._fd = fd
+        return fd
+
+    def switch(self, fd: int) -> None:
+        """Append to the segment ``prepare`` made from now on; the one open until now is synced and closed
+        (should that fail, the error is raised once the new one is in use)."""
+        self._cancel_sync()
+        old, self._fd, self._written = self._fd, fd, 0
+        if old is not None:
+            try:
+                os.fsync(old)
+            finally:
+                os.close(old)
+
+    @staticmethod
+    def discard(fd: int, path: Path) -> None:
+        """Close and delete a segment ``prepare`` made that will not be used."""
+        os.close(fd)
+        path.unlink(missing_ok=True)
 
     def append(self, record: tuple) -> None:
         """Write one record to the OS now; force it to disk as the policy says."""
         if self._sync_failure is not None:
             raise self._sync_failure
         self._write(frame(encode(record)))
+        self._written += 1
         if self._fsync == "always":
             os.fsync(self._fd)  # type: ignore[arg-type]
         elif self._fsync == "batch" and self._sync_call is None:
@@ -92,10 +116,7 @@ class Journal:
 
     def finish(self) -> None:
         """Force the segment to disk and close it (nothing happens when none is open)."""
-        if self._sync_call is not None:
-            if self._sync_call.active():
-                self._sync_call.cancel()
-            self._sync_call = None
+        self._cancel_sync()
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
@@ -103,6 +124,12 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def _cancel_sync(self) -> None:
+        if self._sync_call is not None:
+            if self._sync_call.active():
+                self._sync_call.cancel()
+            self._sync_call = None
 
     def _sync_batch(self) -> None:
         self._sync_call = None
@@ -141,7 +168,7 @@ class JournalFile:
     records: list[list[Any]]
     end: int  # offset just past the last whole record
     size: int  # the file's size; larger than ``end`` when the last record is torn
-    damaged: bool  # what follows ``end`` is more than one torn record: whole records were lost
+    damaged: bool  # what follows ``end`` is not one record cut short: records written whole are lost
 
     @property
     def torn(self) -> bool:
@@ -150,7 +177,8 @@ class JournalFile:
 
 
 def read_journal(path: Path) -> JournalFile:
-    """Read a segment; a torn or damaged tail is left out (``torn``, ``damaged``), a bad header raises
+    """Read a segment; a torn or damaged tail is left out (``torn``, ``damaged``): a record whose
+    checksum holds but which is not JSON (written wrong) is damage there too. A bad header raises
     JournalError."""
     data = path.read_bytes()
     if not data.startswith(JOURNAL_MAGIC):
@@ -159,9 +187,16 @@ def read_journal(path: Path) -> JournalFile:
     if not payloads:
         raise JournalError(f"{path}: the journal header is damaged")
     try:
-        header, *records = (json.loads(payload) for payload in payloads)
-    except ValueError as error:  # a checksum that matches damaged JSON: written wrong, not torn
-        raise JournalError(f"{path}: a record is not JSON ({error})") from None
+        header = json.loads(payloads[0])
+    except ValueError as error:
+        raise JournalError(f"{path}: the journal header is not JSON ({error})") from None
+    records, offset = [], len(JOURNAL_MAGIC) + 8 + len(payloads[0])
+    for payload in payloads[1:]:
+        try:
+            records.append(json.loads(payload))
+        except ValueError:
+            return JournalFile(path, header, records, offset, len(data), True)
+        offset += 8 + len(payload)
     return JournalFile(path, header, records, end, len(data), not is_torn_tail(data, end))
 
 

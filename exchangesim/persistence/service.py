@@ -4,7 +4,8 @@ Start: lock the folder, load the newest whole snapshot into the venue, replay th
 after it (original timestamps; trades feed candles and statistics as they did), resume the moving
 markets, then write a fresh snapshot and open a new journal segment. Every ``snapshot_interval``
 seconds, and at stop, the segment is closed and a snapshot starts the next one; only the two newest
-snapshots and the segments after the older of them are kept (DESIGN §10.19).
+snapshots and the segments after the older of them are kept (DESIGN §10.19). Once a record could not
+be written no snapshot is taken any more: it would hold the command whose record failed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class PersistenceService(Service):
         self._segment = 0  # the open journal segment (and the snapshot it started from)
         self._previous = 0  # the snapshot before it, kept as a fallback
         self._snapshot_call: IDelayedCall | None = None
+        self._failure: Exception | None = None  # why a record could not be written
 
     @property
     def directory(self) -> StateDirectory | None:
@@ -72,7 +74,11 @@ class PersistenceService(Service):
             self._previous = 0 if stored is None else stored.snapshot
             self._attach(self._journal)
             self._venue.exchange.on_failure = self._journal_failed  # type: ignore[attr-defined]
-            self._rotate(1 if stored is None else stored.last_segment + 1)
+            self._venue.authenticator.on_failure = self._journal_failed  # type: ignore[attr-defined]
+            if stored is None:
+                self._rotate(1, None, 0)
+            else:
+                self._rotate(stored.last_segment + 1, stored.last_segment, stored.last_records)
         except BaseException:
             self._attach(None)
             self._directory = None
@@ -82,7 +88,7 @@ class PersistenceService(Service):
         self._plan_snapshot()
 
     def stopService(self) -> None:
-        """Close the journal and write the final snapshot."""
+        """Close the journal and write the final snapshot (none once the journal failed)."""
         super().stopService()
         if self._snapshot_call is not None and self._snapshot_call.active():
             self._snapshot_call.cancel()
@@ -91,7 +97,8 @@ class PersistenceService(Service):
             return
         self._attach(None)
         try:
-            self._rotate(self._segment + 1)  # the final snapshot, and its (empty) segment to continue in
+            if self._failure is None:  # the final snapshot, and its (empty) segment to continue in
+                self._rotate(self._segment + 1, self._segment, self._journal.written)
         finally:  # should it fail, recovery replays the segment just synced onto the snapshot before
             self._journal.finish()
             self._directory.close()
@@ -99,7 +106,9 @@ class PersistenceService(Service):
 
     def snapshot(self) -> None:
         """Snapshot now and start a new journal segment (also what the timer does)."""
-        self._rotate(self._segment + 1)
+        if self._failure is not None:
+            raise PersistenceError(f"no snapshot: the journal could not be written ({self._failure})")
+        self._rotate(self._segment + 1, self._segment, self._journal.written)
 
     # -- internals -----------------------------------------------------------------------------------
     def _recover(self, stored: StoredState) -> None:
@@ -131,23 +140,30 @@ class PersistenceService(Service):
             ),
         )
 
-    def _rotate(self, number: int) -> None:
-        """Snapshot as ``number`` and switch the journal to segment ``number``.
+    def _rotate(self, number: int, continues: int | None, records: int) -> None:
+        """Snapshot as ``number`` and switch the journal to segment ``number``; ``continues`` is the
+        segment whose end the snapshot holds (None: a new folder), with its ``records``.
 
-        Should either step fail, the open segment goes on and the snapshot before stays the one to
-        recover from.
+        The segment is created first, so a snapshot on disk proves its segment was there (recovery
+        refuses to start without it). Should either step fail, the open segment goes on and the
+        snapshot before stays the one to recover from.
         """
         assert self._directory is not None
-        path = self._directory.snapshot_path(number)
-        size = write_snapshot(path, self._header(number), capture_venue(self._venue))
+        path, journal_path = self._directory.snapshot_path(number), self._directory.journal_path(number)
+        state = capture_venue(self._venue)
+        header = self._header(number)
+        fd = self._journal.prepare(journal_path, header)
+        claim = {"continues": {"segment": continues, "records": records}}
         try:
-            self._journal.start(self._directory.journal_path(number), self._header(number))
+            size = write_snapshot(path, {**header, **claim}, state)
         except BaseException:
             path.unlink(missing_ok=True)  # records keep going to the segment of the older snapshot
+            self._journal.discard(fd, journal_path)
             raise
         if self._segment:
             self._previous = self._segment
         self._segment = number
+        self._journal.switch(fd)
         self._directory.prune(self._previous or number)
         self.log.info("snapshot {path} written ({size} bytes)", path=str(path), size=size)
 
@@ -163,6 +179,13 @@ class PersistenceService(Service):
         }
 
     def _journal_failed(self, error: Exception) -> None:
+        """A record could not be written: every command and API key is refused from now on."""
+        if self._failure is not None:
+            return
+        self._failure = error
+        for recorder in (self._venue.exchange, self._venue.authenticator):
+            if getattr(recorder, "failure", None) is None:
+                recorder.failure = error  # type: ignore[union-attr]
         self.log.critical(
             "the journal cannot be written ({error}): every command is refused from now on; fix the disk"
             " and restart (the state recovers without the command whose record failed, never acknowledged)",
@@ -181,6 +204,8 @@ class PersistenceService(Service):
 
     def _timed(self) -> None:
         self._snapshot_call = None
+        if self._failure is not None:
+            return  # the daemon is stopping; a snapshot now would hold the command not on record
         try:
             self.snapshot()
         except Exception:

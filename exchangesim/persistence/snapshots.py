@@ -12,6 +12,7 @@ import io
 import json
 import os
 import pickle
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ from ..engine.orderbook import OrderBook
 from .framing import frame, read_frames
 from .journal import encode, sync_directory, write_all
 
-__all__ = ["SnapshotError", "exchange_state", "read_snapshot", "restore_exchange", "write_snapshot"]
+__all__ = [
+    "SnapshotError",
+    "exchange_state",
+    "read_snapshot",
+    "read_snapshot_header",
+    "restore_exchange",
+    "write_snapshot",
+]
 
 SNAPSHOT_MAGIC = b"XSSNAP1\n"
 _ENGINE_FIELDS = tuple(name for name in vars(Exchange()) if name != "_subscribers")
@@ -72,6 +80,26 @@ def read_snapshot(path: Path) -> tuple[dict[str, Any], Any]:
     if len(payloads) != 2 or end != len(data):
         raise SnapshotError(f"{path} is damaged (checksum or length does not match)")
     return json.loads(payloads[0]), pickle.loads(payloads[1])
+
+
+def read_snapshot_header(path: Path) -> dict[str, Any]:
+    """Only the header of a snapshot file (not its state, which may be large or damaged); raises
+    SnapshotError when it is not whole."""
+    with path.open("rb") as file:
+        data = file.read(len(SNAPSHOT_MAGIC) + 8)
+        if data.startswith(SNAPSHOT_MAGIC) and len(data) == len(SNAPSHOT_MAGIC) + 8:
+            (length,) = struct.unpack_from("<I", data, len(SNAPSHOT_MAGIC))
+            data += file.read(min(length, 1 << 20))  # a header is small: a larger length is damage
+    payloads, _ = read_frames(data, len(SNAPSHOT_MAGIC))
+    if not data.startswith(SNAPSHOT_MAGIC) or not payloads:
+        raise SnapshotError(f"{path}: the snapshot header is damaged")
+    try:
+        header = json.loads(payloads[0])
+    except ValueError:
+        raise SnapshotError(f"{path}: the snapshot header is not JSON") from None
+    if not isinstance(header, dict):
+        raise SnapshotError(f"{path}: the snapshot header is not an object")
+    return header
 
 
 class _Pickler(pickle.Pickler):

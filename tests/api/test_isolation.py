@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from twisted.trial.unittest import SynchronousTestCase
 
 from exchangesim.config import AccountConfig
-from exchangesim.signing import sign_payload
+from exchangesim.signing import sign, sign_payload
 
 from ..memory_service import MemoryService, memory_config, status_and_json
 
@@ -133,7 +133,7 @@ class WebSocketTests(IsolationCase):
         websocket = self.sim.websocket("/ws")
         key, secret = KEYS["bob"]
         timestamp = int(self.sim.reactor.seconds() * 1000)
-        signature = sign_payload(secret, f"{timestamp}GET/ws".encode())
+        signature = sign(secret, timestamp, "GET", "/ws")
         auth = {"op": "auth", "api_key": key, "timestamp": timestamp, "signature": signature}
         assert self.sim.send_json(websocket, auth) == [{"type": "AUTHENTICATED", "account": "bob"}]
         replies = self.sim.send_json(

@@ -7,6 +7,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -78,13 +79,32 @@ async def test_a_client_with_a_secret_signs_exactly_what_it_sends():
         ("POST", "/api/v1/orders"),
         ("DELETE", "/api/v1/orders?symbol=BTC%2FUSD"),
     ]
+    timestamps = [int(request.headers["X-Timestamp"]) for request in fake.received]
+    assert before <= timestamps[0] < timestamps[1] < timestamps[2] <= after + 2  # rising, 1 ms at least
     for request in fake.received:
-        timestamp = int(request.headers["X-Timestamp"])
-        assert before <= timestamp <= after
         assert request.headers["X-API-Key"] == "k1"
+        timestamp = int(request.headers["X-Timestamp"])
         expected = sign("s3cret", timestamp, request.method, request.target, request.body)
         assert request.headers["X-Signature"] == expected
     assert fake.received[1].body.startswith(b'{"symbol":"BTC/USD"')
+
+
+@asyncio_test
+async def test_identical_requests_in_one_millisecond_get_distinct_timestamps_and_signatures(monkeypatch):
+    """The server accepts a signature once: a repeat of the same call must not reuse one."""
+    frozen = SimpleNamespace(time=lambda: 1_700_000_000.0, perf_counter=time.perf_counter)
+    monkeypatch.setattr("exchangesim.client._client.time", frozen)
+    async with FakeExchange(default=reply({})) as fake:
+        async with ExchangeClient(fake.base_url, api_key="k1", api_secret="s3cret") as client:
+            await client.get_balance()
+            await client.get_balance()
+            await client.get_balance()
+    assert [request.headers["X-Timestamp"] for request in fake.received] == [
+        "1700000000000",
+        "1700000000001",
+        "1700000000002",
+    ]
+    assert len({request.headers["X-Signature"] for request in fake.received}) == 3
 
 
 @asyncio_test

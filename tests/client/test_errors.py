@@ -11,6 +11,7 @@ from exchangesim.client.errors import error_from_message, error_from_response
     [
         ("AUTH_REQUIRED", AuthenticationError),
         ("INVALID_SIGNATURE", AuthenticationError),
+        ("REPLAYED_SIGNATURE", AuthenticationError),  # a replayed WebSocket auth
         ("UNKNOWN_CHANNEL", InvalidRequest),
         ("TOO_MANY_SUBSCRIPTIONS", InvalidRequest),
         ("INTERNAL", ServerError),

@@ -145,7 +145,7 @@ def test_a_journal_that_cannot_be_written_stops_the_daemon_with_status_74_and_lo
     config.write_text(config_text(folder), encoding="utf-8")
     daemon = Daemon(tmp_path, "--config", str(config), wrapper=("prlimit", f"--fsize={JOURNAL_FILE_LIMIT}"))
     order = {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "price": "100.00", "quantity": "0.1"}
-    acknowledged = []
+    acknowledged, refused = [], None
     try:
         for _ in range(5000):  # a record is ~300 bytes: the limit is reached long before
             try:
@@ -153,12 +153,16 @@ def test_a_journal_that_cannot_be_written_stops_the_daemon_with_status_74_and_lo
             except OSError:
                 break  # the daemon is gone
             if status != 201:
-                break  # the order whose record could not be written
+                refused = status, answer  # the order whose record could not be written
+                break
             acknowledged.append(answer["order_id"])
         assert daemon.process.wait(timeout=15) == 74, daemon.output
     finally:
         daemon.stop()
     assert acknowledged and "the journal cannot be written" in daemon.output
+    assert refused is not None and refused[0] == 503, refused  # not 500 with a traceback
+    assert refused[1]["error"]["code"] == "JOURNAL_UNAVAILABLE"
+    assert "Traceback" not in daemon.output
     assert "exchangesim stopped" in daemon.output
 
     restarted = Daemon(tmp_path, "--config", str(config))

@@ -320,6 +320,7 @@ def test_describe_reports_each_fault_live_hits_and_held(controller, clock):
 def request_with(**headers):
     request = DummyRequest([b"api", b"v1", b"orders"])
     request.method = b"POST"
+    request.path = b"/api/v1/orders"
     for name, value in headers.items():
         request.requestHeaders.setRawHeaders(name.replace("_", "-"), [value])
     return request
@@ -329,8 +330,8 @@ def test_headers_are_ignored_without_allow_header_control(controller):
     assert controller.header_faults(request_with(X_Sim_Fault_Mode="delay")) == []
 
 
-def test_a_header_fault_acts_on_its_own_request_and_counts_until_it_ends(clock):
-    controller = make_controller(clock, allow_header_control=True, max_active_faults=2)
+def test_a_header_fault_acts_on_its_own_request_and_is_listed_until_it_ends(clock):
+    controller = make_controller(clock, allow_header_control=True, max_active_faults=1)
     assert controller.header_faults(request_with(Accept="application/json")) == []
     request = request_with(
         X_Sim_Fault_Mode="delay", X_Sim_Fault_Base_Ms="250", X_Sim_Fault_Stage="post_engine"
@@ -345,9 +346,10 @@ def test_a_header_fault_acts_on_its_own_request_and_counts_until_it_ends(clock):
     assert fault.spec.params["base_ms"] == 250.0
     assert scope.layer == "rest"
     assert "header-1" not in controller.faults
-    assert controller.room_for(1) and not controller.room_for(2)
+    assert controller.room_for(1)  # header faults have a bound of their own
+    assert [header["name"] for header in controller.describe()["header_faults"]] == ["header-1"]
     request.finish()
-    assert controller.room_for(2)
+    assert controller.describe()["header_faults"] == []
 
 
 def test_a_bad_fault_header_is_a_400_naming_the_header(clock):
@@ -361,7 +363,7 @@ def test_a_bad_fault_header_is_a_400_naming_the_header(clock):
         controller.header_faults(request_with(X_Sim_Fault_Mode="dorp"))
     assert (caught.value.status, caught.value.field) == (400, "x-sim-fault-mode")
     assert "did you mean 'drop'?" in caught.value.message
-    assert controller.room_for(controller.settings.max_active_faults)  # nothing was counted
+    assert controller.header_active == {}  # nothing was counted
 
 
 def test_a_header_fault_of_a_mode_without_rest_blames_the_mode_header(clock):
@@ -372,9 +374,11 @@ def test_a_header_fault_of_a_mode_without_rest_blames_the_mode_header(clock):
     assert "mode reorder does not act on rest" in caught.value.message
 
 
-def test_header_faults_are_capped_by_max_active_faults(clock):
-    controller = make_controller(clock, allow_header_control=True, max_active_faults=1)
+def test_header_faults_are_capped_by_max_header_faults_not_max_active_faults(clock):
+    controller = make_controller(clock, allow_header_control=True, max_active_faults=1, max_header_faults=1)
     controller.apply(specs(controller, lose=DROP))
+    controller.header_faults(request_with(X_Sim_Fault_Mode="delay"))
     with pytest.raises(ApiError) as caught:
         controller.header_faults(request_with(X_Sim_Fault_Mode="delay"))
     assert (caught.value.status, caught.value.code) == (429, "TOO_MANY_FAULTS")
+    assert "[failures] max_header_faults" in caught.value.message

@@ -47,13 +47,16 @@ class DropTests(FaultCase):
         self.settle(0.001)
         self.failureResultOf(sent, ResponseNeverReceived)
 
-    def test_a_hanging_drop_never_answers_nor_closes(self):
+    def test_a_hanging_drop_neither_answers_nor_closes_until_max_fault_duration(self):
         self.put_fault("black-hole", mode="drop", stage="pre_engine", route=ORDERS, hang="true")
         sent = self.as_bob("POST", "/orders", self.order("c-4"))
-        self.settle(3600)
+        self.settle(3599.999)
         self.assertNoResult(sent)
         assert self.bobs_orders() == []
         assert self.audit(fault="black-hole", action="drop")
+        self.settle(0.001)  # [failures] max_fault_duration (3600 s): no fault holds a request longer
+        self.failureResultOf(sent, ResponseNeverReceived)
+        assert self.bobs_orders() == []
 
 
 class DuplicateTests(FaultCase):
@@ -193,12 +196,14 @@ class DelayAndStallTests(FaultCase):
         assert self.answer(sent)[0] == 201
         assert [event["action"] for event in self.audit()] == ["stall"]
 
-    def test_a_stall_without_end_never_answers(self):
+    def test_a_stall_without_end_answers_nothing_until_max_fault_duration(self):
         self.put_fault("freeze", mode="stall", stage="post_engine", route=ORDERS)
         sent = self.as_bob("POST", "/orders", self.order("s-2"))
-        self.settle(3600)
+        self.settle(3599.999)
         self.assertNoResult(sent)
         assert len(self.bobs_orders()) == 1
+        self.settle(0.001)  # then its connection is closed unanswered
+        self.failureResultOf(sent, ResponseNeverReceived)
 
 
 class TargetingTests(FaultCase):
@@ -276,7 +281,7 @@ class AuditTests(FaultCase):
 
 
 class HeaderControlTests(FaultCase):
-    failures = {"allow_header_control": True, "max_active_faults": 2}
+    failures = {"allow_header_control": True, "max_active_faults": 2, "max_header_faults": 2}
 
     def test_a_request_carries_its_own_post_engine_error(self):
         headers = {"X-Sim-Fault-Mode": "error", "X-Sim-Fault-Stage": "post_engine"}
@@ -310,12 +315,16 @@ class HeaderControlTests(FaultCase):
             )
         assert self.bobs_orders() == []
 
-    def test_header_faults_count_against_max_active_faults(self):
+    def test_header_faults_count_against_max_header_faults_only(self):
         self.put_fault("a", mode="delay", route="DELETE /x")
-        self.put_fault("b", mode="delay", route="DELETE /y")
+        self.put_fault("b", mode="delay", route="DELETE /y")  # max_active_faults is full
+        slow = {"X-Sim-Fault-Mode": "delay", "X-Sim-Fault-Base-Ms": "10s"}
+        held = [self.send("GET", "/health", headers=slow) for _ in range(2)]
         code, body = self.call("GET", "/health", headers={"X-Sim-Fault-Mode": "error"})
         assert (code, body["error"]["code"]) == (429, "TOO_MANY_FAULTS")
-        self.controller.remove("b")
+        assert "max_header_faults" in body["error"]["message"]
+        self.settle(10)
+        assert [self.answer(sent)[0] for sent in held] == [200, 200]
         assert self.call("GET", "/health", headers={"X-Sim-Fault-Mode": "error"})[0] == 503
         assert self.call("GET", "/health", headers={"X-Sim-Fault-Mode": "error"})[0] == 503
 

@@ -226,7 +226,7 @@ def test_a_failed_snapshot_leaves_the_journal_going_on(tmp_path, monkeypatch):
     service, reactor = start_service(config)
     persistence = service.services[0]
 
-    monkeypatch.setattr(persistence._journal, "start", disk_full)
+    monkeypatch.setattr(persistence._journal, "prepare", disk_full)
     with capturedLogs() as events:
         run_market(reactor, 15)
     assert any("snapshot failed" in event["log_format"] for event in events)
@@ -244,7 +244,7 @@ def test_a_stop_whose_final_snapshot_fails_still_closes_the_journal_and_the_fold
     before = engine_state(service)
     persistence = service.services[0]
 
-    monkeypatch.setattr(persistence._journal, "start", disk_full)
+    monkeypatch.setattr(persistence._journal, "prepare", disk_full)
     with pytest.raises(OSError):
         persistence.stopService()
     assert persistence.directory is None
@@ -262,8 +262,9 @@ def test_a_record_that_cannot_be_written_stops_every_later_command(tmp_path, mon
 
     monkeypatch.setattr(persistence._journal, "_write", disk_full)
     order = ("default", "BTC/USD", "BUY", "LIMIT", 100, 100_000)  # 0.01 BTC at 1000.00 USD
-    with capturedLogs() as events, pytest.raises(OSError):
+    with capturedLogs() as events, pytest.raises(JournalFailedError) as raised:
         exchange.place(*order, ts=1)  # in the engine, not on record: never acknowledged
+    assert isinstance(raised.value.__cause__, OSError)
     assert any(event["log_level"].name == "critical" for event in events)
     with pytest.raises(JournalFailedError):  # one acknowledged now could trade against the unrecorded order
         exchange.place(*order, ts=2)

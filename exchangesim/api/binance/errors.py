@@ -7,9 +7,17 @@ from typing import Any
 import attrs
 
 from ...engine import EngineError, ErrorCode
+from ...persistence.commands import JournalFailedError
 from ..errors import ApiError
 
-__all__ = ["BINANCE_ERRORS", "BinanceError", "from_engine_error", "missing", "param_name"]
+__all__ = [
+    "BINANCE_ERRORS",
+    "BinanceError",
+    "from_engine_error",
+    "journal_unavailable",
+    "missing",
+    "param_name",
+]
 
 #: engine field -> the Binance parameter it came from
 _PARAMS = {
@@ -117,6 +125,12 @@ _TABLE = {
 _UNKNOWN = BinanceError(500, -1000, "An unknown error occurred while processing the request.")
 
 
+def journal_unavailable() -> BinanceError:
+    """The answer to a command once the journal cannot be written: Binance's -1001, its internal error
+    ("unable to process your request"), with 503: Binance answers its own failures with a 5xx."""
+    return BinanceError(503, -1001, "Internal error; unable to process your request. Please try again.")
+
+
 def from_engine_error(error: EngineError, *, canceling: bool = False) -> BinanceError:
     """The Binance error for an engine rejection; while canceling, an unknown or closed order is -2011."""
     if canceling and error.code in (ErrorCode.UNKNOWN_ORDER, ErrorCode.ORDER_NOT_OPEN):
@@ -132,7 +146,9 @@ class _BinanceErrors:
     refused: tuple[type[Exception], ...] = (BinanceError, ApiError)
 
     def refusal(self, error: Exception) -> tuple[int, Any]:
-        if isinstance(error, EngineError):
+        if isinstance(error, JournalFailedError):
+            error = journal_unavailable()
+        elif isinstance(error, EngineError):
             error = from_engine_error(error)
         elif isinstance(error, ApiError):  # a shared reader refused it (body too large, bad UTF-8)
             error = BinanceError(error.status, -1100 if error.status == 400 else -1000, error.message)

@@ -16,6 +16,7 @@ from typing import Any
 from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
 
 from ...venue import Venue
+from ..requests import MAX_JSON_DEPTH, json_too_deep
 from ..responses import encode
 from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
 from .stream_feed import MarketStreamFeed
@@ -148,6 +149,8 @@ class MarketStreamProtocol(FaultedWebSocket):
 
 
 def _decode(payload: bytes) -> dict[str, Any]:
+    if json_too_deep(payload):
+        raise StreamRequestError(3, f"Invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         request = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:

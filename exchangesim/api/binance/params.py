@@ -15,7 +15,7 @@ import attrs
 from twisted.web.iweb import IRequest
 
 from ...engine import Exchange, Instrument
-from ..requests import FORM, media_type, read_body
+from ..requests import FORM, json_too_deep, media_type, read_body
 from .errors import BinanceError, missing
 
 __all__ = ["Params", "read_params"]
@@ -68,7 +68,7 @@ class Params:
         if several is None:
             return None
         try:
-            names = json.loads(several)
+            names = None if json_too_deep(several) else json.loads(several)
         except ValueError:
             names = None
         if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):

@@ -20,11 +20,13 @@ import json
 from typing import Any
 
 from ...engine import CommandResult, EngineError, Instrument
+from ...persistence.commands import JournalFailedError
 from ...venue import Venue
 from ..ratelimit import Charge
+from ..requests import MAX_JSON_DEPTH, json_too_deep
 from ..responses import encode
 from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
-from .errors import BinanceError, from_engine_error
+from .errors import BinanceError, from_engine_error, journal_unavailable
 from .params import Params, binance_symbols, instrument_named
 from .parsing import order_reference
 from .render import request_weight_limit
@@ -49,6 +51,8 @@ def signed_params(params: dict[str, Any]) -> Params:
 
 def _request(payload: bytes) -> dict[str, Any]:
     """One WS-API request: a JSON object whose ``params``, when present, are an object."""
+    if json_too_deep(payload):
+        raise BinanceError(400, -1100, f"Malformed JSON: nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
         request = json.loads(payload)
     except ValueError:
@@ -99,6 +103,8 @@ class WsApiProtocol(FaultedWebSocket):
                 answer = {"id": request_id, "status": 200, "result": method(self, account, params)}
             except (BinanceError, EngineError) as error:
                 failure = from_engine_error(error) if isinstance(error, EngineError) else error
+            except JournalFailedError:  # the order is refused like a REST one, the connection stays open
+                failure = journal_unavailable()
         if failure is not None:
             answer = {"id": request_id, "status": failure.status, "error": failure.payload()}
         answer["rateLimits"] = [request_weight_limit(venue.limiter.limit, spent.used)]

@@ -1,5 +1,6 @@
 """Fault control under ``/api/v1/admin/failures``: list, add, replace, change and remove faults, apply a
-whole set atomically, halt and resume, list and kill connections, read the audit, list the modes.
+whole set atomically, halt and resume, clear header faults, list and kill connections, read the audit,
+list the modes.
 
 Every route checks the admin token and the peer first; a fault is parsed whole before anything
 changes, so a refused request leaves the faults as they were.
@@ -136,6 +137,26 @@ class FailuresAdmin:
                 }
             )
         return respond(request, {"modes": modes})
+
+    # -- faults from X-Sim-Fault-* headers --------------------------------------------------------------
+    @app.route("/headers", methods=["DELETE"])
+    def clear_header_faults(self, request: IRequest) -> bytes:
+        """End every open header fault: its request goes on (delay, stall) or is closed (drop) at once."""
+        self._authorize(request)
+        return self._clear_headers(request, None)
+
+    @app.route("/headers/<name>", methods=["DELETE"])
+    def clear_header_fault(self, request: IRequest, name: str) -> bytes:
+        self._authorize(request)
+        if name not in self._faults.header_active:
+            known = ", ".join(self._faults.header_active) or "none"
+            raise ApiError(404, "UNKNOWN_FAULT", f"no open header fault {name!r}; open: {known}", "name")
+        return self._clear_headers(request, [name])
+
+    def _clear_headers(self, request: IRequest, names: list[str] | None) -> bytes:
+        cleared = self._faults.clear_header_faults(names)
+        self._control("header_faults_cleared", faults=cleared)
+        return respond(request, {"cleared": cleared})
 
     # -- connections and the audit -------------------------------------------------------------------
     @app.route("/connections", methods=["GET"])

@@ -258,7 +258,12 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 _ERRORS = {
     "400": _json(_ref("Error"), "invalid input; error.field names it"),
-    "401": _json(_ref("Error"), "unknown API key, bad signature or timestamp"),
+    "401": _json(
+        _ref("Error"),
+        "not authenticated; error.code says why: UNAUTHENTICATED, INVALID_API_KEY, SIGNATURE_REQUIRED, "
+        "INVALID_TIMESTAMP, TIMESTAMP_OUTSIDE_WINDOW, INVALID_SIGNATURE, or REPLAYED_SIGNATURE (the "
+        "signature was already used: each is accepted once within the receive window)",
+    ),
     "413": _json(_ref("Error"), "the body is larger than [server] max_body_bytes"),
     "415": _json(_ref("Error"), "the body is not application/json"),
 }
@@ -275,7 +280,7 @@ def _operation(
     extra: dict[str, str] | None = None,
 ) -> dict:
     responses = {status: _json(_ref(schema), summary)}
-    if parameters or body:
+    if parameters or body or private:  # private: UNEXPECTED_BODY, UNEXPECTED_QUERY_PARAMETER
         responses["400"] = _ERRORS["400"]
     if body:
         responses["413"] = _ERRORS["413"]
@@ -427,8 +432,12 @@ def openapi_document() -> dict[str, Any]:
             "version": __version__,
             "description": "Prices, quantities and amounts are decimal strings; times are epoch "
             "milliseconds. Requests name their account with X-API-Key (none: the default account); "
-            "signed requests add X-Timestamp and X-Signature = "
-            "hex HMAC-SHA256(secret, timestamp + METHOD + path?query + body).",
+            "signed requests add X-Timestamp and X-Signature = hex HMAC-SHA256(secret, "
+            "timestamp \\n METHOD \\n path \\n query \\n body), the request target split at its first "
+            "'?', both as sent; each signature is accepted once within the receive window "
+            "(REPLAYED_SIGNATURE). Account routes take their parameters in one place: the query string "
+            "for GET and DELETE (a body is refused, UNEXPECTED_BODY), the JSON body for POST (a query "
+            "parameter is refused, UNEXPECTED_QUERY_PARAMETER).",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,

@@ -11,6 +11,7 @@ from twisted.web.resource import IResource
 from ... import __version__
 from ...engine import CommandResult, OrderCanceled
 from ...venue import Venue
+from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import json_body, query, query_int
 from ..responses import respond
@@ -30,7 +31,10 @@ from .render import (
     render_ticker,
 )
 
-__all__ = ["NativeAPI"]
+__all__ = ["NativeAPI", "check_parameter_place"]
+
+_QUERY_METHODS = frozenset((b"GET", b"HEAD", b"DELETE"))
+"""Methods whose parameters travel in the query string; the others (POST) send a JSON body."""
 
 
 class NativeAPI:
@@ -201,7 +205,9 @@ class NativeAPI:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _authenticate(self, request: IRequest) -> str:
-        return self._venue.authenticator.authenticate(request)
+        """The caller's account, after the parameters' place is checked; uses its signature up."""
+        check_parameter_place(request)
+        return self._venue.authenticator.admit(request)
 
     def _optional_symbol(self, request: IRequest) -> str | None:
         symbol = query(request, "symbol")
@@ -224,3 +230,32 @@ class NativeAPI:
             if side.order_id == order.order_id
         ]
         return {**render_order(order, instrument), "fills": fills}
+
+
+def check_parameter_place(request: IRequest) -> None:
+    """Refuse parameters in the place a route does not read them (400, naming the field): a body on a
+    GET or DELETE, a query parameter on a POST, whose routes take a JSON body. A signed request then
+    means one thing only: nothing it carries is ignored, and nothing can be moved between the two."""
+    method = request.method.decode("ascii", "replace")
+    if request.method in _QUERY_METHODS:
+        content = request.content
+        if content is None:
+            return
+        position = content.tell()
+        sent = content.read(1)
+        content.seek(position)
+        if sent:
+            raise ApiError(
+                400,
+                "UNEXPECTED_BODY",
+                f"{method} takes its parameters in the query string; send no body",
+                "body",
+            )
+    elif request.args:
+        name = next(iter(request.args)).decode("utf-8", "replace")
+        raise ApiError(
+            400,
+            "UNEXPECTED_QUERY_PARAMETER",
+            f"{method} takes its parameters in the JSON body; move {name!r} out of the query string",
+            name,
+        )

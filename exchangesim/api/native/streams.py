@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeAlias
 
+from ..requests import json_too_deep
 from ..responses import encode
 
 __all__ = [
@@ -103,6 +104,8 @@ def message_fields(message: bytes) -> dict[str, Any]:
 
 
 def _fields_of(message: bytes) -> dict[str, Any]:
+    if json_too_deep(message):  # a client's: it gets its ERROR once faults let it through
+        return {}
     try:
         document = json.loads(message)
     except ValueError:

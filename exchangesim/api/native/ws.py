@@ -2,10 +2,11 @@
 
 Operations: ``subscribe`` / ``unsubscribe`` (``channel``, ``symbol``; ``interval`` for CANDLES;
 ``interval_ms`` for a conflated BOOK or TICKER; ``batch: true`` asks for BATCH frames), ``auth``
-(``api_key``, ``timestamp``, ``signature`` of ``timestamp + "GET/ws"``) before the private channels
-ORDERS, FILLS and BALANCES, and ``ping``. Every reply and stream message leaves through the
-connection's ``Outbox``, the single send path. A bad operation is answered with an ERROR message and
-the connection lives on; a client that floods, or falls too far behind, is closed.
+(``api_key``, ``timestamp``, ``signature`` of ``GET /ws`` as ``exchangesim.signing`` defines it; each
+signature is accepted once) before the private channels ORDERS, FILLS and BALANCES, and ``ping``.
+Every reply and stream message leaves through the connection's ``Outbox``, the single send path. A bad
+operation is answered with an ERROR message and the connection lives on; a client that floods, or falls
+too far behind, is closed.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class NativeWebSocketProtocol(FaultedWebSocket):
         self.reply({"type": "PONG", "ts": self.factory.venue.now_ms()})
 
     def _auth(self, message: dict[str, Any]) -> None:
+        # verify uses the signature up: a captured auth message replayed on another connection is refused
         self.account = self.factory.venue.authenticator.verify(
             text_field(message, "api_key"),
             str(message.get("timestamp", "")),

@@ -16,15 +16,17 @@ __all__ = ["Delay", "Jitter"]
 
 class Jitter:
     """Delays in ms: ``base`` plus a draw from the distribution, each draw pulled towards the last by
-    ``correlation`` (0: independent, 1: constant); the first draw is taken as it comes."""
+    ``correlation`` (0: independent, 1: constant); the first draw is taken as it comes. A delay longer
+    than ``cap_ms`` (``[failures] max_fault_duration``: a pareto tail has no end) is cut to it."""
 
-    def __init__(self, params, rng: random.Random) -> None:
+    def __init__(self, params, rng: random.Random, cap_ms: float = float("inf")) -> None:
         self._base = params["base_ms"]
         self._jitter = params["jitter_ms"]
         self._distribution = params["distribution"]
         self._alpha = params["pareto_alpha"]
         self._correlation = params["correlation"]
         self._rng = rng
+        self._cap = cap_ms
         self._last: float | None = None
 
     def next_ms(self) -> float:
@@ -32,7 +34,7 @@ class Jitter:
         last = self._last
         # Starting from the first draw, not from 0: else correlation 1 would mean no jitter at all.
         self._last = fresh if last is None else self._correlation * last + (1 - self._correlation) * fresh
-        return max(0.0, self._base + self._last)
+        return min(max(0.0, self._base + self._last), self._cap)
 
     def _draw(self) -> float:
         if self._jitter == 0:
@@ -73,7 +75,7 @@ class Delay(FailureMode):
 class _DelayRequest(RequestEffect):
     def __init__(self, fault, scope) -> None:
         super().__init__(fault, scope)
-        self._jitter = Jitter(fault.spec.params, self.rng)
+        self._jitter = Jitter(fault.spec.params, self.rng, fault.spec.max_duration_ms)
 
     def before(self, call):
         return DelayVerdict(self._jitter.next_ms() / 1000)
@@ -87,7 +89,7 @@ class _DelayStream(HoldingEffect):
 
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
-        self._jitter = Jitter(fault.spec.params, scope.rng)
+        self._jitter = Jitter(fault.spec.params, scope.rng, fault.spec.max_duration_ms)
 
     def inject(self, data):
         delay_ms = self._jitter.next_ms()

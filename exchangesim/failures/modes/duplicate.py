@@ -1,5 +1,7 @@
 """``duplicate``: send a message again (ws), or execute a request twice (rest, as a retrying proxy
-would); with a client order id the engine refuses the second order."""
+would); with a client order id the engine refuses the second order. The repeat meets the checks a real
+one would: the native API refuses a signed request's repeat (its signature is used up, REPLAYED_SIGNATURE),
+the Binance dialect executes it twice as Binance does; the audit's ``repeat`` says which happened."""
 
 from __future__ import annotations
 
