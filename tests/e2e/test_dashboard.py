@@ -190,8 +190,12 @@ def test_the_price_chart_draws_candles_and_the_ladder_fills(page):
     ladder = page.locator("#ladder")
     expect(ladder.locator(".level.bid .price").first).not_to_be_empty()
     expect(ladder.locator(".level.ask .price").last).not_to_be_empty()
-    bids = [float(text) for text in ladder.locator(".level.bid .price").all_inner_texts() if text]
-    asks = [float(text) for text in ladder.locator(".level.ask .price").all_inner_texts() if text]
+    # Both sides read in one evaluation: the liquid market moves between two separate reads.
+    bids, asks = page.evaluate(
+        """() => [".level.bid .price", ".level.ask .price"].map((selector) =>
+            [...document.querySelectorAll("#ladder " + selector)].map((cell) => cell.textContent)
+                .filter((text) => text).map(Number))"""
+    )
     assert len(bids) >= 5 and len(asks) >= 5, (bids, asks)
     assert bids == sorted(bids, reverse=True)
     assert asks == sorted(asks, reverse=True)  # drawn top-down: the best ask sits above the spread

@@ -22,6 +22,33 @@ export function fillRows(tbody, rows, empty, columns) {
   tbody.replaceChildren(...built);
 }
 
+/**
+ * Keep one row per item in a table body, found again by `key(item)`: `build(item)` makes a new row's
+ * cells, `update(row, item)` refreshes a row in place. Rows are never rebuilt, so a control in one (a
+ * switch, a button) stays the node a person is clicking however often the data changes.
+ */
+export function keepRows(tbody, items, key, build, update, empty, columns) {
+  const rows = tbody.keyedRows || (tbody.keyedRows = new Map());
+  const wanted = items.map((item) => {
+    const name = key(item);
+    let row = rows.get(name);
+    if (!row) {
+      row = el("tr", {}, ...build(item).map((cell) => (cell instanceof Node && cell.tagName === "TD" ? cell : el("td", {}, cell ?? ""))));
+      rows.set(name, row);
+    }
+    update(row, item);
+    return [name, row];
+  });
+  const kept = new Set(wanted.map(([name]) => name));
+  for (const name of [...rows.keys()]) if (!kept.has(name)) rows.delete(name);
+  const nodes = wanted.map(([, row]) => row);
+  if (!nodes.length) nodes.push(el("tr", {class: "empty"}, el("td", {colspan: columns}, empty)));
+  const current = [...tbody.children];
+  if (current.length !== nodes.length || current.some((node, index) => node !== nodes[index])) {
+    tbody.replaceChildren(...nodes);
+  }
+}
+
 /** A numeric table cell. */
 export function numCell(text, extraClass = "") {
   return el("td", {class: `num ${extraClass}`.trim()}, text ?? "–");

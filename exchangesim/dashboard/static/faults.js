@@ -5,7 +5,7 @@
 // The API has no "disabled" state for one fault: switching one off removes it and the page keeps its
 // keys (in sessionStorage) to put it back with PUT when switched on again.
 
-import {clockTime, el, fillRows, numCell, showResult} from "./dom.js";
+import {clockTime, el, fillRows, keepRows, numCell, setText, showResult} from "./dom.js";
 import {describeError} from "./rest.js";
 
 const TOKEN_KEY = "exchangesim.adminToken";
@@ -189,16 +189,26 @@ export class FaultPanel {
     const off = Object.entries(this.disabled)
       .filter(([name]) => !active.some((fault) => fault.name === name))
       .map(([name, given]) => ({name, mode: given.mode, keys: given, live: false, hits: null, on: false}));
-    fillRows(
+    keepRows(
       list,
-      [...active, ...off].map((fault) => [
-        el("td", {}, el("label", {class: "switch"}, el("input", {type: "checkbox", "data-fault": fault.name, checked: fault.on, onchange: (event) => this.toggle(fault.name, event.target.checked)}), el("span", {}))),
-        el("td", {class: fault.live ? "live" : "dim"}, fault.name),
-        fault.mode,
-        el("td", {class: "keys"}, describeKeys(fault.keys)),
-        numCell(fault.hits === null ? "–" : String(fault.hits)),
+      [...active, ...off],
+      (fault) => fault.name,
+      (fault) => [
+        el("td", {}, el("label", {class: "switch"}, el("input", {type: "checkbox", "data-fault": fault.name, onchange: (event) => this.toggle(fault.name, event.target.checked)}), el("span", {}))),
+        el("td", {}, fault.name),
+        el("td", {}),
+        el("td", {class: "keys"}),
+        numCell(""),
         el("td", {}, el("button", {class: "icon", title: "remove", onclick: () => this.remove(fault.name)}, "×")),
-      ]),
+      ],
+      (row, fault) => {
+        const [switchCell, nameCell, modeCell, keysCell, hitsCell] = row.cells;
+        switchCell.querySelector("input").checked = fault.on;
+        nameCell.className = fault.live ? "live" : "dim";
+        setText(modeCell, fault.mode);
+        setText(keysCell, describeKeys(fault.keys));
+        setText(hitsCell, fault.hits === null ? "–" : String(fault.hits));
+      },
       "no faults",
       6,
     );
