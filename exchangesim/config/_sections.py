@@ -29,6 +29,7 @@ from ._kinds import (
     setting,
     to_decimal,
 )
+from ._liquidity import LiquidityConfig
 from ._section import section
 
 __all__ = ()
@@ -39,11 +40,13 @@ DEFAULT_ACCOUNT = "default"
 FEE_ACCOUNT = "fees"
 MAKER_ACCOUNT = "agent-maker"
 TAKER_ACCOUNT = "agent-taker"
+LIMIT_ACCOUNT = "agent-limit"
 RESERVED_ACCOUNTS = {
     DEFAULT_ACCOUNT: "the account [accounts] default_balance funds",
     FEE_ACCOUNT: "the account that collects every fee",
     MAKER_ACCOUNT: "the market maker's account",
-    TAKER_ACCOUNT: "the taker agent's account",
+    TAKER_ACCOUNT: "the takers' account",
+    LIMIT_ACCOUNT: "the limit-order traders' account",
 }
 """Account names the simulator uses itself, and what for."""
 
@@ -282,8 +285,8 @@ class SymbolConfig:
     replay_file: str | None = setting(
         PATH,
         None,
-        "CSV of timestamp,price rows the csv model replays for this symbol (required by it); relative to"
-        " this file's folder.",
+        "CSV the csv model replays for this symbol (required by it): timestamp,price rows (epoch ms), or a"
+        " Binance public-data klines or aggTrades file as unzipped; relative to this file's folder.",
     )
 
     def problems(self) -> list[tuple[str, str]]:
@@ -367,9 +370,10 @@ class MarketDataConfig:
 
     model: str = setting(
         TEXT,
-        "gbm",
-        "Price model: gbm, random_walk, geometric_walk, jump_diffusion, ornstein_uhlenbeck, csv,"
-        " or one a plugin registers in the exchangesim.price_models entry point group.",
+        "stochastic_volatility",
+        "Price model: stochastic_volatility, gbm, random_walk, geometric_walk, jump_diffusion,"
+        " ornstein_uhlenbeck, csv, or one a plugin registers in the exchangesim.price_models entry point"
+        " group.",
     )
     drift: float = setting(
         REAL, 0.0, "Annualised drift of the price model (0.05 = +5% a year).", between(-100.0, 100.0)
@@ -401,46 +405,32 @@ class MarketDataConfig:
     replay_speed: float = setting(
         REAL, 1.0, "csv: how fast the recording plays (2: twice as fast).", between(0.001, 1_000_000.0)
     )
-
-
-@section
-class LiquidityConfig:
-    """[liquidity]: the agents that quote and trade every symbol, so books have depth and prices move."""
-
-    enabled: bool = setting(BOOLEAN, True, "Run a market maker and a taker on every symbol.")
-    levels: int = setting(INTEGER, 10, "Orders the market maker keeps on each side.", between(1, 200))
-    spread_bps: Decimal = setting(
-        DECIMAL,
-        Decimal(10),
-        "Distance between its best bid and ask, in basis points of the fair price.",
-        between(0, 10_000),
-    )
-    spacing_bps: Decimal = setting(
-        DECIMAL,
-        Decimal(5),
-        "Distance between its levels, in basis points of the fair price.",
-        between(0, 10_000),
-    )
-    level_notional: Decimal = setting(
-        DECIMAL, Decimal(5000), "Size of each of its orders, in the quote asset.", at_least(0, exclusive=True)
-    )
-    refresh_ms: int = setting(
-        INTEGER,
-        250,
-        "Longest time between two requotes (a move of half a level requotes at once).",
-        between(1, 3_600_000),
-    )
-    taker_rate: float = setting(
+    vol_of_vol: float = setting(
         REAL,
-        5.0,
-        "Orders the taker sends per second of model time (Poisson arrivals).",
-        between(0.0, 100_000.0),
+        0.7,
+        "stochastic_volatility: how far the volatility wanders (the standard deviation of its log); the"
+        " long-run annualised volatility stays volatility.",
+        between(0.0, 3.0),
     )
-    taker_notional: Decimal = setting(
-        DECIMAL,
-        Decimal(1000),
-        "Mean size of the taker's orders, in the quote asset (exponentially distributed).",
-        at_least(0, exclusive=True),
+    vol_half_life_s: float = setting(
+        REAL,
+        20.0,
+        "stochastic_volatility: seconds of market time in which a calm or stormy spell halves its distance"
+        " from the usual volatility.",
+        between(0.001, 31_536_000.0),
+    )
+    vol_jump_rate: float = setting(
+        REAL,
+        0.3,
+        "stochastic_volatility: jumps a second of market time, on average (0: none).",
+        between(0.0, 1000.0),
+    )
+    vol_jump_share: float = setting(
+        REAL,
+        0.3,
+        "stochastic_volatility: share of the variance that comes as jumps, each in proportion to the"
+        " volatility of its moment, so they cluster in stormy spells.",
+        between(0.0, 0.99),
     )
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "ModelSettings",
     "OrnsteinUhlenbeck",
     "PriceModel",
+    "StochasticVolatility",
     "rng_for",
 ]
 
@@ -62,6 +63,10 @@ class ModelSettings:
     mean_price: float | None = attrs.field(default=None, validator=attrs.validators.optional(_positive))
     replay_file: str | None = None
     replay_speed: float = attrs.field(default=1.0, validator=_positive)
+    vol_of_vol: float = attrs.field(default=0.7, validator=[*_non_negative, attrs.validators.le(3.0)])
+    vol_half_life_s: float = attrs.field(default=20.0, validator=_positive)
+    vol_jump_rate: float = attrs.field(default=0.3, validator=_non_negative)
+    vol_jump_share: float = attrs.field(default=0.3, validator=[*_non_negative, attrs.validators.lt(1.0)])
 
 
 def rng_for(seed: int, symbol: str) -> np.random.Generator:
@@ -301,6 +306,64 @@ class MertonJumpDiffusion(_LogWalk):
         steps = super()._log_steps(draws)
         steps += draws[1]
         steps -= settings.jump_rate * mean_jump * self.dt
+        return steps
+
+
+class StochasticVolatility(_LogWalk):
+    """GBM whose volatility wanders, with jumps that come more often in stormy spells.
+
+    log(sigma_t / base) follows a mean-reverting (Ornstein-Uhlenbeck) process of standard deviation
+    ``vol_of_vol`` that halves its distance from its mean in ``vol_half_life_s`` seconds; base =
+    volatility * exp(-vol_of_vol^2), so the long-run mean of sigma^2 is volatility^2 and the configured
+    volatility stays the long-run annualised volatility. A share ``vol_jump_share`` of each moment's
+    variance comes as jumps, ``vol_jump_rate`` a second, their size in proportion to sigma_t. Calm and
+    stormy spells follow one another, which gives short-horizon returns their heavy tails and their
+    volatility clustering (Cont's stylized facts).
+
+    The volatility path is drawn a block at a time, in the same order however ticks are grouped; it is
+    stored relative to ``volatility``, so ``set_parameters(volatility=...)`` rescales it from the next tick.
+    """
+
+    name = "stochastic_volatility"
+
+    def __init__(self, settings: ModelSettings, rng: np.random.Generator) -> None:
+        self._log_vol = rng.standard_normal() * settings.vol_of_vol  # a draw from its long-run law
+        super().__init__(settings, rng)
+
+    def _draw(self, n: int) -> np.ndarray:
+        """Price shocks (row 0), each tick's sigma / volatility (row 1) and jump shocks (row 2: 0 for a
+        tick without a jump)."""
+        settings = self.settings
+        draws = self.rng.standard_normal((3, n))
+        jumps = self.rng.random(n) >= settings.vol_jump_rate * settings.tick_seconds
+        draws[2][jumps] = 0.0
+        s = settings.vol_of_vol
+        decay = 0.5 ** (settings.tick_seconds / settings.vol_half_life_s)
+        innovation = s * math.sqrt(1 - decay * decay)
+        log_vol = self._log_vol
+        scales = draws[1].tolist()
+        for i, shock in enumerate(scales):  # each tick's log volatility follows from the one before
+            log_vol = decay * log_vol + innovation * shock
+            scales[i] = log_vol
+        self._log_vol = log_vol
+        draws[1] = np.exp(np.asarray(scales) - s * s)
+        return draws
+
+    def _log_steps(self, draws: np.ndarray) -> np.ndarray:
+        settings = self.settings
+        share = settings.vol_jump_share if settings.vol_jump_rate > 0 else 0.0
+        sigma = draws[1] * self.volatility
+        steps = draws[0]
+        steps *= math.sqrt((1 - share) * self.dt)
+        if share:
+            jumps = draws[2]
+            jumps *= math.sqrt(share / (settings.vol_jump_rate * YEAR_SECONDS))
+            steps += jumps
+        steps *= sigma
+        sigma *= sigma
+        sigma *= self.dt / 2
+        steps -= sigma
+        steps += self.drift * self.dt
         return steps
 
 

@@ -15,15 +15,16 @@ import attrs
 import numpy as np
 from twisted.application.service import Service
 
-from ..config import MAKER_ACCOUNT, TAKER_ACCOUNT, Config, LiquidityConfig
+from ..config import LIMIT_ACCOUNT, MAKER_ACCOUNT, TAKER_ACCOUNT, AgentSettings, Config
 from ..venue import Venue
-from .agents import MarketMaker, Taker, funding_for, refill
+from .agents import LimitTrader, MarketMaker, Taker, funding_for, refill
 from .models import MAX_JUMP, ModelSettings, PriceModel, rng_for
 from .registry import model_class
 from .schedule import MarketSchedule, Timer
 
 __all__ = ["MarketService", "MovingMarket"]
 
+AGENT_ACCOUNTS = (MAKER_ACCOUNT, TAKER_ACCOUNT, LIMIT_ACCOUNT)
 MAX_JUMP_MS = 86_400_000  # a jump spreads over a day at most
 CANDLE_MS = 1000  # candles close at every second of market time
 
@@ -48,8 +49,8 @@ class MovingMarket:
         model_name: str,
         model: PriceModel,
         interval_ms: int,
-        agents: LiquidityConfig | None,
-        rng: np.random.Generator,
+        agents: AgentSettings | None,
+        seed: int,
         phase_ms: int = 0,
     ) -> None:
         self._venue = venue
@@ -64,11 +65,26 @@ class MovingMarket:
         self._jump: Jump | None = None
         self._prepared: deque[int] = deque()  # fair prices of the ticks the current span will run
         self.fair = self._on_grid(model.price)
-        self._maker = self._taker = None
+        self._maker: MarketMaker | None = None
+        self._taker: Taker | None = None
+        self._limits: LimitTrader | None = None
         if agents is not None:
             exchange = venue.exchange
-            self._maker = MarketMaker(exchange, MAKER_ACCOUNT, symbol, agents, phase_ms)
-            self._taker = Taker(exchange, TAKER_ACCOUNT, symbol, agents, rng)
+            self._maker = MarketMaker(
+                exchange,
+                MAKER_ACCOUNT,
+                symbol,
+                agents,
+                rng_for(seed, f"{symbol}#maker"),
+                phase_ms,
+                model.volatility,
+                interval_ms,
+            )
+            self._taker = Taker(exchange, TAKER_ACCOUNT, symbol, agents, rng_for(seed, f"{symbol}#taker"))
+            if agents.limit_rate > 0:
+                self._limits = LimitTrader(
+                    exchange, LIMIT_ACCOUNT, symbol, agents, rng_for(seed, f"{symbol}#limit")
+                )
             self._funding = funding_for(self._instrument, agents, self.fair)
 
     @property
@@ -85,7 +101,10 @@ class MovingMarket:
         """Open at market time ``ts``: a reference price and a two-sided book, then ticks on ``schedule``."""
         self._venue.exchange.open_market(self.symbol, self.fair)
         if self._taker is not None and self._taker.next_arrival == math.inf:  # not restored
+            self._refill(ts)
             self._taker.begin(ts)
+            if self._limits is not None:
+                self._limits.begin(self.fair, ts)
         self._act(ts)
         self._schedule = schedule
         self.timer = schedule.add(self.interval_ms, self.tick, prepare=self.prepare)
@@ -113,17 +132,22 @@ class MovingMarket:
 
     def state(self) -> dict[str, object]:
         """What a snapshot keeps: the model (price, parameters, random state), a jump under way, the
-        taker's random state and next arrival."""
-        taker = None if self._taker is None else self._taker.state()
-        return {"model": self.model, "jump": self._jump, "taker": taker}
+        agents' random streams and what they wait for."""
+        agents = {"taker": self._taker, "limits": self._limits}
+        return {
+            "model": self.model,
+            "jump": self._jump,
+            **{name: None if agent is None else agent.state() for name, agent in agents.items()},
+        }
 
     def restore(self, state: dict[str, object]) -> None:
         """Resume from ``state()`` of an earlier run; the maker takes over its quotes still resting."""
         self.model = state["model"]  # type: ignore[assignment]
         self._jump = state["jump"]  # type: ignore[assignment]
         self.fair = self._on_grid(self.model.price)
-        if self._taker is not None and state.get("taker") is not None:
-            self._taker.restore(state["taker"])  # type: ignore[arg-type]
+        for name, agent in (("taker", self._taker), ("limits", self._limits)):
+            if agent is not None and state.get(name) is not None:
+                agent.restore(state[name])  # type: ignore[arg-type]
         if self._maker is not None:
             self._maker.adopt()
 
@@ -158,13 +182,29 @@ class MovingMarket:
             self._jump = None
 
     def _act(self, ts: int) -> None:
-        if self._maker is None or self._taker is None:
+        maker = self._maker
+        if maker is None or self._taker is None:
             return
-        if self._maker.due(self.fair, ts):
-            for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
-                refill(self._venue.exchange, account, self._funding, ts)
-            self._maker.quote(self.fair, ts)
-        self._taker.act(self.fair, ts)
+        fair = self.fair
+        maker.observe(fair)
+        if maker.due(fair, ts):
+            self._refill(ts)
+            maker.quote(fair, ts, self._inventory())
+        if self._limits is not None:
+            self._limits.act(fair, ts)
+        self._taker.act(fair, ts)
+
+    def _refill(self, ts: int) -> None:
+        for account in AGENT_ACCOUNTS:
+            refill(self._venue.exchange, account, self._funding, ts)
+
+    def _inventory(self) -> float:
+        """The maker's base over (or under) its starting balance, in starting balances."""
+        base = self._instrument.base
+        start = self._funding[base]
+        view = self._venue.exchange.balances(MAKER_ACCOUNT).get(base)
+        held = 0 if view is None else view.available + view.locked
+        return (held - start) / start
 
     def _on_grid(self, price: float) -> int:
         """The fair price on the tick grid (at least one tick), as ``prepare`` rounds it."""
@@ -177,12 +217,13 @@ class MarketService(Service):
     def __init__(self, venue: Venue) -> None:
         self._venue = venue
         if venue.config.liquidity.enabled:
-            for account in (MAKER_ACCOUNT, TAKER_ACCOUNT):
+            for account in AGENT_ACCOUNTS:
                 venue.exchange.open_account(account)
         self.markets = venue.markets
         symbols = list(venue.candles)
+        refresh_ms = venue.config.liquidity.resolved().refresh_ms
         for index, symbol in enumerate(symbols):
-            phase_ms = venue.config.liquidity.refresh_ms * index // len(symbols)
+            phase_ms = refresh_ms * index // len(symbols)
             self.markets[symbol] = _moving_market(venue, symbol, phase_ms)
         self.schedule: MarketSchedule | None = None
 
@@ -221,10 +262,13 @@ def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
         mean_price=None if own.mean_price is None else float(own.mean_price),
         replay_file=own.replay_file,
         replay_speed=data.replay_speed,
+        vol_of_vol=data.vol_of_vol,
+        vol_half_life_s=data.vol_half_life_s,
+        vol_jump_rate=data.vol_jump_rate,
+        vol_jump_share=data.vol_jump_share,
     )
     seed = config.exchange.seed
     model_name = own.model or data.model
     model = model_class(model_name)(settings, rng_for(seed, symbol))
-    agents = config.liquidity if config.liquidity.enabled else None
-    taker_rng = rng_for(seed, f"{symbol}#taker")
-    return MovingMarket(venue, symbol, model_name, model, interval_ms, agents, taker_rng, phase_ms)
+    agents = config.liquidity.resolved() if config.liquidity.enabled else None
+    return MovingMarket(venue, symbol, model_name, model, interval_ms, agents, seed, phase_ms)

@@ -80,4 +80,5 @@ def test_the_wheel_installs_the_dropin_and_the_package(tmp_path):
         "jump_diffusion",
         "ornstein_uhlenbeck",
         "random_walk",
+        "stochastic_volatility",
     ]

@@ -1,4 +1,5 @@
-"""CSV replay: recorded prices played on the ticks at a speed factor, and bad files named with their line."""
+"""CSV replay: recorded prices played on the ticks at a speed factor, Binance's klines and aggTrades files
+read as they come, and bad files named with their line."""
 
 import re
 
@@ -126,3 +127,176 @@ def test_read_prices_returns_milliseconds_and_prices(tmp_path):
     times, prices = read_prices(write(tmp_path, RECORDING))
     assert times.tolist() == [1700000000000, 1700000001000, 1700000002500, 1700000004000]
     assert prices.tolist() == [100, 101, 102, 103]
+
+
+# Binance public data, as data.binance.vision serves it: no header in spot files (one in futures files since
+# 2022), milliseconds before 2025 and microseconds in spot files since.
+T0 = 1735689600000  # 2025-01-01 00:00 UTC in epoch milliseconds: spot files switched to microseconds here
+KLINES_HEADER = (
+    "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
+    "taker_buy_quote_volume,ignore"
+)
+SPOT_AGG_TRADES_HEADER = (
+    "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match"
+)
+FUTURES_AGG_TRADES_HEADER = (
+    "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker"
+)
+UNITS = {"milliseconds": 1, "microseconds": 1000}
+
+
+def kline(open_ms, open_price, close_price, per_ms=1, interval_ms=1000):
+    """A Binance kline row; its close_time is the last millisecond (or microsecond) of the interval."""
+    open_time = open_ms * per_ms
+    close_time = (open_ms + interval_ms) * per_ms - 1
+    low, high = sorted((open_price, close_price))
+    return (
+        f"{open_time},{open_price:.8f},{high + 1:.8f},{low - 1:.8f},{close_price:.8f},12.34500000,"
+        f"{close_time},1234567.89000000,321,6.00000000,600000.00000000,0"
+    )
+
+
+def agg_trade(trade_id, price, time_ms, per_ms=1, spot=True):
+    """A Binance aggTrade row: spot rows end with is_best_match, futures rows do not."""
+    row = f"{trade_id},{price:.8f},0.01000000,{trade_id * 10},{trade_id * 10 + 2},{round(time_ms * per_ms)}"
+    return row + (",True,True" if spot else ",false")
+
+
+def lines(*rows, header=None):
+    return "\n".join(([header] if header else []) + list(rows)) + "\n"
+
+
+# Three one-second candles: open 100 close 101, open 101.5 close 102, open 102.5 close 103.
+def three_candles(per_ms):
+    return [
+        kline(T0, 100, 101, per_ms),
+        kline(T0 + 1000, 101.5, 102, per_ms),
+        kline(T0 + 2000, 102.5, 103, per_ms),
+    ]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("header", [None, KLINES_HEADER])
+def test_binance_klines_replay_each_candle_from_its_open_and_end_on_the_last_close(tmp_path, unit, header):
+    model = replay(write(tmp_path, lines(*three_candles(UNITS[unit]), header=header)))
+    assert model.price == 100.0  # the first candle's open
+    assert model.path(8).tolist() == [100, 101.5, 101.5, 102.5, 102.5, 103, 103, 103]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_binance_klines_are_read_as_open_then_close_in_milliseconds(tmp_path, unit):
+    times, prices = read_prices(write(tmp_path, lines(*three_candles(UNITS[unit]))))
+    last = 999 if unit == "milliseconds" else 999.999  # close_time: the interval's last ms or us
+    np.testing.assert_allclose(times - T0, [0, last, 1000, 1000 + last, 2000, 2000 + last], atol=1e-6)
+    assert prices.tolist() == [100, 101, 101.5, 102, 102.5, 103]
+
+
+def test_a_gap_between_klines_holds_the_close_before_it(tmp_path):
+    model = replay(write(tmp_path, lines(kline(T0, 100, 101), kline(T0 + 3000, 105, 106))))
+    assert model.path(9).tolist() == [100, 101, 101, 101, 101, 105, 105, 106, 106]
+
+
+def test_a_day_of_minute_klines_at_speed_60_plays_a_minute_a_second(tmp_path):
+    day = [kline(T0 + minute * 60_000, 100 + minute, 100.5 + minute, 1000, 60_000) for minute in range(1440)]
+    model = replay(write(tmp_path, lines(*day, header=KLINES_HEADER)), tick_seconds=1.0, speed=60.0)
+    assert model.path(3).tolist() == [101, 102, 103]  # each one-second tick: the next minute's open
+    assert model.advance(1436) == 1539.0
+    assert model.path(2).tolist() == [1539.5, 1539.5]  # after the last candle its close holds
+
+
+# Trades at 0 ms, two at 200 ms (one taker order sweeping two levels), 1200 ms and 1700 ms.
+def some_trades(per_ms, spot):
+    return [
+        agg_trade(1, 100, T0, per_ms, spot),
+        agg_trade(2, 100.5, T0 + 200, per_ms, spot),
+        agg_trade(3, 100.7, T0 + 200, per_ms, spot),
+        agg_trade(4, 101, T0 + 1200, per_ms, spot),
+        agg_trade(5, 99, T0 + 1700, per_ms, spot),
+    ]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize(
+    ("spot", "header"),
+    [(True, None), (True, SPOT_AGG_TRADES_HEADER), (False, None), (False, FUTURES_AGG_TRADES_HEADER)],
+    ids=["spot", "spot-header", "futures", "futures-header"],
+)
+def test_binance_agg_trades_replay_the_trade_prices(tmp_path, unit, spot, header):
+    path = write(tmp_path, lines(*some_trades(UNITS[unit], spot), header=header))
+    assert replay(path).path(5).tolist() == [100.7, 100.7, 101, 99, 99]
+    times, prices = read_prices(path)
+    assert (times - T0).tolist() == [0, 200, 1200, 1700]  # trades at one time: the last one's price
+    assert prices.tolist() == [100, 100.7, 101, 99]
+
+
+def test_agg_trades_in_microseconds_keep_their_order_within_a_millisecond(tmp_path):
+    trades = [
+        agg_trade(1, 100, T0 + 0.25, 1000),
+        agg_trade(2, 101, T0 + 0.75, 1000),
+        agg_trade(3, 102, T0 + 1, 1000),
+    ]
+    times, prices = read_prices(write(tmp_path, lines(*trades)))
+    np.testing.assert_allclose(times - T0, [0.25, 0.75, 1], atol=1e-6)
+    assert prices.tolist() == [100, 101, 102]
+
+
+def test_files_from_before_and_after_the_switch_to_microseconds_can_be_joined(tmp_path):
+    december = [agg_trade(1, 100, T0), agg_trade(2, 101, T0 + 500)]
+    january = [agg_trade(3, 102, T0 + 1000, 1000), agg_trade(4, 103, T0 + 1500, 1000)]
+    assert replay(write(tmp_path, lines(*december, *january))).path(4).tolist() == [101, 102, 103, 103]
+
+
+KLINE = "1700000000000,100.0,101.0,99.0,101.0,12.3,1700000000999,1234.5,321,6.1,617.2,0"
+AGG_TRADE = "1,100.0,0.01,10,12,1700000000000,True,True"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (f"{KLINE}\n{KLINE[:-2]}\n", 2, "expected 12 fields (Binance klines), got 11"),
+        (f"{KLINE}\n1700000001000,101,102,100,abc,1,1700000001999,1,1,1,1,0\n", 2, "close 'abc' is not a"),
+        (
+            f"{KLINE}\n1700000001000,0,102,100,101,1,1700000001999,1,1,1,1,0\n",
+            2,
+            "open '0' is not a positive",
+        ),
+        (f"{KLINE}\nsoon,101,102,100,101,1,1700000001999,1,1,1,1,0\n", 2, "open_time 'soon' is not a number"),
+        (
+            f"{KLINE}\n1700000000000,101,102,100,101,1,later,1,1,1,1,0\n",
+            2,
+            "close_time 'later' is not a number",
+        ),
+        (
+            f"{KLINE}\n1700000000999,101,102,100,101,1,1700000001999,1,1,1,1,0\n",
+            2,
+            "open_time 1700000000999 is not after the close_time on line 1",
+        ),
+        (
+            "1700000000000,100,101,99,101,1,1700000000000,1,1,1,1,0\n",
+            1,
+            "close_time 1700000000000 is not after its open_time",
+        ),
+        (f"{KLINES_HEADER}\n{KLINE}\n{KLINES_HEADER}\n", 3, "open_time 'open_time' is not a number"),
+        (
+            f"{AGG_TRADE}\n2,101,1,13,13,1700000000005,False,True\n3,102,1,14,14,1700000000004,False,True\n",
+            3,
+            "transact_time 1700000000004 is before the one on line 2",
+        ),
+        (f"{AGG_TRADE}\n2,-1,1,13,13,1700000000005,False,True\n", 2, "price '-1' is not a positive number"),
+        (
+            f"{AGG_TRADE}\n2,101,1,13,13,1700000000005,false\n",
+            2,
+            "expected 8 fields (Binance aggTrades), got 7",
+        ),
+        (
+            "1,2,3,4,5\n",
+            1,
+            "expected 2 fields (timestamp,price), 12 (Binance klines) or 7 or 8 (Binance aggTrades), got 5",
+        ),
+    ],
+)
+def test_a_bad_binance_row_is_named_by_file_and_line(tmp_path, text, line, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(ReplayFileError, match=f"^{re.escape(f'{path}, line {line}: {problem}')}") as caught:
+        replay(path)
+    assert (caught.value.path, caught.value.line) == (path, line)

@@ -11,12 +11,13 @@ from exchangesim.venue import open_venue
 EPSILON = 0.0001  # past the last due time, which summed float steps may fall a hair short of
 
 
-def start(tick_ms=10, taker_rate=5.0, liquidity=True, **market_data):
+def start(tick_ms=10, taker_rate=5.0, liquidity=True, preset="liquid", **market_data):
     """A venue with its MarketService started on a fresh Clock."""
     config = Config()
     config.exchange.tick_interval_ms = tick_ms
     config.liquidity.taker_rate = taker_rate
     config.liquidity.enabled = liquidity
+    config.liquidity.preset = preset
     for key, value in market_data.items():
         setattr(config.market_data, key, value)
     clock = Clock()  # from 0: summed float steps at epoch scale would drift by whole ticks
@@ -34,7 +35,7 @@ def run(seconds, tick_ms=10, **settings):
 
 
 def test_within_five_seconds_books_have_depth_trades_happen_and_prices_move():
-    venue, _, _ = run(5)
+    venue, _, _ = run(5, preset="toy")
     x = venue.exchange
     for symbol in ("BTC/USD", "ETH/USD"):
         depth = x.depth(symbol, 100)
@@ -170,3 +171,38 @@ def test_a_jump_out_of_bounds_is_refused():
     for fraction, duration in ((-1.0, 10), (1e308, 10), (float("nan"), 10), (0.1, -1), (0.1, 10**12)):
         with pytest.raises(ValueError):
             market.jump(fraction, duration)
+
+
+def test_a_symbol_replays_a_binance_klines_file_as_it_comes(tmp_path):
+    # One-second BTCUSDT klines as data.binance.vision serves them since 2025: microseconds, no header.
+    start_us = 1735689600000000
+    opens = [93576.0, 93650.0, 93400.0, 93520.0]
+    recording = tmp_path / "BTCUSDT-1s-2025-01-01.csv"
+    recording.write_text(
+        "".join(
+            f"{start_us + i * 1_000_000},{price:.8f},{price + 60:.8f},{price - 60:.8f},{price + 10:.8f},"
+            f"1.50000000,{start_us + (i + 1) * 1_000_000 - 1},"
+            "140000.00000000,42,0.70000000,65000.00000000,0\n"
+            for i, price in enumerate(opens)
+        ),
+        encoding="utf-8",
+    )
+    config = Config()
+    config.exchange.tick_interval_ms = 100
+    config.symbols["BTC/USD"].model = "csv"
+    config.symbols["BTC/USD"].replay_file = str(recording)
+    clock = Clock()
+    venue = open_venue(seal(config), clock)
+    service = MarketService(venue)
+    service.startService()
+    market = service.markets["BTC/USD"]
+    seen = [market.model.price]  # the recording's first price, not initial_price (50000)
+    for _ in range(4):
+        clock.pump([0.1] * 10 + [EPSILON])
+        seen.append(market.model.price)
+    assert seen == [93576.0, 93650.0, 93400.0, 93520.0, 93530.0]  # each second's open, then the last close
+    clock.pump([0.1] * 100)
+    x = venue.exchange
+    assert len(x.recent_trades("BTC/USD", 1000)) > 5
+    last = x.last_price("BTC/USD")
+    assert abs(last - x.instrument("BTC/USD").parse_price("93530")) / last < 0.003  # trades follow the replay

@@ -68,8 +68,8 @@ class MarketControlTests(AdminCase):
         code, body = self.admin("GET", "/market")
         assert code == 200
         assert [(m["symbol"], m["model"], m["paused"]) for m in body["markets"]] == [
-            ("BTC/USD", "gbm", False),
-            ("ETH/USD", "gbm", False),
+            ("BTC/USD", "stochastic_volatility", False),
+            ("ETH/USD", "stochastic_volatility", False),
         ]
         assert body["markets"][0]["fair_price"] == "50000.00"
 
