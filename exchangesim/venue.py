@@ -26,6 +26,7 @@ from .persistence.commands import JournaledExchange
 from .persistence.keys import JournaledAuthenticator
 
 if TYPE_CHECKING:
+    from .marketdata.conditions import MarketConditions
     from .marketdata.service import MovingMarket
 
 __all__ = ["Venue", "open_venue"]
@@ -47,6 +48,7 @@ class Venue:
     candles: dict[str, dict[str, CandleSeries]] = attrs.Factory(dict)
     candle_listeners: list[Callable[[str, str, list[Candle]], object]] = attrs.Factory(list)
     markets: dict[str, MovingMarket] = attrs.Factory(dict)  # filled by the MarketService
+    conditions: MarketConditions | None = None  # the MarketService's, once it runs
 
     def now_ms(self) -> int:
         """The market time in epoch milliseconds, as every engine command and market message is stamped."""

@@ -264,5 +264,27 @@ BALANCES = Kind(
     lambda value: ", ".join(f"{asset}:{_format_decimal(amount)}" for asset, amount in value.items()),
 )
 ENDPOINT = Kind("endpoint", _endpoint)
+_DURATION = re.compile(r"^\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*(ms|s|m)?\s*$")
+_MS_PER_UNIT = {None: 1.0, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _duration_ms(value: Any) -> float:
+    """Milliseconds from a number (ms) or text such as ``250``, ``250ms``, ``1.5s`` or ``2m``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 250ms, 1.5s or 2m")
+    if isinstance(value, (int, float)):
+        milliseconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match is None:
+            raise ValueError("expected a duration such as 250ms, 1.5s or 2m (a bare number is ms)")
+        milliseconds = float(match.group(1)) * _MS_PER_UNIT[match.group(2)]
+    if milliseconds < 0 or milliseconds != milliseconds or milliseconds == float("inf"):
+        raise ValueError("a duration cannot be negative")
+    return milliseconds
+
+
+DURATION = Kind("duration", _duration_ms, lambda value: f"{value:g}ms")
+"""Milliseconds; INI text may say ``250ms``, ``1.5s`` or ``2m``."""
 TIMESTAMP = Kind("time", _epoch_ms, _format_epoch_ms)
 """An instant, held as epoch milliseconds."""

@@ -13,7 +13,14 @@ from typing import Any
 import attrs
 
 from ._kinds import KIND, PATH, SettingError
-from ._sections import FAILURE_PREFIX, NAMED_SECTIONS, RESERVED_ACCOUNTS, SECTIONS, Config
+from ._sections import (
+    CONDITION_PREFIX,
+    FAILURE_PREFIX,
+    NAMED_SECTIONS,
+    RESERVED_ACCOUNTS,
+    SECTIONS,
+    Config,
+)
 from ._seedjson import sections_from_seed_json
 
 __all__ = ()
@@ -110,7 +117,12 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
         if untraded:
             reason = f"no listed symbol trades {', '.join(untraded)}; traded: {', '.join(sorted(traded))}"
             problems.append(Problem(source, reason, section, "balances", account.balances))
-    return problems + _model_problems(config, origins) + _fault_problems(config, origins)
+    return (
+        problems
+        + _model_problems(config, origins)
+        + _fault_problems(config, origins)
+        + _condition_problems(config, origins)
+    )
 
 
 def fault_problems(
@@ -135,6 +147,23 @@ def fault_problems(
             problems += [
                 Problem(source_of(section), reason, section, key, raw.get(key or ""))
                 for key, reason in error.problems
+            ]
+    return problems
+
+
+def _condition_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
+    """Each [condition:NAME] checked: its kind, factor, symbol and schedule."""
+    from ..marketdata.conditions import ConditionError, parse_condition
+
+    problems = []
+    for name, raw in config.conditions.items():
+        section = f"{CONDITION_PREFIX}:{name}"
+        try:
+            parse_condition(name, raw, config.exchange.symbols)
+        except ConditionError as error:
+            source = origins.get(section, PROGRAMMATIC)
+            problems += [
+                Problem(source, reason, section, key, raw.get(key)) for key, reason in error.problems
             ]
     return problems
 
@@ -246,6 +275,9 @@ def _apply(config: Config, source: str, section: str, items: dict[str, Any], pro
     if prefix == FAILURE_PREFIX:  # keys depend on the mode: check_config checks them against its schema
         config.faults.setdefault(name, {}).update(items)
         return
+    if prefix == CONDITION_PREFIX:  # keys depend on the kind: check_config checks them
+        config.conditions.setdefault(name, {}).update(items)
+        return
     target = _section_target(config, source, section, problems)
     if target is None:
         return
@@ -275,7 +307,8 @@ def _section_target(config: Config, source: str, section: str, problems: list[Pr
             problems.append(Problem(source, f"bad section name: {error}", section))
             return None
         return getattr(config, attribute).setdefault(name, cls())
-    known = list(SECTIONS) + [f"{prefix}:NAME" for prefix in (*NAMED_SECTIONS, FAILURE_PREFIX)]
+    prefixes = (*NAMED_SECTIONS, FAILURE_PREFIX, CONDITION_PREFIX)
+    known = list(SECTIONS) + [f"{prefix}:NAME" for prefix in prefixes]
     problems.append(Problem(source, "unknown section" + _suggest(section, known), section))
     return None
 

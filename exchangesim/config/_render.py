@@ -8,7 +8,15 @@ from typing import Any
 import attrs
 
 from ._kinds import DOC, KIND
-from ._sections import FAILURE_EXAMPLE, FAILURE_PREFIX, NAMED_SECTIONS, SECTIONS, Config
+from ._sections import (
+    CONDITION_EXAMPLE,
+    CONDITION_PREFIX,
+    FAILURE_EXAMPLE,
+    FAILURE_PREFIX,
+    NAMED_SECTIONS,
+    SECTIONS,
+    Config,
+)
 
 __all__ = ()
 
@@ -42,6 +50,12 @@ def render_ini(config: Config | None = None) -> str:
         )
     if not config.faults:
         blocks.append(FAILURE_EXAMPLE)
+    for name, keys in config.conditions.items():
+        blocks.append(
+            f"[{CONDITION_PREFIX}:{name}]\n" + "".join(f"{key} = {value}\n" for key, value in keys.items())
+        )
+    if not config.conditions:
+        blocks.append(CONDITION_EXAMPLE)
     return "\n".join(blocks)
 
 

@@ -559,11 +559,29 @@ class Config:
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
     faults: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     """[failure:NAME] sections: the keys as given, checked against the mode's schema by check_config."""
+    conditions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    """[condition:NAME] sections: market conditions, the keys as given, checked by check_config."""
 
     def traded_symbols(self) -> dict[str, SymbolConfig]:
         """The [symbol:NAME] sections of the symbols [exchange] lists, in that order."""
         return {name: self.symbols[name] for name in self.exchange.symbols if name in self.symbols}
 
+
+CONDITION_PREFIX = "condition"
+"""[condition:NAME] sections: market conditions, kept as given in ``Config.conditions``."""
+
+CONDITION_EXAMPLE = """\
+# [condition:NAME]: a market condition, scheduled like a fault in market time: kind = volatility |
+# liquidity | spread (factor multiplies it), halt (no factor), crash (factor: the fraction the price
+# moves over duration), trend (factor: the drift a year); symbol (empty: every symbol); start,
+# duration, period. For example, a storm of twice the volatility for a minute every ten:
+# [condition:storm]
+# kind = volatility
+# factor = 2
+# start = 5m
+# duration = 1m
+# period = 10m
+"""
 
 FAILURE_PREFIX = "failure"
 """[failure:NAME] sections: their keys depend on the mode, so they are kept as given in ``Config.faults``."""

@@ -25,7 +25,15 @@ from .events import (
 from .exchange import Exchange
 from .instruments import Instrument
 from .orderbook import OrderBook
-from .orders import ExpireReason, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from .orders import (
+    ClientIdScope,
+    ExpireReason,
+    OrderStatus,
+    OrderType,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+)
 from .units import ASSET_DECIMALS, ASSET_SCALE, format_amount, parse_amount
 from .views import BalanceView, DepthView, FillView, MarketStats, OrderView, PositionView
 
@@ -39,6 +47,7 @@ __all__ = [
     "BalanceTransferred",
     "BalanceView",
     "BookLevelChanged",
+    "ClientIdScope",
     "CommandResult",
     "DepthView",
     "EngineError",

@@ -39,6 +39,7 @@ class ErrorCode:
     ORDER_NOT_OPEN = "ORDER_NOT_OPEN"
     ORDER_NOT_AMENDABLE = "ORDER_NOT_AMENDABLE"
     NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
+    MARKET_HALTED = "MARKET_HALTED"
 
 
 #: code -> what it means, for documentation; a test checks that no code is unlisted.
@@ -66,13 +67,14 @@ ERROR_CODES: dict[str, str] = {
     ErrorCode.UNKNOWN_ORDER: "no such order for this account (another account's order is unknown too)",
     ErrorCode.DUPLICATE_SYMBOL: "instrument already added",
     ErrorCode.DUPLICATE_ACCOUNT: "account already open",
-    ErrorCode.DUPLICATE_CLIENT_ORDER_ID: "client order id used by an open or recently closed order",
+    ErrorCode.DUPLICATE_CLIENT_ORDER_ID: "client order id in use (see ClientIdScope)",
     ErrorCode.INSUFFICIENT_BALANCE: "available balance does not cover what the order can spend",
     ErrorCode.WOULD_TAKE: "post-only (LIMIT_MAKER) order would trade immediately",
     ErrorCode.WOULD_TRIGGER_IMMEDIATELY: "stop price is already reached by the last trade price",
     ErrorCode.ORDER_NOT_OPEN: "the order is already filled, canceled, expired or rejected",
     ErrorCode.ORDER_NOT_AMENDABLE: "only resting limit orders can be amended",
     ErrorCode.NOTHING_TO_AMEND: "replace changes neither price nor quantity",
+    ErrorCode.MARKET_HALTED: "the symbol is halted (a market condition): new orders and amends are refused",
 }
 
 

@@ -28,6 +28,7 @@ from .instruments import Instrument
 from .market import Market
 from .orderbook import BUY
 from .orders import (
+    CLIENT_ID_SCOPES,
     FILLED,
     ID,
     LOCKED,
@@ -42,6 +43,7 @@ from .orders import (
     TYPE,
     UPDATED,
     WORKING,
+    ClientIdScope,
     OrderStatus,
     OrderType,
     SelfTradePrevention,
@@ -113,6 +115,13 @@ class Exchange(Queries):
         market.collect_fees_in(self._fees.seat(market))
         self._assets.update((instrument.base, instrument.quote))
 
+    def set_trading(self, symbol: str, trading: bool) -> None:
+        """Halt a market (new orders and amends are refused with MARKET_HALTED; cancels go through, and
+        resting orders stay) or let it trade again."""
+        if type(trading) is not bool:
+            raise TypeError("trading is true or false")
+        self._market(symbol).halted = not trading
+
     def open_market(self, symbol: str, price: int) -> None:
         """Give a market nothing has traded in yet its reference price (``last_price``), as a venue
         opens with one; a market that has traded keeps its last trade's price."""
@@ -174,8 +183,11 @@ class Exchange(Queries):
         quote_quantity: int | None = None,
         client_order_id: str | None = None,
         stp: str = SelfTradePrevention.NONE,
+        client_id_scope: str = ClientIdScope.KEPT,
     ) -> CommandResult:
         """Place an order: quantity in lots, prices in ticks, quote_quantity (MARKET buys) in quote units.
+
+        ``client_order_id`` must be unique among the account's orders ``client_id_scope`` names.
 
         Locks what the order can spend: price x quantity of quote for limit buys, the quantity of
         base for sells, quote_quantity for market buys by quote amount, and all available quote for
@@ -192,6 +204,7 @@ class Exchange(Queries):
             if (
                 acct is not None
                 and instrument is not None
+                and not market.halted  # type: ignore[union-attr]
                 and type(ts) is int
                 and ts >= 0
                 and type(quantity) is int
@@ -227,6 +240,7 @@ class Exchange(Queries):
                     quote_quantity,
                     client_order_id,
                     stp,
+                    client_id_scope,
                 )
                 acct, market = self._accounts[account], self._markets[symbol]
                 instrument = market.instrument
@@ -315,11 +329,13 @@ class Exchange(Queries):
         quote_quantity: object,
         client_order_id: object,
         stp: object,
+        client_id_scope: object,
     ) -> tuple[str | None, int | None, int | None, int | None, int | None]:
         """Apply every rule of a new order (not its balance); return (tif, price, qty, quote_qty, stop)."""
         check_ts(ts)
         acct = self._account(account)
         market = self._market(symbol)
+        check_trading(market)
         buy = check_side(side) == BUY
         fields = order_fields(
             market.instrument, order_type, buy, quantity, price, time_in_force, stop_price, quote_quantity
@@ -327,8 +343,9 @@ class Exchange(Queries):
         _, price, quantity, quote_quantity, stop = fields
         check_enum(stp, STP_MODES, "stp")
         if client_order_id is not None:
+            scope = check_enum(client_id_scope, CLIENT_ID_SCOPES, "client_id_scope")
             existing = acct.by_client.get(check_client_order_id(client_order_id))
-            if existing is not None:
+            if existing is not None and (scope == ClientIdScope.KEPT or existing[STATUS] in OPEN_STATUSES):
                 raise EngineError(
                     ErrorCode.DUPLICATE_CLIENT_ORDER_ID,
                     f"client_order_id {client_order_id!r} is used by order {existing[ID]}",
@@ -399,6 +416,7 @@ class Exchange(Queries):
         order = self._open_order(self._account(account), order_id, client_order_id)
         seat = order[SEAT]
         instrument, market = seat.instrument, seat.market
+        check_trading(market)
         book = market.book
         if order[PRICE] is None or order[ID] not in book:
             raise EngineError(
@@ -511,3 +529,12 @@ class Exchange(Queries):
                 ts if type(ts) is int else 0,
             )
             self._publish(CommandResult.of_events((event,)))
+
+
+def check_trading(market: Market) -> None:
+    """Refuse a new order or an amend in a halted market."""
+    if market.halted:
+        symbol = market.instrument.symbol
+        raise EngineError(
+            ErrorCode.MARKET_HALTED, f"{symbol} is halted: new orders and amends are refused", "symbol"
+        )

@@ -58,6 +58,7 @@ class Market:
         "_orders",
         "_trade_ids",
         "book",
+        "halted",
         "instrument",
         "last_price",
         "quote_volume",
@@ -79,6 +80,7 @@ class Market:
         self.book = OrderBook(on_match)
         self.stops = StopBook()
         self.last_price: int | None = None
+        self.halted = False  # no new orders nor amends while halted (a market condition)
         self.trades: deque[tuple] = deque(maxlen=TRADES_KEPT)
         self.trade_count = 0  # trades (maker fills) since listing
         self.volume = 0  # lots traded since listing

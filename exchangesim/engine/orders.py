@@ -43,6 +43,16 @@ class SelfTradePrevention:
     EXPIRE_BOTH = "EXPIRE_BOTH"
 
 
+class ClientIdScope:
+    """Among which of an account's orders a new order's client order id must be unique.
+
+    A closed order keeps its id either way (queries by it find the newest order that used it).
+    """
+
+    KEPT = "KEPT"  # open orders and the last CLOSED_KEPT closed ones: the native API (DESIGN §10.21)
+    OPEN = "OPEN"  # open orders only, as Binance's newClientOrderId is
+
+
 class OrderStatus:
     """Order states. An untriggered stop order is NEW with ``is_working`` false (as on Binance)."""
 
@@ -68,6 +78,7 @@ SIDE_NAMES = (Side.BUY, Side.SELL)
 ORDER_TYPES = frozenset(v for k, v in vars(OrderType).items() if k.isupper())
 TIME_IN_FORCES = frozenset((TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK))
 STP_MODES = frozenset(v for k, v in vars(SelfTradePrevention).items() if k.isupper())
+CLIENT_ID_SCOPES = frozenset((ClientIdScope.KEPT, ClientIdScope.OPEN))
 ORDER_STATUSES = frozenset(v for k, v in vars(OrderStatus).items() if k.isupper())
 OPEN_STATUSES = frozenset((OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED))
 STOP_TYPES = frozenset(

@@ -170,6 +170,10 @@ class Queries:
         book = self._market(symbol).book
         return book.best_bid(), book.best_ask()
 
+    def is_trading(self, symbol: str) -> bool:
+        """Whether the symbol takes new orders (not halted by a market condition)."""
+        return not self._market(symbol).halted
+
     def last_price(self, symbol: str) -> int | None:
         """Price of the symbol's last trade in ticks (None before the first)."""
         return self._market(symbol).last_price

@@ -68,6 +68,14 @@ class _Agent:
         self._settings = settings
         self._rng = rng
 
+    @property
+    def settings(self) -> AgentSettings:
+        return self._settings
+
+    def retune(self, settings: AgentSettings) -> None:
+        """Act on ``settings`` from now on (a market condition changed them)."""
+        self._settings = settings
+
 
 class MarketMaker(_Agent):
     """Keeps ``levels`` bids and asks resting near the fair price."""
@@ -93,6 +101,7 @@ class MarketMaker(_Agent):
         self._refresh_at: int | None = None
         self._phase_ms = phase_ms  # makers of many symbols start their cycles this far apart
         self.inventory = 0.0  # base held over (or under) the starting balance, in starting balances
+        self.stress = 1.0  # how much wider a market condition has it quote
         # The variance of the fair price's log a millisecond at the configured volatility, and what the
         # maker has seen lately (an average over about a second), to widen its quotes in a storm.
         self._usual_variance = volatility * volatility / YEAR_MS
@@ -125,7 +134,7 @@ class MarketMaker(_Agent):
         centre = fair - round(Decimal(fair) * settings.skew_bps / 10_000 * Decimal(repr(self.inventory)))
         half = Decimal(fair) * settings.spread_bps / 20_000
         step = Decimal(fair) * settings.spacing_bps / 10_000
-        wider = Decimal(repr(self.widening()))
+        wider = Decimal(repr(self.widening() * self.stress))
         bids, asks = [], []
         for level in range(settings.levels):
             away = max(half + step * level, Decimal(level + 1)) * wider

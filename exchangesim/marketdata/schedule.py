@@ -34,7 +34,7 @@ LAG_WARNING_EVERY_S = 10.0
 
 @attrs.define(eq=False)
 class Timer:
-    """One recurring market event: ``action(ts)`` every ``interval_ms`` of market time.
+    """One market event: ``action(ts)`` every ``interval_ms`` of market time (0: once).
 
     ``prepare(n)``, when given, hears before a span how many runs the span holds (a market draws its
     prices for them at once).
@@ -60,6 +60,8 @@ class MarketSchedule:
         self.market_clock = market_clock
         self._span_ms = span_ms
         self._timers: list[Timer] = []
+        self._early = 0  # order of the one-off timers: before every periodic one at the same time
+        self._once: list[Timer] = []
         self._heap: list[tuple[int, int, int, Timer]] = []
         self._call: IDelayedCall | None = None
         self._started = False
@@ -80,6 +82,15 @@ class MarketSchedule:
             first_ms = self.market_clock.reached_ms + interval_ms
         timer = Timer(interval_ms, action, len(self._timers), first_ms, prepare)
         self._timers.append(timer)
+        self._push(timer)
+        return timer
+
+    def once(self, at_ms: int, action: Callable[[int], object], period_ms: int | None = None) -> Timer:
+        """A timer running ``action`` at market time ``at_ms`` (then every ``period_ms``, if given),
+        before the ticks of that time: a change of conditions applies to the tick it falls on."""
+        self._early -= 1
+        timer = Timer(period_ms or 0, action, self._early, at_ms)
+        self._once = [*(done for done in self._once if done.running), timer]
         self._push(timer)
         return timer
 
@@ -139,32 +150,42 @@ class MarketSchedule:
             self._call = self._clock.callLater(max(0.0, delay), self._run)
 
     def _run(self) -> None:
-        """Run every event due, up to ``span_ms`` of market time; then plan the next call."""
+        """Run every event due, up to ``span_ms`` of market time; then plan the next call.
+
+        One-off timers (market conditions) change the market: those at the head run first, and a span
+        stops short of the next one, so no tick whose prices a span drew ahead misses a change.
+        """
         self._call = None
         market_clock = self.market_clock
         due = market_clock.due_ms()
-        until = min(due, market_clock.reached_ms + self._span_ms)
+        while self._heap and self._next_ms() <= due and self._heap[0][1] < 0:
+            self._fire()
+        barrier = min((timer.next_ms for timer in self._once if timer.running), default=math.inf)
+        until = int(min(due, market_clock.reached_ms + self._span_ms, barrier - 1))
         self._prepare(until)
-        heap = self._heap
-        while True:
-            next_ms = self._next_ms()
-            if next_ms > until:
-                break
-            ts, _, _, timer = heapq.heappop(heap)
-            timer.next_ms = ts + timer.interval_ms
-            timer.runs += 1
-            heapq.heappush(heap, (timer.next_ms, timer.order, timer.generation, timer))
-            # While an event runs the market's present is exactly its time.
-            market_clock.reached_ms = market_clock.next_ms = ts
-            try:
-                timer.action(ts)
-            except Exception:
-                self.log.failure("a market event at {ts} failed; the market goes on", ts=ts)
+        while self._next_ms() <= until:
+            self._fire()
         market_clock.reached_ms = max(market_clock.reached_ms, until)
         market_clock.next_ms = self._next_ms()
         self._warn_if_behind()
         if self._started:
             self._plan()
+
+    def _fire(self) -> None:
+        """Run the earliest event (at its time: while it runs, the market's present is its time)."""
+        market_clock = self.market_clock
+        ts, _, _, timer = heapq.heappop(self._heap)
+        timer.runs += 1
+        if timer.interval_ms:
+            timer.next_ms = ts + timer.interval_ms
+            heapq.heappush(self._heap, (timer.next_ms, timer.order, timer.generation, timer))
+        else:  # a one-off timer is done
+            timer.running = False
+        market_clock.reached_ms = market_clock.next_ms = ts
+        try:
+            timer.action(ts)
+        except Exception:
+            self.log.failure("a market event at {ts} failed; the market goes on", ts=ts)
 
     def _prepare(self, until: int) -> None:
         for timer in self._timers:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
+from decimal import Decimal
 
 import attrs
 import numpy as np
@@ -18,7 +20,8 @@ from twisted.application.service import Service
 from ..config import LIMIT_ACCOUNT, MAKER_ACCOUNT, TAKER_ACCOUNT, AgentSettings, Config
 from ..venue import Venue
 from .agents import LimitTrader, MarketMaker, Taker, funding_for, refill
-from .models import MAX_JUMP, ModelSettings, PriceModel, rng_for
+from .conditions import MarketConditions, parse_condition
+from .models import MAX_JUMP, MAX_VOLATILITY, ModelSettings, PriceModel, rng_for
 from .registry import model_class
 from .schedule import MarketSchedule, Timer
 
@@ -170,6 +173,50 @@ class MovingMarket:
             self.fair = self._on_grid(self.model.price)
         self._act(ts)
 
+    def condition(self, kind: str, factor: float | None, duration_ms: int, ts: int) -> Callable[[], None]:
+        """Apply a market condition (see ``conditions``) from market time ``ts``; return what undoes it."""
+        model, exchange = self.model, self._venue.exchange
+        if kind == "volatility":
+            before = model.volatility
+            model.set_parameters(volatility=min(before * factor, MAX_VOLATILITY))  # type: ignore[operator]
+            return lambda: model.set_parameters(volatility=before)
+        if kind == "trend":
+            drift = model.drift
+            model.set_parameters(drift=factor)
+            return lambda: model.set_parameters(drift=drift)
+        if kind == "crash":
+            self.jump(factor, duration_ms)  # type: ignore[arg-type]
+            return lambda: None
+        if kind == "halt":
+            exchange.set_trading(self.symbol, False)
+            return lambda: exchange.set_trading(self.symbol, True)
+        agents = [agent for agent in (self._maker, self._taker, self._limits) if agent is not None]
+        if not agents:
+            return lambda: None
+        maker = self._maker
+        assert maker is not None and factor is not None
+        if kind == "spread":
+            maker.stress *= factor
+
+            def calm() -> None:
+                maker.stress /= factor
+
+            return calm
+        settings = maker.settings  # liquidity: every agent's order sizes
+        scaled = attrs.evolve(
+            settings,
+            level_notional=settings.level_notional * Decimal(repr(factor)),
+            limit_notional=settings.limit_notional * Decimal(repr(factor)),
+        )
+        for agent in agents:
+            agent.retune(scaled)
+
+        def restore() -> None:
+            for agent in agents:
+                agent.retune(settings)
+
+        return restore
+
     def _step_jump(self) -> None:
         """Move the price to where the jump should be after one more tick of it."""
         jump = self._jump
@@ -228,7 +275,8 @@ class MarketService(Service):
         self.schedule: MarketSchedule | None = None
 
     def startService(self) -> None:
-        """Open every market at the market's present, then run the schedule."""
+        """Open every market at the market's present, schedule the configured conditions from there,
+        then run the schedule."""
         super().startService()
         venue = self._venue
         self.schedule = schedule = MarketSchedule(venue.clock, venue.market_clock)
@@ -236,6 +284,9 @@ class MarketService(Service):
         schedule.add(CANDLE_MS, venue.close_candles, first_ms=now - now % CANDLE_MS + CANDLE_MS)
         for market in self.markets.values():
             market.open(schedule, now)
+        venue.conditions = MarketConditions(self.markets, schedule, venue.faults.audit.control)
+        for name, raw in venue.config.conditions.items():
+            venue.conditions.add(parse_condition(name, raw, self.markets), now)
         schedule.start()
 
     def stopService(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from ..engine import CommandResult, Exchange, FeeTier, Instrument, SelfTradePrevention
+from ..engine import ClientIdScope, CommandResult, Exchange, FeeTier, Instrument, SelfTradePrevention
 
 __all__ = ["FIELDS", "JournalFailedError", "JournaledExchange", "Recorder", "apply_record", "timestamp_of"]
 
@@ -31,6 +31,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "quote_quantity",
         "client_order_id",
         "stp",
+        "client_id_scope",
     ),
     "cancel": ("account", "order_id", "client_order_id", "ts"),
     "cancel_all": ("account", "symbol", "ts"),
@@ -41,9 +42,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "set_fee_tier": ("account", "fee_tier"),
     "add_instrument": ("instrument",),
     "open_market": ("symbol", "price"),
+    "set_trading": ("symbol", "trading"),
     "register_key": ("account", "key", "secret"),
 }
 """Each record kind and its arguments, in record order (``register_key``: an API key of an account)."""
+_ADDED = {"place": 1}
+"""Arguments appended to a kind since journals were first written (``place``: ``client_id_scope``): a
+record written before leaves them out, and the command takes its default."""
 
 _R = TypeVar("_R")
 _INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
@@ -126,6 +131,9 @@ class JournaledExchange(Exchange):
     def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
         self._journaled("set_fee_tier", super().set_fee_tier, account=account, fee_tier=fee_tier)
 
+    def set_trading(self, symbol: str, trading: bool) -> None:
+        self._journaled("set_trading", super().set_trading, symbol=symbol, trading=trading)
+
     def open_market(self, symbol: str, price: int) -> None:
         self._journaled("open_market", super().open_market, symbol=symbol, price=price)
 
@@ -152,6 +160,7 @@ class JournaledExchange(Exchange):
         quote_quantity: int | None = None,
         client_order_id: str | None = None,
         stp: str = SelfTradePrevention.NONE,
+        client_id_scope: str = ClientIdScope.KEPT,
     ) -> CommandResult:
         return self._journaled(
             "place",
@@ -168,6 +177,7 @@ class JournaledExchange(Exchange):
             quote_quantity=quote_quantity,
             client_order_id=client_order_id,
             stp=stp,
+            client_id_scope=client_id_scope,
         )
 
     def cancel(
@@ -218,7 +228,10 @@ def apply_record(
         if register_key is not None:
             register_key(*values)
         return None
-    arguments: dict[str, Any] = dict(zip(FIELDS[name], values, strict=True))
+    fields = FIELDS[name]
+    if len(values) == len(fields) - _ADDED.get(name, 0):
+        fields = fields[: len(values)]
+    arguments: dict[str, Any] = dict(zip(fields, values, strict=True))
     if "fee_tier" in arguments:
         tier = arguments["fee_tier"]
         arguments["fee_tier"] = None if tier is None else FeeTier(tier[0], Decimal(tier[1]), Decimal(tier[2]))

@@ -32,6 +32,28 @@ def test_closed_orders_are_kept_then_forgotten(desk: Desk, short_memory):
     assert caught.value.code == ErrorCode.DUPLICATE_CLIENT_ORDER_ID
 
 
+def test_the_open_scope_frees_a_client_id_once_its_order_closed(desk: Desk, short_memory):
+    """ClientIdScope.OPEN (the Binance dialect's rule): unique among open orders only; a query by the
+    id finds the newest order that used it, and forgetting the old order keeps the new one findable."""
+    first = desk.limit("alice", "BUY", "1", "40000", client_order_id="again", client_id_scope="OPEN")
+    with pytest.raises(EngineError) as caught:
+        desk.limit("alice", "BUY", "1", "40000", client_order_id="again", client_id_scope="OPEN")
+    assert (caught.value.code, caught.value.order_id) == (ErrorCode.DUPLICATE_CLIENT_ORDER_ID, first.order_id)
+    desk.x.cancel("alice", first.order_id, ts=desk.now())
+    second = desk.limit("alice", "BUY", "1", "40000", client_order_id="again", client_id_scope="OPEN")
+    assert desk.x.get_order_by_client_id("alice", "again").order_id == second.order_id
+    for _ in range(5):  # the first order is forgotten
+        desk.x.cancel("alice", desk.limit("alice", "BUY", "1", "40000").order_id, ts=desk.now())
+    assert desk.x.get_order_by_client_id("alice", "again").order_id == second.order_id
+    with pytest.raises(EngineError) as caught:  # the default scope still counts the closed one
+        desk.x.cancel("alice", second.order_id, ts=desk.now())
+        desk.limit("alice", "BUY", "1", "40000", client_order_id="again")
+    assert caught.value.code == ErrorCode.DUPLICATE_CLIENT_ORDER_ID
+    with pytest.raises(EngineError) as caught:
+        desk.limit("alice", "BUY", "1", "40000", client_order_id="other", client_id_scope="ALL")
+    assert (caught.value.code, caught.value.field) == (ErrorCode.INVALID_ENUM, "client_id_scope")
+
+
 def test_open_orders_are_never_forgotten(desk: Desk, short_memory):
     resting = desk.limit("alice", "BUY", "1", "30000", client_order_id="keep")
     for _ in range(10):

@@ -49,8 +49,22 @@ def test_every_command_that_changed_state_replays_to_the_same_state():
     x.place("b", "BTC/USD", "SELL", "LIMIT", 5, 300, ts=9)
     x.cancel_all("b", "BTC/USD", ts=10)
     x.open_market("BTC/USD", 210)  # traded already: the last trade's price stays
+    x.set_trading("BTC/USD", False)
     assert {record[0] for record in x.journal} == set(FIELDS) - {"register_key"}
     assert state(replayed(x.journal)) == state(x)
+
+
+def test_a_client_id_reused_under_the_open_scope_replays_and_an_older_place_record_still_does():
+    x = journaled()
+    first = x.place(
+        "a", "BTC/USD", "BUY", "LIMIT", 10, 200, ts=3, client_order_id="c", client_id_scope="OPEN"
+    )
+    x.cancel("a", first.order_id, ts=4)
+    x.place("a", "BTC/USD", "BUY", "LIMIT", 10, 201, ts=5, client_order_id="c", client_id_scope="OPEN")
+    assert state(replayed(x.journal)) == state(x)
+    older = list(journaled().journal)  # a place record written before client_id_scope was added:
+    older.append(["place", "a", "BTC/USD", "BUY", "LIMIT", 10, 200, 3, None, None, None, "c", "NONE"])
+    assert replayed(older).get_order_by_client_id("a", "c").price == 200
 
 
 def test_refused_commands_are_not_journaled():

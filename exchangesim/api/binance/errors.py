@@ -120,6 +120,7 @@ _TABLE = {
     ErrorCode.ORDER_NOT_OPEN: lambda e: BinanceError(400, -2011, "Unknown order sent."),
     ErrorCode.ORDER_NOT_AMENDABLE: _rejected("Order cannot be amended."),
     ErrorCode.NOTHING_TO_AMEND: _rejected("Order is unchanged."),
+    ErrorCode.MARKET_HALTED: _rejected("Market is closed."),
 }
 #: Engine codes listed nowhere above are the server's own inconsistency, never the client's input.
 _UNKNOWN = BinanceError(500, -1000, "An unknown error occurred while processing the request.")

@@ -64,22 +64,25 @@ def request_weight_limit(limit: int, count: int | None = None) -> dict[str, Any]
     return entry
 
 
-def render_exchange_info(instruments: Iterable[Instrument], now_ms: int, weight_limit: int) -> dict[str, Any]:
-    """Spot symbols with PRICE_FILTER, LOT_SIZE and NOTIONAL; nothing that marks a contract."""
+def render_exchange_info(
+    instruments: Iterable[Instrument], now_ms: int, weight_limit: int, halted: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Spot symbols with PRICE_FILTER, LOT_SIZE and NOTIONAL; nothing that marks a contract. A symbol
+    in ``halted`` has Binance's status for one not trading, ``HALT``."""
     return {
         "timezone": "UTC",
         "serverTime": now_ms,
         "rateLimits": [request_weight_limit(weight_limit)],
         "exchangeFilters": [],
-        "symbols": [_symbol(instrument) for instrument in instruments],
+        "symbols": [_symbol(instrument, instrument.symbol in halted) for instrument in instruments],
     }
 
 
-def _symbol(instrument: Instrument) -> dict[str, Any]:
+def _symbol(instrument: Instrument, halted: bool) -> dict[str, Any]:
     price, quantity = instrument.format_price, instrument.format_quantity
     return {
         "symbol": binance_name(instrument),
-        "status": "TRADING",
+        "status": "HALT" if halted else "TRADING",
         "baseAsset": instrument.base,
         "baseAssetPrecision": 8,
         "quoteAsset": instrument.quote,

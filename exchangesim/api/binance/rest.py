@@ -75,7 +75,8 @@ class BinanceAPI:
     def exchange_info(self, request: IRequest) -> bytes:
         params = self._read(request, 20)
         instruments = params.symbols(self._symbols) or self._symbols.values()
-        info = render_exchange_info(instruments, self._venue.wall_ms(), self._limiter.limit)
+        halted = frozenset(i.symbol for i in instruments if not self._exchange.is_trading(i.symbol))
+        info = render_exchange_info(instruments, self._venue.wall_ms(), self._limiter.limit, halted)
         return respond(request, info)
 
     @app.route("/depth", methods=["GET"])

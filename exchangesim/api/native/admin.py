@@ -14,6 +14,7 @@ from twisted.web.resource import IResource
 
 from ...config import SettingError, parse_balances
 from ...engine import parse_amount
+from ...marketdata.conditions import ConditionError, parse_condition
 from ...marketdata.service import MAX_JUMP_MS
 from ...venue import Venue
 from ..auth import ApiKey
@@ -22,6 +23,7 @@ from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, text_field
 from ..responses import respond
 from .admin_access import admin_body, authorize_admin
+from .admin_conditions import ConditionsAdmin
 from .admin_failures import FailuresAdmin
 from .parsing import instrument_of
 from .render import render_balances
@@ -43,6 +45,8 @@ class AdminAPI:
         self._venue = venue
         self._exchange = venue.exchange
         self._failures = FailuresAdmin(venue)
+        self._conditions = ConditionsAdmin(venue)
+        self._crashes = 0  # flash crashes asked for: each becomes the condition crash-N
 
     def resource(self) -> IResource:
         return self.app.resource()
@@ -56,6 +60,10 @@ class AdminAPI:
     @app.route("/failures", branch=True)
     def failures(self, request: IRequest) -> IResource:
         return self._failures.resource()
+
+    @app.route("/conditions", branch=True)
+    def conditions(self, request: IRequest) -> IResource:
+        return self._conditions.resource()
 
     @app.route("/accounts", methods=["GET"])
     def list_accounts(self, request: IRequest) -> bytes:
@@ -156,10 +164,15 @@ class AdminAPI:
             reason = f"duration_ms must be a whole number from 0 to {MAX_JUMP_MS}"
             raise ApiError(400, "INVALID_PARAMETER", reason, "duration_ms")
         fraction = _number(body, "fraction")
+        self._crashes += 1
+        name = f"crash-{self._crashes}"
+        raw = {"kind": "crash", "symbol": market.symbol, "factor": fraction, "duration": int(duration)}
         try:
-            market.jump(fraction, int(duration))
-        except ValueError as error:
-            raise ApiError(400, "INVALID_PARAMETER", str(error), "fraction") from None
+            spec = parse_condition(name, raw, self._venue.markets)
+        except ConditionError as error:
+            key, reason = error.problems[0]
+            raise ApiError(400, "INVALID_PARAMETER", reason, "fraction" if key == "factor" else key) from None
+        self._conditions.add(spec)  # a crash condition from now: it moves the price on the next tick
         return self._controlled(request, "jump", market, {"fraction": fraction, "duration_ms": int(duration)})
 
     def _control(

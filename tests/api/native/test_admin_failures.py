@@ -310,10 +310,11 @@ class MarketControlAuditTests(FaultCase):
         events = self.admin("GET", "/events")[1]["events"]
         assert [(e["fault"], e["action"], e["symbol"]) for e in events] == [
             ("admin", "market_pause", "BTC/USD"),
+            ("admin", "condition_added", "BTC/USD"),  # a flash crash is a crash condition
             ("admin", "market_jump", "BTC/USD"),
             ("admin", "market_resume", "BTC/USD"),
         ]
-        assert (events[1]["fraction"], events[1]["duration_ms"]) == (-0.1, 10)
+        assert (events[2]["fraction"], events[2]["duration_ms"]) == (-0.1, 10)
 
 
 class UntouchedTests(FaultCase):

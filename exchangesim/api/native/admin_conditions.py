@@ -1,0 +1,87 @@
+"""Market conditions under ``/api/v1/admin/conditions``: list, add and remove them at run time.
+
+A condition added here is scheduled from the market time of the request (its ``start`` counts from
+there); it then starts and ends on the market's own schedule, as a ``[condition:NAME]`` section does.
+Every route checks the admin token and the peer first.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from klein import Klein
+from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource
+
+from ...marketdata.conditions import ConditionError, ConditionSpec, MarketConditions, parse_condition
+from ...venue import Venue
+from ..errors import ApiError
+from ..klein_errors import answer_errors_as_json
+from ..responses import respond
+from .admin_access import admin_body, authorize_admin
+
+__all__ = ["ConditionsAdmin"]
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class ConditionsAdmin:
+    """The routes; ``venue.conditions`` is what they act on."""
+
+    app = Klein()
+    answer_errors_as_json(app)
+
+    def __init__(self, venue: Venue) -> None:
+        self._venue = venue
+
+    def resource(self) -> IResource:
+        return self.app.resource()
+
+    def add(self, spec: ConditionSpec) -> dict[str, Any]:
+        """Schedule ``spec`` from now and audit it; what the market's flash crash control uses too."""
+        conditions = self._conditions()
+        conditions.add(spec, self._venue.now_ms())
+        self._venue.faults.audit.control(self._venue.now_ms(), "condition_added", **spec.describe())
+        return next(item for item in conditions.describe() if item["name"] == spec.name)
+
+    @app.route("/", methods=["GET"], strict_slashes=False)
+    def list_conditions(self, request: IRequest) -> bytes:
+        authorize_admin(self._venue, request)
+        return respond(request, {"conditions": self._conditions().describe()})
+
+    @app.route("/", methods=["POST"], strict_slashes=False)
+    def add_condition(self, request: IRequest) -> bytes:
+        """Add one condition: ``{"name": ..., "kind": ..., "symbol", "factor", "start", "duration",
+        "period"}``; 409 if the name is taken."""
+        body = admin_body(self._venue, request)
+        name = body.pop("name", None)
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ApiError(400, "INVALID_PARAMETER", "name the condition: 1-64 of [A-Za-z0-9_.-]", "name")
+        if name in self._conditions().specs:
+            raise ApiError(409, "DUPLICATE_CONDITION", f"condition {name!r} exists", "name")
+        raw = {key: str(value) if isinstance(value, Decimal) else value for key, value in body.items()}
+        try:
+            spec = parse_condition(name, raw, self._venue.markets)
+        except ConditionError as error:
+            key, reason = error.problems[0]
+            problems = [{"field": key, "reason": reason} for key, reason in error.problems]
+            raise ApiError(400, "INVALID_CONDITION", f"{key}: {reason}", key, problems=problems) from None
+        return respond(request, self.add(spec), 201)
+
+    @app.route("/<name>", methods=["DELETE"])
+    def remove_condition(self, request: IRequest, name: str) -> bytes:
+        """End a condition now (what it changed goes back) and forget it."""
+        authorize_admin(self._venue, request)
+        conditions = self._conditions()
+        if name not in conditions.specs:
+            raise ApiError(404, "NOT_FOUND", f"no condition {name!r}", "name")
+        conditions.remove(name, self._venue.now_ms())
+        self._venue.faults.audit.control(self._venue.now_ms(), "condition_removed", condition=name)
+        return respond(request, {"removed": name})
+
+    def _conditions(self) -> MarketConditions:
+        if self._venue.conditions is None:
+            raise ApiError(409, "NO_MARKET_DATA", "the market is not running in this process", "name")
+        return self._venue.conditions
