@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -243,8 +244,8 @@ class MarketMaker(_Agent):
             return None
 
 
-class LimitTrader(_Agent):
-    """Rests limit orders away from the touch at random times, each canceled after a random lifetime."""
+class _ArrivingAgent(_Agent):
+    """An agent that acts at arrival times of its own (``Arrivals``, from its own stream)."""
 
     def __init__(
         self,
@@ -255,13 +256,36 @@ class LimitTrader(_Agent):
         rng: np.random.Generator,
     ) -> None:
         super().__init__(exchange, account, symbol, settings, rng)
-        self._arrivals = Arrivals(2 * settings.limit_rate, 0.0, 1.0, rng)  # both sides together
-        self._expiries: list[tuple[float, int]] = []  # (market time, order id), soonest first
-        self._odds, self._odds_until = 0.5, -math.inf
+        self._arrivals = self._arrivals_for(settings, rng)
+
+    def _arrivals_for(self, settings: AgentSettings, rng: np.random.Generator) -> Arrivals:
+        raise NotImplementedError
 
     @property
     def next_arrival(self) -> float:
         return self._arrivals.next_ms
+
+    def state(self) -> dict[str, object]:
+        """What a snapshot keeps: the random stream's state and the arrival process's."""
+        return {"rng": self._rng.bit_generator.state, "arrivals": self._arrivals.state()}
+
+    def restore(self, state: dict[str, object]) -> None:
+        self._rng.bit_generator.state = state["rng"]
+        self._arrivals.restore(state["arrivals"])  # type: ignore[arg-type]
+
+
+class LimitTrader(_ArrivingAgent):
+    """Rests limit orders away from the touch at random times, each canceled after a random lifetime."""
+
+    _odds = 0.5  # the chance of a bid, looked up again from ``_odds_until`` on (``_buy_odds``)
+    _odds_until = -math.inf
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._expiries: list[tuple[float, int]] = []  # (market time, order id), soonest first
+
+    def _arrivals_for(self, settings: AgentSettings, rng: np.random.Generator) -> Arrivals:
+        return Arrivals(2 * settings.limit_rate, 0.0, 1.0, rng)  # both sides together
 
     def begin(self, fair: int, ts: int) -> None:
         """Start at market time ``ts`` with the book the flow keeps in the long run (``limit_rate``
@@ -286,15 +310,10 @@ class LimitTrader(_Agent):
             arrivals.advance()
 
     def state(self) -> dict[str, object]:
-        return {
-            "rng": self._rng.bit_generator.state,
-            "arrivals": self._arrivals.state(),
-            "expiries": self._expiries,
-        }
+        return {**super().state(), "expiries": self._expiries}
 
     def restore(self, state: dict[str, object]) -> None:
-        self._rng.bit_generator.state = state["rng"]
-        self._arrivals.restore(state["arrivals"])  # type: ignore[arg-type]
+        super().restore(state)
         self._expiries = list(state["expiries"])  # type: ignore[call-overload]
 
     def _buy_odds(self, fair: int, reach: float, ts: int) -> float:
@@ -332,25 +351,11 @@ class LimitTrader(_Agent):
         heapq.heappush(self._expiries, (ts + lifetime, order.order_id))
 
 
-class Taker(_Agent):
+class Taker(_ArrivingAgent):
     """Sends market orders in bursts, toward the fair price when informed."""
 
-    def __init__(
-        self,
-        exchange: Exchange,
-        account: str,
-        symbol: str,
-        settings: AgentSettings,
-        rng: np.random.Generator,
-    ) -> None:
-        super().__init__(exchange, account, symbol, settings, rng)
-        self._arrivals = Arrivals(
-            settings.taker_rate, settings.taker_clustering, settings.taker_memory_ms, rng
-        )
-
-    @property
-    def next_arrival(self) -> float:
-        return self._arrivals.next_ms
+    def _arrivals_for(self, settings: AgentSettings, rng: np.random.Generator) -> Arrivals:
+        return Arrivals(settings.taker_rate, settings.taker_clustering, settings.taker_memory_ms, rng)
 
     def begin(self, ts: int) -> None:
         """Start arriving from market time ``ts``."""
@@ -365,14 +370,6 @@ class Taker(_Agent):
             arrivals.advance()
             sent += 1
         return sent
-
-    def state(self) -> dict[str, object]:
-        """What a snapshot keeps: the random stream's state and the arrival process's."""
-        return {"rng": self._rng.bit_generator.state, "arrivals": self._arrivals.state()}
-
-    def restore(self, state: dict[str, object]) -> None:
-        self._rng.bit_generator.state = state["rng"]
-        self._arrivals.restore(state["arrivals"])  # type: ignore[arg-type]
 
     def _trade(self, fair: int, ts: int) -> None:
         exchange, rng, settings = self._exchange, self._rng, self._settings
