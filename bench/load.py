@@ -8,6 +8,7 @@ then one summary line.
     python bench/load.py flood                  # 200 subscribers (10 slow), 16 order connections, 30 s
     python bench/load.py flood --seconds 60 --subscribers 500 --slow 20
     python bench/load.py idle                   # 10,000 idle WebSocket connections: the daemon's RSS
+    python bench/load.py slowloris              # 200 slow connections from one address, health from another
 
 * ``flood``: ``--subscribers`` clients of ``/ws`` subscribed to TICKER, TRADES and BOOK of BTC/USD,
   while ``--connections`` keep-alive connections POST orders that alternate BUY and SELL at one price
@@ -19,6 +20,12 @@ then one summary line.
   the daemon's RSS before and with them open, per connection, and against DESIGN §9's 1 GiB; then
   the daemon is sent SIGTERM with them all open: how long it took to exit, its exit code, and how many
   clients got the 1001 close (DESIGN §10.14: within 5 s).
+* ``slowloris``: ``--connections`` clients from 127.0.0.1 each send a request head one byte every
+  ``--trickle`` seconds, and open a new connection whenever the daemon closes one, while a client from
+  127.0.0.2 asks ``/api/v1/health`` every 100 ms for ``--seconds``; the daemon keeps its default
+  ``max_connections_per_address`` and ``request_head_timeout_s`` and has ``max_connections`` =
+  ``--slots`` (200). Reported: health latency p50/p99/max, how many health checks were not answered
+  200 within 1 s (the goal: none), and what the slow clients got (408, 503, or a close).
 
 The daemon runs with the package defaults except: liquidity agents off (the flood is the only
 trading), ``request_rate_limit`` out of the way (the flood is one client), ``max_connections`` and
@@ -61,14 +68,20 @@ DRAIN_S = 2.0  # after the window, how long the slow subscribers get to read wha
 
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("flood", "idle"))
+    ap.add_argument("mode", choices=("flood", "idle", "slowloris"))
     ap.add_argument("--seconds", type=float, default=30.0, help="flood: measured seconds")
     ap.add_argument("--warmup", type=float, default=2.0, help="flood: seconds of load before measuring")
     ap.add_argument("--subscribers", type=int, default=200, help="flood: WebSocket subscribers")
     ap.add_argument("--slow", type=int, default=10, help="flood: subscribers that stop reading")
     ap.add_argument(
-        "--connections", type=int, help="flood: order connections (16); idle: WebSocket connections (10000)"
+        "--connections",
+        type=int,
+        help="flood: order connections (16); idle: WebSocket connections (10000); slowloris: slow ones (200)",
     )
+    ap.add_argument(
+        "--trickle", type=float, default=5.0, help="slowloris: seconds between a slow head's bytes"
+    )
+    ap.add_argument("--slots", type=int, default=200, help="slowloris: [server] max_connections")
     ap.add_argument(
         "--queue-limit",
         type=int,
@@ -78,7 +91,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--sample", type=float, default=1.0, help="seconds between RSS samples")
     args = ap.parse_args()
     if args.connections is None:
-        args.connections = 16 if args.mode == "flood" else 10_000
+        args.connections = {"flood": 16, "idle": 10_000, "slowloris": 200}[args.mode]
     return args
 
 
@@ -101,14 +114,22 @@ def rss_bytes(pid: int) -> int:
 
 def start_daemon(workdir: Path, args: argparse.Namespace) -> Daemon:
     idle_connections = args.connections if args.mode == "idle" else 0
+    if args.mode == "slowloris":  # the attack meets the daemon's own defaults, but for the slots
+        server = [f"max_connections = {args.slots}"]
+    else:  # one client holds every connection here
+        connections = idle_connections + args.subscribers + args.connections + 100
+        server = [
+            f"max_connections = {connections}",
+            f"max_connections_per_address = {connections}",
+            "idle_timeout_s = 86400",
+        ]
     config = workdir / "load.ini"
     config.write_text(
         "\n".join(
             [
                 "[server]",
                 "request_rate_limit = 100000000",
-                f"max_connections = {idle_connections + args.subscribers + args.connections + 100}",
-                "idle_timeout_s = 86400",
+                *server,
                 f"ws_send_queue_limit = {args.queue_limit}",
                 "[liquidity]",
                 "enabled = false",
@@ -255,6 +276,73 @@ async def idle(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) ->
     }
 
 
+async def slowloris(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) -> dict[str, Any]:
+    port, stop = daemon.port, asyncio.Event()
+    outcomes: dict[str, int] = {}
+
+    async def slow_client() -> None:
+        """One attacker: a head trickled a byte at a time; a new connection when the daemon ends one."""
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(b"GET /api/v1/health HTTP/1.1\r\nHost: sim\r\n")
+                answer = b""
+                while not stop.is_set() and not answer and not reader.at_eof():
+                    writer.write(b"X")
+                    await writer.drain()
+                    try:
+                        answer = await asyncio.wait_for(reader.read(64), args.trickle)
+                    except TimeoutError:  # nothing came back: trickle the next byte
+                        continue
+                key = answer[9:12].decode() if answer.startswith(b"HTTP/1.1 ") else "closed"
+                writer.close()
+            except OSError:
+                key = "refused"
+            outcomes[key] = outcomes.get(key, 0) + 1  # the daemon answered (408, 503) or closed
+            await asyncio.sleep(args.trickle)  # a slowloris holds sockets; it does not flood connects
+
+    async def health() -> float | None:
+        started = time.perf_counter()
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0)), 1.0
+            )
+            writer.write(b"GET /api/v1/health HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n")
+            answer = await asyncio.wait_for(reader.read(), 1.0)
+            writer.close()
+        except (OSError, TimeoutError):
+            return None
+        return time.perf_counter() - started if answer.startswith(b"HTTP/1.1 200") else None
+
+    attackers = [asyncio.ensure_future(slow_client()) for _ in range(args.connections)]
+    await asyncio.sleep(args.trickle)  # the slow connections take what slots they can
+    latencies, failed = [], 0
+    ends = time.perf_counter() + args.seconds
+    while time.perf_counter() < ends:
+        latency = await health()
+        if latency is None or latency > 1.0:
+            failed += 1
+        else:
+            latencies.append(latency)
+        await asyncio.sleep(0.1)
+    stop.set()
+    for attacker in attackers:
+        attacker.cancel()
+    await asyncio.gather(*attackers, return_exceptions=True)
+    latencies.sort()
+    return {
+        "slow_clients": args.connections,
+        "max_connections": args.slots,
+        "health_checks": len(latencies) + failed,
+        "health_failed_or_over_1s": failed,
+        "health_p50_ms": percentile(latencies, 0.5) if latencies else None,
+        "health_p99_ms": percentile(latencies, 0.99) if latencies else None,
+        "health_max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+        "slow_client_outcomes": outcomes,
+        "met": failed == 0,
+    }
+
+
 async def stop_with_connections_open(daemon: Daemon, sampler: RssSampler) -> tuple[float, int]:
     """SIGTERM the daemon while every connection is open: seconds until it exited, and its exit code."""
     sampler.stop()
@@ -270,7 +358,9 @@ async def run(daemon: Daemon, args: argparse.Namespace) -> dict[str, Any]:
     sampler = RssSampler(daemon.process.pid, args.sample)
     sampling = asyncio.ensure_future(sampler.run())
     try:
-        figures = await (flood if args.mode == "flood" else idle)(daemon, args, sampler)
+        figures = await {"flood": flood, "idle": idle, "slowloris": slowloris}[args.mode](
+            daemon, args, sampler
+        )
     finally:
         sampling.cancel()
     return {**figures, "rss_max_mib": round(max(sampler.samples) / 2**20, 1)}
