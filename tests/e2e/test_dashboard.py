@@ -4,13 +4,19 @@ The market runs as ``make run`` has it (1 ms ticks, liquidity agents on), so the
 load: the chart draws candles, the ladder fills, an order placed from the form shows in open orders and
 is canceled from there, a refused order shows the API's own message, a drop fault added from the fault
 panel moves the BOOK gap counter, and the page keeps drawing at least 20 frames a second (DESIGN §10.14,
-measured with the page's own frame counter). One screenshot per run goes to ``tests/e2e/screenshots/``.
+measured with the page's own frame counter). One screenshot per run goes to ``tests/e2e/screenshots/``
+(ignored by git). The layout at four widths is checked in ``test_dashboard_layout.py``, the fault and
+condition controls under clicks and keys in ``test_dashboard_controls.py``; both use this module's
+configuration and helpers.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,7 +66,8 @@ BOOK_GAPS_SHOWN = """(() => {
   return row ? Number(row.cells[3].textContent) : null;
 })()"""
 """The BOOK row's gap count as the health panel shows it (null before the row is drawn)."""
-SCREENSHOT = Path(__file__).with_name("screenshots") / "dashboard.png"
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+SCREENSHOT = SCREENSHOTS / "dashboard.png"
 WAIT_MS = 20_000  # for any one thing the page should show
 FPS_WINDOW_MS = 2_000
 MIN_FPS = 20
@@ -72,14 +79,16 @@ READY = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory):
+@contextmanager
+def dashboard_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """A daemon as ``make run`` has it (the liquid market at 1 ms ticks, faults enabled), for a module."""
     with running(tmp_path_factory.mktemp("dashboard"), CONFIG) as daemon:
         yield daemon
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright."""
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium package"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -87,10 +96,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, daemon: Daemon):
-    """A fresh browser context (its own sessionStorage) on the dashboard, once it is live."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+@contextmanager
+def live_dashboard(
+    browser: Browser,
+    daemon: Daemon,
+    width: int = 1600,
+    height: int = 1000,
+    session: dict[str, str] | None = None,
+) -> Iterator[Page]:
+    """A fresh browser context (its own sessionStorage, seeded with ``session``) on the dashboard, once
+    it is live; no page error may happen meanwhile."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    if session:
+        context.add_init_script(
+            "".join(f"sessionStorage.setItem({json.dumps(k)}, {json.dumps(v)});" for k, v in session.items())
+        )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -100,9 +120,29 @@ def page(browser: Browser, daemon: Daemon):
     except PlaywrightTimeout:
         shown = page.evaluate("window.exchangesimDashboard && window.exchangesimDashboard.stats()")
         pytest.fail(f"the dashboard did not go live: {shown}, page errors {errors}")
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    with dashboard_daemon(tmp_path_factory) as daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser: Browser, daemon: Daemon):
+    with live_dashboard(browser, daemon) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
@@ -192,9 +232,8 @@ def test_the_price_chart_draws_candles_and_the_ladder_fills(page):
     expect(ladder.locator(".level.ask .price").last).not_to_be_empty()
     # Both sides read in one evaluation: the liquid market moves between two separate reads.
     bids, asks = page.evaluate(
-        """() => [".level.bid .price", ".level.ask .price"].map((selector) =>
-            [...document.querySelectorAll("#ladder " + selector)].map((cell) => cell.textContent)
-                .filter((text) => text).map(Number))"""
+        """() => [".level.bid:not([hidden]) .price", ".level.ask:not([hidden]) .price"].map((selector) =>
+            [...document.querySelectorAll("#ladder " + selector)].map((cell) => Number(cell.textContent)))"""
     )
     assert len(bids) >= 5 and len(asks) >= 5, (bids, asks)
     assert bids == sorted(bids, reverse=True)
@@ -402,7 +441,7 @@ def test_the_page_keeps_20_frames_a_second_at_1ms_ticks(page, daemon, admin):
         print(f"dashboard: {fps:.1f} frames/s, {messages / seconds:.0f} messages/s over {seconds:.2f} s")
 
         page.wait_for_function("() => exchangesimDashboard.stats().faults.injected >= 5", timeout=WAIT_MS)
-        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT))
     finally:
         admin.apply_faults({})

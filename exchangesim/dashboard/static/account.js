@@ -1,7 +1,7 @@
 // The account's balances, positions and open orders (polled over REST), and the order form:
 // place a limit or market order, cancel from the open orders, the API's refusals shown as it says them.
 
-import {el, fillRows, numCell, showResult} from "./dom.js";
+import {el, keepRows, numCell, setNumber, setText, showResult} from "./dom.js";
 
 const POLL_MS = 1000;
 
@@ -112,32 +112,60 @@ export class AccountPanel {
     const {account, balances, positions, orders, ordersCount} = this.nodes;
     account.textContent = this.loadError ? this.loadError : this.account ?? "…";
     account.classList.toggle("error", Boolean(this.loadError));
-    fillRows(
+    keepRows(
       balances,
-      Object.entries(this.balances).map(([asset, view]) => [asset, numCell(view.available), numCell(view.locked), numCell(view.total)]),
+      Object.entries(this.balances),
+      ([asset]) => asset,
+      ([asset]) => [asset, numCell(), numCell(), numCell()],
+      (row, [, view]) => {
+        const [, available, locked, total] = row.cells;
+        setNumber(available, view.available);
+        setNumber(locked, view.locked);
+        setNumber(total, view.total);
+      },
       "no balances",
       4,
     );
-    fillRows(
+    keepRows(
       positions,
-      this.positions.map((p) => [p.symbol, numCell(p.quantity), numCell(p.average_price), numCell(p.unrealized_pnl, pnlClass(p.unrealized_pnl)), numCell(p.realized_pnl, pnlClass(p.realized_pnl))]),
+      this.positions,
+      (position) => position.symbol,
+      (position) => [position.symbol, numCell(), numCell(), numCell(), numCell()],
+      (row, position) => {
+        const [, quantity, average, unrealized, realized] = row.cells;
+        setNumber(quantity, position.quantity);
+        setNumber(average, position.average_price);
+        setNumber(unrealized, position.unrealized_pnl);
+        setNumber(realized, position.realized_pnl);
+        unrealized.className = `num ${pnlClass(position.unrealized_pnl)}`;
+        realized.className = `num ${pnlClass(position.realized_pnl)}`;
+      },
       "no positions",
       5,
     );
     ordersCount.textContent = String(this.orders.length);
-    fillRows(
+    keepRows(
       orders,
-      this.orders.map((order) => [
+      this.orders,
+      (order) => order.order_id,
+      (order) => [
         numCell(order.order_id),
         order.symbol,
         el("td", {class: order.side === "BUY" ? "up" : "down"}, order.side),
         order.type,
         numCell(order.price),
         numCell(order.quantity),
-        numCell(order.filled_quantity),
-        order.status,
-        el("td", {}, el("button", {class: "cancel", "data-order-id": order.order_id, onclick: () => this.cancel(order.order_id)}, "Cancel")),
-      ]),
+        numCell(),
+        el("td", {}),
+        el("td", {}, el("button", {
+          class: "cancel", type: "button", "data-order-id": order.order_id, title: "cancel",
+          "aria-label": `cancel order ${order.order_id}`, onclick: () => this.cancel(order.order_id),
+        }, "×")),
+      ],
+      (row, order) => {
+        setNumber(row.cells[6], order.filled_quantity);
+        setText(row.cells[7], order.status);
+      },
       "no open orders",
       9,
     );

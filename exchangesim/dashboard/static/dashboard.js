@@ -6,6 +6,7 @@
 import {AccountPanel} from "./account.js";
 import {OrderBook} from "./book.js";
 import {DepthChart, PriceChart} from "./charts.js";
+import {ConditionsPanel} from "./conditions.js";
 import {RateWindow} from "./counters.js";
 import {el, setText} from "./dom.js";
 import {FaultPanel} from "./faults.js";
@@ -15,8 +16,7 @@ import {MarketState} from "./market.js";
 import {RestClient} from "./rest.js";
 import {LiveSocket} from "./socket.js";
 
-const LADDER_DEPTH = 14;
-const DEPTH_CHART_LEVELS = 60;
+const GROUPS = [1, 10, 100, 1000]; // ticks per ladder row: the price grouping choices
 const HEALTH_EVERY_MS = 250;
 const API_KEY_KEY = "exchangesim.apiKey";
 const byId = (id) => document.getElementById(id);
@@ -39,13 +39,13 @@ class Dashboard {
     this.instruments = new Map(); // symbol -> the symbol as GET /symbols lists it
     this.market = null;
     this.book = null;
-    this.priceChart = new PriceChart(byId("price-chart"), null);
+    this.priceChart = new PriceChart(byId("price-chart"), null, byId("chart-date"));
     this.depthChart = new DepthChart(byId("depth-chart"), null, () => ({
-      bids: this.book ? this.book.levels("bids", DEPTH_CHART_LEVELS) : [],
-      asks: this.book ? this.book.levels("asks", DEPTH_CHART_LEVELS) : [],
+      bids: this.book ? this.book.sorted("bids") : [],
+      asks: this.book ? this.book.sorted("asks") : [],
     }));
-    this.ladder = new Ladder(byId("ladder"), LADDER_DEPTH);
-    this.tape = new TradeTape(byId("trades"), 30);
+    this.ladder = new Ladder(byId("ladder"), () => this.mark("book"));
+    this.tape = new TradeTape(byId("trades"));
     this.health = new HealthPanel({
       state: byId("ws-state-detail"), badge: byId("ws-state"), rtt: byId("rtt"), reconnects: byId("reconnects"), resyncs: byId("resyncs"),
       rest: byId("rest-rate"), lastError: byId("last-error"), fps: byId("fps"), channels: byId("health-channels"),
@@ -54,11 +54,15 @@ class Dashboard {
       form: byId("order-form"), result: byId("order-result"), account: byId("account-name"),
       balances: byId("balances"), positions: byId("positions"), orders: byId("open-orders"), ordersCount: byId("orders-count"),
     }, () => this.symbol, () => this.mark("account"));
+    this.conditions = new ConditionsPanel(this.rest, {
+      locked: byId("conditions-locked"), body: byId("conditions-body"), list: byId("condition-list"),
+      addForm: byId("condition-form"), result: byId("condition-result"),
+    }, () => this.mark("conditions"));
     this.faults = new FaultPanel(this.rest, this.socket, {
-      unlock: byId("fault-unlock"), body: byId("fault-body"), status: byId("faults-state"), list: byId("fault-list"),
-      addForm: byId("fault-form"), result: byId("fault-result"), counters: byId("fault-counters"), log: byId("fault-log"),
-      halt: byId("faults-halt"), resume: byId("faults-resume"), forget: byId("faults-forget"),
-    }, () => this.mark("faults"));
+      unlock: byId("fault-unlock"), body: byId("fault-body"), status: byId("faults-state"), halted: byId("faults-halted"),
+      list: byId("fault-list"), addForm: byId("fault-form"), result: byId("fault-result"), counters: byId("fault-counters"),
+      log: byId("fault-log"), halt: byId("faults-halt"), resume: byId("faults-resume"), forget: byId("faults-forget"),
+    }, () => this.mark("faults"), (token) => this.conditions.setToken(token));
   }
 
   async start() {
@@ -80,6 +84,7 @@ class Dashboard {
     const picker = byId("symbol");
     this.instruments = new Map(symbols.map((s) => [s.symbol, s]));
     picker.replaceChildren(...symbols.map((s) => el("option", {value: s.symbol}, s.symbol)));
+    this.conditions.setSymbols(symbols.map((s) => s.symbol));
     const asked = new URLSearchParams(location.search).get("symbol"); // ?symbol=ETH/USD, as the CLI opens it
     this.selectSymbol(symbols.some((s) => s.symbol === asked) ? asked : symbols[0].symbol);
   }
@@ -90,6 +95,15 @@ class Dashboard {
       this.interval = event.target.value;
       if (this.symbol !== null) this.selectSymbol(this.symbol); // else the symbols, once loaded, will
     });
+    byId("book-group").addEventListener("change", (event) => {
+      this.ladder.group = Number(event.target.value);
+      this.mark("book");
+    });
+    byId("depth-range").addEventListener("change", (event) => {
+      this.depthChart.range = Number(event.target.value);
+      this.depthChart.pending = true;
+    });
+    this.depthChart.range = Number(byId("depth-range").value);
     const key = byId("api-key");
     key.value = this.rest.apiKey;
     key.addEventListener("change", () => {
@@ -109,11 +123,23 @@ class Dashboard {
     byId("symbol").value = symbol;
     this.market = new MarketState(symbol, this.interval, this.instruments.get(symbol));
     byId("chart-title").textContent = `${symbol} · ${this.interval} candles`;
+    this.showGroups(this.market);
     this.book = new OrderBook(this.rest, symbol, () => this.mark("book"));
     this.priceChart.market = this.depthChart.market = this.market;
     for (const operation of this.marketStreams(symbol, this.interval)) this.socket.subscribe(operation);
     this.seed(this.market);
     this.mark("market", "book", "trades");
+  }
+
+  /** The grouping choices for a symbol: its tick, 10 ticks, 100 ticks, ... (back to one tick). */
+  showGroups(market) {
+    const picker = byId("book-group");
+    picker.replaceChildren(...GROUPS.map((group) => {
+      const decimals = Math.max(0, market.priceDecimals - Math.round(Math.log10(group)));
+      return el("option", {value: String(group)}, (market.tick * group).toFixed(decimals));
+    }));
+    picker.value = "1";
+    this.ladder.group = 1;
   }
 
   marketStreams(symbol, interval) {
@@ -143,6 +169,7 @@ class Dashboard {
   received(message) {
     if (message.channel === "FAULTS") {
       if (message.type === "FAULT" || message.type === "ERROR") this.faults.received(message);
+      if (message.type === "FAULT") this.conditions.received(message.event);
       return;
     }
     if (message.type !== "MARKET_DATA" || message.symbol !== this.symbol) return;
@@ -179,13 +206,14 @@ class Dashboard {
       this.drawHeader();
       this.priceChart.pending = true;
     }
-    if (dirty.has("book")) {
+    if (dirty.has("book") && this.book) {
       this.ladder.draw(this.book, this.market);
       this.depthChart.pending = true;
     }
     if (dirty.has("trades")) this.tape.draw(this.market.trades);
     if (dirty.has("account")) this.account.draw();
     if (dirty.has("faults")) this.faults.draw();
+    if (dirty.has("conditions")) this.conditions.draw();
     // The charts are the costly part: at most one of them per frame, each within its own rate.
     const charted = this.priceChart.flush(now) || this.depthChart.flush(now);
     const healthDue = now - this.healthDrawnAt >= HEALTH_EVERY_MS;
@@ -230,6 +258,8 @@ class Dashboard {
       rest: this.rest.snapshot(),
       openOrders: this.account.orders.length,
       faults: this.faults.snapshot(),
+      conditions: this.conditions.snapshot(),
+      ladder: {rows: this.ladder.rows, group: this.ladder.group},
     };
   }
 }

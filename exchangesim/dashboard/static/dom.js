@@ -13,19 +13,11 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-/** Replace the rows of a table body with `rows` (arrays of cells: text or nodes); `empty` when none. */
-export function fillRows(tbody, rows, empty, columns) {
-  const built = rows.map((cells) =>
-    el("tr", {}, ...cells.map((cell) => (cell instanceof Node && cell.tagName === "TD" ? cell : el("td", {}, cell ?? "")))),
-  );
-  if (!built.length) built.push(el("tr", {class: "empty"}, el("td", {colspan: columns}, empty)));
-  tbody.replaceChildren(...built);
-}
-
 /**
  * Keep one row per item in a table body, found again by `key(item)`: `build(item)` makes a new row's
- * cells, `update(row, item)` refreshes a row in place. Rows are never rebuilt, so a control in one (a
- * switch, a button) stays the node a person is clicking however often the data changes.
+ * cells, `update(row, item)` refreshes a row in place. Rows are never rebuilt and a row already in
+ * place is never detached, so a control in one (a switch, a button) stays the node a person is
+ * clicking, and keeps its focus, however often the data changes.
  */
 export function keepRows(tbody, items, key, build, update, empty, columns) {
   const rows = tbody.keyedRows || (tbody.keyedRows = new Map());
@@ -42,16 +34,52 @@ export function keepRows(tbody, items, key, build, update, empty, columns) {
   const kept = new Set(wanted.map(([name]) => name));
   for (const name of [...rows.keys()]) if (!kept.has(name)) rows.delete(name);
   const nodes = wanted.map(([, row]) => row);
-  if (!nodes.length) nodes.push(el("tr", {class: "empty"}, el("td", {colspan: columns}, empty)));
-  const current = [...tbody.children];
-  if (current.length !== nodes.length || current.some((node, index) => node !== nodes[index])) {
-    tbody.replaceChildren(...nodes);
+  if (!nodes.length) {
+    tbody.emptyRow ||= el("tr", {class: "empty"}, el("td", {colspan: columns}, empty));
+    nodes.push(tbody.emptyRow);
   }
+  placeChildren(tbody, nodes);
+}
+
+/** Make `nodes` the children of `parent`, in order, moving only the nodes that are out of place. */
+export function placeChildren(parent, nodes) {
+  const wanted = new Set(nodes);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  nodes.forEach((node, index) => {
+    const here = parent.children[index];
+    if (here !== node) parent.insertBefore(node, here ?? null);
+  });
 }
 
 /** A numeric table cell. */
 export function numCell(text, extraClass = "") {
-  return el("td", {class: `num ${extraClass}`.trim()}, text ?? "–");
+  const cell = el("td", {class: `num ${extraClass}`.trim()});
+  setNumber(cell, text);
+  return cell;
+}
+
+const MAX_DECIMALS = 8;
+
+/**
+ * Show an amount as the API wrote it, with at most 8 decimals (an exchange's usual precision; a fee
+ * can leave 11), the exact text in the title. The line may break after the decimal point only, so a
+ * column short of room wraps a long amount rather than cut it.
+ */
+export function setNumber(cell, text) {
+  const exact = text === null || text === undefined ? "–" : String(text);
+  if (cell.exactText === exact) return;
+  cell.exactText = exact;
+  let shown = exact;
+  const point = exact.indexOf(".");
+  if (point >= 0 && exact.length - point - 1 > MAX_DECIMALS && Number.isFinite(Number(exact))) {
+    shown = Number(exact).toFixed(MAX_DECIMALS).replace(/\.?0+$/, "");
+    cell.title = exact;
+  } else {
+    cell.removeAttribute("title");
+  }
+  const at = shown.indexOf(".");
+  if (at < 0) cell.replaceChildren(shown);
+  else cell.replaceChildren(shown.slice(0, at + 1), document.createElement("wbr"), shown.slice(at + 1));
 }
 
 /** HH:MM:SS.mmm of an epoch-ms time, in the viewer's time zone. */

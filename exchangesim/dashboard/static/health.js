@@ -1,7 +1,7 @@
 // The connection health panel: WebSocket state and RTT, per-channel rates and seq anomalies,
 // reconnects, book resyncs, the REST error rate, and the page's own frame rate.
 
-import {fillRows, numCell, rate, setText} from "./dom.js";
+import {keepRows, numCell, rate, setNumber, setText} from "./dom.js";
 
 const CHANNEL_ORDER = ["TICKER", "TRADES", "BOOK", "CANDLES", "FAULTS"];
 
@@ -25,19 +25,21 @@ export class HealthPanel {
     setText(restError, errors.length ? errors[0].text : "");
     setText(fpsNode, `${Math.round(fps)} fps`);
     const names = Object.keys(socket.channels).sort((a, b) => order(a) - order(b));
-    fillRows(
+    keepRows(
       channels,
-      names.map((name) => {
+      names,
+      (name) => name,
+      (name) => [name, numCell(), numCell(), numCell(), numCell(), numCell()],
+      (row, name) => {
         const c = socket.channels[name];
-        return [
-          name,
-          numCell(rate(c.perSecond)),
-          numCell(String(c.messages)),
-          numCell(String(c.gaps), c.gaps ? "warn" : ""),
-          numCell(String(c.duplicates), c.duplicates ? "warn" : ""),
-          numCell(String(c.outOfOrder), c.outOfOrder ? "warn" : ""),
-        ];
-      }),
+        const [, perSecond, messages, gaps, duplicates, late] = row.cells;
+        setNumber(perSecond, rate(c.perSecond));
+        setNumber(messages, String(c.messages));
+        for (const [cell, count] of [[gaps, c.gaps], [duplicates, c.duplicates], [late, c.outOfOrder]]) {
+          setNumber(cell, String(count));
+          cell.classList.toggle("warn", count > 0);
+        }
+      },
       "no messages yet",
       6,
     );

@@ -14,6 +14,7 @@ export class MarketState {
     this.interval = interval;
     this.priceDecimals = stepDecimals(instrument.tick_size);
     this.quantityDecimals = stepDecimals(instrument.lot_size);
+    this.tick = Number(instrument.tick_size);
     this.candles = []; // oldest first, one per open_time
     this.ticker = null;
     this.trades = []; // newest first
