@@ -14,19 +14,21 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import __version__
-from .api.admin_listener import AdminOnly, TrackedFactory
+from .api.admin_listener import AdminOnly
 from .api.binance import BinanceAPI, engine_symbol_of
 from .api.binance import account_of as binance_account_of
+from .api.binance.errors import BINANCE_FAULT_ERRORS
 from .api.binance.market_streams import MarketStreamFactory
 from .api.binance.ws_api import WsApiFactory
 from .api.connection_limit import ConnectionLimit
+from .api.errors import NATIVE_FAULT_ERRORS
 from .api.native import NativeAPI, NativeWebSocketFactory
 from .api.native.rate_limit import RateLimitedResource
 from .api.site import BoundedSite, build_root
 from .config import Config
 from .failures.metrics import FaultCollector
 from .failures.rest import FaultyResource
-from .failures.tcp import FaultyFactory
+from .failures.tcp import FaultyFactory, TrackingFactory
 from .marketdata.service import MarketService
 from .metrics import MetricsPage, VenueCollector
 from .persistence.service import PersistenceService
@@ -118,11 +120,21 @@ class ExchangeService(MultiService):
         self.ws_factory = NativeWebSocketFactory(self.venue)
         self.binance_streams = MarketStreamFactory(self.venue)
         self.binance_ws_api = WsApiFactory(self.venue)
+        # Each dialect words what faults answer on its routes; Binance's market streams answer no
+        # refused request (Binance closes a client over its message rate), so they keep none.
+        self.ws_factory.error_shape = NATIVE_FAULT_ERRORS
+        self.binance_ws_api.error_shape = BINANCE_FAULT_ERRORS
         registry = CollectorRegistry()
         faults = self.venue.faults
         admin = (b"/api/v1/admin",)
         native_api = RateLimitedResource(
-            FaultyResource(native.resource(), faults, self.venue.authenticator.account_of, admin),
+            FaultyResource(
+                native.resource(),
+                faults,
+                self.venue.authenticator.account_of,
+                admin,
+                error_shape=NATIVE_FAULT_ERRORS,
+            ),
             self.venue.limiter,
             self.venue.authenticator,
             admin,
@@ -132,6 +144,7 @@ class ExchangeService(MultiService):
             faults,
             binance_account_of(self.venue.authenticator),
             symbol_of=engine_symbol_of(self.venue.exchange),
+            error_shape=BINANCE_FAULT_ERRORS,
         )
         root = build_root(
             native_api,
@@ -172,7 +185,7 @@ class ExchangeService(MultiService):
                 request_head_timeout=config.server.request_head_timeout_s,
             )
             self.admin_connections = ConnectionLimit(
-                TrackedFactory(admin_site),
+                TrackingFactory(admin_site),  # no fault reaches this listener
                 config.server.max_connections,
                 per_address=config.server.max_connections_per_address,
             )

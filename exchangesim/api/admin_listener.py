@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
-from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
 from .responses import error_payload, respond
 
-__all__ = ["AdminOnly", "TrackedFactory"]
+__all__ = ["AdminOnly"]
 
 
 class AdminOnly(Resource):
@@ -34,28 +32,3 @@ class AdminOnly(Resource):
             return self._native_api.render(request)
         message = "the admin endpoint serves /api/v1/admin/... and /api/v1/health only"
         return respond(request, error_payload("NOT_FOUND", message, "path"), 404)
-
-
-class TrackedFactory(WrappingFactory):
-    """Knows its open connections (``protocols``), so they can be closed at shutdown; ``emptied()``
-    tells when none is left."""
-
-    def __init__(self, wrapped: Any) -> None:
-        super().__init__(wrapped)
-        self._emptied: list[Deferred[None]] = []
-
-    def emptied(self) -> Deferred[None]:
-        """Fires once no connection is open (at once when none is)."""
-        if not self.protocols:
-            return succeed(None)
-        waiter: Deferred[None] = Deferred()
-        self._emptied.append(waiter)
-        return waiter
-
-    def unregisterProtocol(self, p: ProtocolWrapper) -> None:
-        super().unregisterProtocol(p)
-        if not self.protocols:
-            waiters, self._emptied = self._emptied, []
-            for waiter in waiters:
-                if not waiter.called:
-                    waiter.callback(None)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ..engine import EngineError, ErrorCode
-from .responses import error_payload
+from ..wire import json_too_deep
+from .responses import encode, error_payload
 
-__all__ = ["ApiError", "from_engine_error", "journal_unavailable"]
+if TYPE_CHECKING:
+    from ..failures.answers import FaultError, FaultErrorShape
+
+__all__ = ["NATIVE_FAULT_ERRORS", "ApiError", "from_engine_error", "journal_unavailable"]
 
 
 class ApiError(Exception):
@@ -33,6 +40,7 @@ _STATUS = {
     ErrorCode.UNKNOWN_ORDER: 404,
     ErrorCode.UNKNOWN_ACCOUNT: 404,
     ErrorCode.DUPLICATE_ACCOUNT: 409,
+    ErrorCode.ACCOUNT_NOT_EMPTY: 409,
     ErrorCode.DUPLICATE_CLIENT_ORDER_ID: 409,
     ErrorCode.ORDER_NOT_OPEN: 409,
     ErrorCode.ORDER_NOT_AMENDABLE: 409,
@@ -58,3 +66,34 @@ def journal_unavailable() -> ApiError:
         "the journal cannot be written: this command was not carried out, and none will be until the"
         " server restarts",
     )
+
+
+_ECHOED = ("op", "channel", "symbol", "interval", "interval_ms")
+"""The fields of a /ws operation its ERROR reply repeats, as the protocol's own ERRORs do."""
+
+
+@attrs.frozen
+class _NativeFaultErrors:
+    """Faults on the native API in its words: ``{"error": {"code", "message", "field"}}``; a ``/ws``
+    operation a fault refuses is answered with an ERROR message naming it."""
+
+    def body(self, error: FaultError) -> bytes:
+        return encode(error_payload(error.code, error.message, error.field))
+
+    def reply(self, error: FaultError, request: bytes) -> bytes | None:
+        operation = _json_object(request)
+        echo = {key: operation[key] for key in _ECHOED if key in operation}
+        return encode({"type": "ERROR", **echo, **error_payload(error.code, error.message, error.field)})
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object, or an empty one when it is none (what a fault refused may be anything)."""
+    try:
+        value = None if json_too_deep(raw) else json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+NATIVE_FAULT_ERRORS: FaultErrorShape = _NativeFaultErrors()
+"""How faults answer on ``/api/v1`` and ``/ws``."""

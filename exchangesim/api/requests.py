@@ -6,15 +6,16 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from itertools import accumulate
 from typing import Any
 
 from twisted.web.iweb import IRequest
 
+from ..wire import FORM, MAX_JSON_DEPTH, json_too_deep, media_type
 from .errors import ApiError
 
 __all__ = [
     "FORM",
+    "MAX_JSON_DEPTH",
     "check_fields",
     "json_body",
     "json_object",
@@ -26,14 +27,7 @@ __all__ = [
     "text_field",
 ]
 
-FORM = b"application/x-www-form-urlencoded"
-"""The media type of a form body (the Binance dialect's parameters)."""
-MAX_JSON_DEPTH = 20
-"""Arrays and objects nested deeper than this are refused, in every dialect, before parsing."""
 _WHOLE = re.compile(r"[0-9]{1,9}")
-_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
-_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'[]{}"')))
-_STEP = {ord("["): 1, ord("]"): -1}
 
 
 def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
@@ -49,11 +43,6 @@ def json_body(request: IRequest, max_bytes: int) -> dict[str, Any]:
             415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json in UTF-8", "content-type"
         )
     return json_object(read_body(request, max_bytes), "body")
-
-
-def media_type(request: IRequest) -> bytes:
-    """The request's Content-Type without its parameters, lower case (``b""`` when it sends none)."""
-    return (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
 
 
 def read_body(request: IRequest, max_bytes: int) -> bytes:
@@ -86,28 +75,6 @@ def json_object(raw: bytes, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ApiError(400, "INVALID_JSON", f"the {what} must be a JSON object", what)
     return value
-
-
-def json_too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON text nests arrays and objects deeper than ``limit``, told without parsing it.
-
-    ``json.loads`` recurses once per level: a few thousand brackets raise ``RecursionError``. This is
-    one linear pass over the brackets outside strings instead. Exact for valid JSON; text that is not
-    (an unmatched bracket) may count deeper than the parser would get before refusing it.
-    """
-    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False  # too few brackets to nest that deep: every ordinary message
-    if b"\\" in data:  # an escaped quote or backslash ends no string
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Only brackets (objects as arrays) and quotes; removing two adjacent quotes (a string without
-    # brackets) leaves every other mark inside or outside a string as it was.
-    marks = data.translate(_AS_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
-    if b'"' in marks:  # strings holding brackets: keep what lies between them
-        marks = b"".join(marks.split(b'"')[::2])
-    if b"[" * (limit + 1) in marks:
-        return True  # the usual attack, found without counting
-    return max(accumulate(map(_STEP.__getitem__, marks)), default=0) > limit
 
 
 def text_field(body: dict[str, Any], name: str, default: str | None = None) -> str:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from twisted.web.iweb import IRequest
 
+from ..wire import encode
+
 __all__ = ["encode", "error_payload", "respond"]
-
-
-def encode(payload: Any) -> bytes:
-    """Compact JSON bytes, for a response body or a WebSocket message (a Decimal as its string)."""
-    return json.dumps(payload, separators=(",", ":"), default=str).encode("utf-8")
 
 
 def respond(request: IRequest, payload: Any, status: int = 200) -> bytes:

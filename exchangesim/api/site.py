@@ -9,6 +9,8 @@ from urllib.parse import unquote_to_bytes
 from autobahn.twisted.resource import WebSocketResource
 from autobahn.twisted.websocket import WebSocketServerFactory
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.http import combinedLogFormatter
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
@@ -16,6 +18,7 @@ from twisted.web.server import Request, Site
 
 from .. import __version__
 from ..dashboard import dashboard_assets, dashboard_page
+from .binance.rest import BINANCE_ONLY_PATHS, NotServed
 from .http_channel import BoundedChannel
 from .responses import error_payload, respond
 
@@ -66,6 +69,9 @@ def build_root(
     api.putChild(b"v1", native_api)
     if binance_api is not None:
         api.putChild(b"v3", binance_api)
+        not_served = NotServed()  # /sapi, /fapi, ...: a ccxt pointed here never reaches the real venue
+        for path in BINANCE_ONLY_PATHS:
+            root.putChild(path, not_served)
     root.putChild(b"api", api)
     native = WebSocketResource(native_ws)
     if binance_streams is None:
@@ -114,16 +120,35 @@ class BoundedRequest(Request):
 
     body_too_large = False
     _received = 0
+    _served = False  # its head and body arrived and a resource was asked to answer
+    _log = Logger()
 
     def process(self) -> None:
         """Serve the request, counted in the site's ``in_flight`` until its response is finished."""
         channel = self.channel  # finishing lets go of it
+        self._served = True
         in_flight = channel.site.in_flight
         in_flight.add(self)
         self.notifyFinish().addBoth(lambda _: in_flight.discard(self))
         super().process()
         if channel.transport is None:  # a WebSocket took the connection over: it never "finishes"
             in_flight.discard(self)
+
+    def connectionLost(self, reason: Failure) -> None:
+        """The access log has a line for a request that got no answer too (a fault dropped it, or the
+        client gave up): twisted.web logs a request only when its response is finished."""
+        if self._served and not self.finished and not self._disconnected:
+            uri = _SECRET_PARAMETER.sub(r"\1<redacted>", self.uri.decode("latin-1"))
+            self._log.info(
+                '"{client}" "{method} {uri} {protocol}" got no answer:'
+                " the connection closed first ({reason})",
+                client=self.getClientAddress().host if self.getClientAddress() else "-",
+                method=self.method.decode("latin-1"),
+                uri=uri,
+                protocol=(self.clientproto or b"-").decode("latin-1"),
+                reason=reason.getErrorMessage(),
+            )
+        super().connectionLost(reason)
 
     def handleContentChunk(self, data: bytes) -> None:
         self._received += len(data)

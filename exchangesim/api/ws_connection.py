@@ -16,6 +16,7 @@ from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerPr
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from ..failures.answers import FaultErrorShape
 from ..failures.connections import FaultedConnection
 from ..venue import Venue
 from .outbox import FlushScheduler, Outbox
@@ -53,6 +54,10 @@ def fields_of(message: bytes) -> dict[str, Any]:
 
 class FaultedWebSocketFactory(WebSocketServerFactory):
     """A factory over the venue: its clock, one flush scheduler, and the open connections."""
+
+    error_shape: FaultErrorShape | None = None
+    """How faults answer a request they refuse on these connections: the dialect's, set where the
+    daemon is wired (None: they answer none)."""
 
     def __init__(self, venue: Venue) -> None:
         super().__init__(reactor=venue.clock)
@@ -107,6 +112,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
                 self.close_cleanly,
                 lambda: self.dropConnection(abort=True),
                 lambda: self.outbox.queued,
+                self.factory.error_shape,
             )
             venue.faults.connect(self.link)
             # Twisted web's channel registered itself as the producer; the outbox takes over.

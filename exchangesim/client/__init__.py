@@ -1,5 +1,7 @@
-"""The asyncio client of exchangesim's native API (REST ``/api/v1`` and WebSocket ``/ws``); no Twisted."""
+"""The asyncio client of exchangesim's native API (REST ``/api/v1`` and WebSocket ``/ws``); no Twisted.
+Also ``ccxt_config``: stock ccxt's Binance pointed at the simulator, every URL of it."""
 
+from ._ccxt import ccxt_config
 from ._client import ExchangeClient
 from ._stream import MALFORMED
 from .errors import (
@@ -38,4 +40,5 @@ __all__ = [
     "ServerError",
     "TransportError",
     "WebSocketClosed",
+    "ccxt_config",
 ]

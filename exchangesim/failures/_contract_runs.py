@@ -18,6 +18,7 @@ from twisted.web.test.requesthelper import DummyChannel
 
 from ..config import FailuresConfig
 from ._contract_declarations import raised
+from .answers import FaultError
 from .connections import FaultedConnection
 from .controller import FaultController
 from .interface import IFailureMode
@@ -282,6 +283,10 @@ def _verdict_problem(verdict: Any) -> str | None:
             return "status must be an HTTP status, 100 to 599"
         if not isinstance(verdict.body, bytes):
             return "body must be bytes"
+        if verdict.error is not None and not isinstance(verdict.error, FaultError):
+            return "error must be an exchangesim.failures.FaultError (or None, to send body)"
+        if verdict.error is not None and verdict.error.status != verdict.status:
+            return "error.status must be the answer's status (Answer.refusing makes both)"
         if not all(isinstance(name, bytes) and isinstance(value, bytes) for name, value in verdict.headers):
             return "headers must be (bytes, bytes) pairs"
     if isinstance(verdict, Rewrite) and not isinstance(verdict.body, bytes):
@@ -318,9 +323,18 @@ def _message(layer: str, direction: str, index: int) -> bytes:
 
 
 def _ws_fields(data: bytes) -> dict[str, Any]:
-    from ..api.native.streams import message_fields  # the daemon's own: what faults target and audit
-
-    return message_fields(data)
+    """What faults target and audit in a message ``_message`` made (a stream message names its channel,
+    symbol and seq; an operation its op), as the native WebSocket reads them."""
+    try:
+        document = json.loads(data)
+    except ValueError:  # a corruption upstream in the same run
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    fields = {key: document[key] for key in ("type", "channel", "symbol", "seq", "op") if key in document}
+    if "seq" not in fields:  # an operation names a channel it is not part of
+        fields.pop("channel", None)
+    return fields
 
 
 def _request(index: int) -> Request:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .answers import FaultError, FaultErrorShape
 from .fault import Describe, Fault, Scope
 from .stream import Pipeline, Sink, StreamEffect
 
@@ -15,7 +16,8 @@ class FaultedConnection:
     """One ws or tcp connection: ``send(direction, data)`` passes data through that direction's faults.
 
     ``close`` ends it with a code and reason (ws close codes; tcp closes cleanly), ``abort`` resets it,
-    and ``queued`` counts what waits in its own send queue besides what faults hold.
+    ``queued`` counts what waits in its own send queue besides what faults hold, and ``error_shape``
+    (its dialect's; None for tcp, or a protocol that answers no request) words what faults refuse.
     """
 
     def __init__(
@@ -27,8 +29,10 @@ class FaultedConnection:
         close: Callable[[int, str], None],
         abort: Callable[[], None],
         queued: Callable[[], int] = lambda: 0,
+        error_shape: FaultErrorShape | None = None,
     ) -> None:
         self.layer = layer
+        self.error_shape = error_shape
         self.peer = peer
         self.describe = describe
         self.close = close
@@ -53,6 +57,16 @@ class FaultedConnection:
     def _effect(self, fault: Fault, direction: str, sink: Sink) -> StreamEffect:
         scope = Scope(fault, self.layer, f"{self.id}/{direction}", self.describe, self, direction)
         return fault.mode.stream_effect(fault, scope, sink)
+
+    def refuse(self, data: bytes, error: FaultError) -> bool:
+        """Answer ``data``, an inbound message a fault refused, with ``error`` in the connection's
+        dialect, straight to the send path (past the outbound faults, as a REST fault's answer is);
+        False when the connection answers no message."""
+        reply = None if self.error_shape is None else self.error_shape.reply(error, data)
+        if reply is None or "out" not in self.pipelines:
+            return False
+        self.pipelines["out"].sink(reply)
+        return True
 
     def effects(self) -> list[StreamEffect]:
         return [effect for pipeline in self.pipelines.values() for effect in pipeline.effects]

@@ -12,15 +12,15 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.web.iweb import IRequest
 
-from ..api.errors import ApiError
 from ..config import FailuresConfig
+from .answers import FaultError, FaultRefusedError
 from .audit import AuditLog
 from .connections import FaultedConnection
 from .fault import Fault, Scope
 from .interface import IFailureMode
 from .registry import mode_for
 from .requests import RequestEffect, RestCall
-from .spec import FaultSpec, FaultSpecError, parse_fault
+from .spec import FaultSpec, FaultSpecError, parse_fault, restarted_by
 
 __all__ = ["FaultController", "RestFault"]
 
@@ -55,6 +55,8 @@ class FaultController:
         self._accepted: Counter[str] = Counter()
         self._timers: dict[Fault, IDelayedCall] = {}
         self._holds: dict[Fault, dict[Deferred[None], IDelayedCall]] = {}
+        self._spared: dict[str, IDelayedCall] = {}
+        """Connections left out of fault changes until the next reactor turn, by id (see ``spare``)."""
         self._header_requests = 0
 
     # -- the set of faults ---------------------------------------------------------------------------
@@ -76,6 +78,28 @@ class FaultController:
             replaced.retire()
         self.faults[spec.name] = self._fault(spec)
         self._changed()
+
+    def update(self, spec: FaultSpec) -> list[str]:
+        """Change the fault of ``spec``'s name to ``spec`` (a PATCH). When no key that says what the
+        fault is changed (``restarted_by``: its mode, layers, stage, direction, targeting, schedule,
+        and the mode's own such keys) it goes on with its hits, trigger counts, random streams,
+        schedule and what it holds, acting with the new values from the next message or request;
+        otherwise it is replaced as ``put`` does. Returns the keys that started it over."""
+        fault = self.faults.get(spec.name)
+        restarted = ["mode"] if fault is None else restarted_by(fault.spec, spec, fault.mode)
+        if restarted:
+            self.put(spec)
+            return restarted
+        previous = fault.spec
+        fault.retune(spec)
+        effects = [effect for connection in self.connections.values() for effect in connection.effects()]
+        effects += [effect for _, _, effect in self.rest_faults]
+        for effect in effects:
+            retune = getattr(effect, "retune", None)  # a plugin's RequestEffect may not have one
+            if effect.fault is fault and retune is not None:
+                retune(previous)
+        self._changed()
+        return []
 
     def remove(self, name: str) -> None:
         """Remove a fault; what it held goes on, in order."""
@@ -112,7 +136,8 @@ class FaultController:
             (fault, *(kept.get(fault) or self._rest_effect(fault))) for fault in self._active("rest")
         ]
         for connection in self.connections.values():
-            connection.rebuild(self._active(connection.layer))
+            if connection.id not in self._spared:
+                connection.rebuild(self._active(connection.layer))
         for fault in [fault for fault in self._holds if fault.retired or self.halted]:
             self._release(fault)
         self._watch_schedules()
@@ -184,6 +209,21 @@ class FaultController:
         self.connections[connection.id] = connection
         connection.rebuild(self._active(connection.layer))
 
+    def spare(self, host: str, port: int) -> None:
+        """Leave the tcp connection from ``host``:``port`` out of fault changes until the next reactor
+        turn, so that an admin request's answer leaves on it before a tcp fault the request installs
+        (an outage, a stall) resets or holds the connection it came on: answer first, then apply."""
+        peer = f"{host}:{port}"
+        for connection in self.connections.values():
+            if connection.layer == "tcp" and connection.peer == peer and connection.id not in self._spared:
+                self._spared[connection.id] = self.clock.callLater(0, self._unspare, connection.id)
+
+    def _unspare(self, connection_id: str) -> None:
+        del self._spared[connection_id]
+        connection = self.connections.get(connection_id)
+        if connection is not None:
+            connection.rebuild(self._active(connection.layer))
+
     def disconnect(self, connection: FaultedConnection) -> None:
         self.connections.pop(connection.id, None)
         connection.stop()
@@ -192,7 +232,7 @@ class FaultController:
     def header_faults(self, request: IRequest) -> list[RestFault]:
         """A one-request fault from ``X-Sim-Fault-*`` headers (only with allow_header_control); at most
         ``[failures] max_header_faults`` at once, each listed in ``header_active`` while its request is
-        open."""
+        open. A bad header, or one header fault too many, raises ``FaultRefusedError``."""
         if not self.header_control or self.halted:
             return []
         raw = {
@@ -206,11 +246,13 @@ class FaultController:
             return []
         limit = self.settings.max_header_faults
         if len(self.header_active) >= limit:
-            raise ApiError(
-                429,
-                "TOO_MANY_FAULTS",
-                f"{limit} header faults are open ([failures] max_header_faults); try again",
-                "x-sim-fault-mode",
+            raise FaultRefusedError(
+                FaultError(
+                    429,
+                    "TOO_MANY_FAULTS",
+                    f"{limit} header faults are open ([failures] max_header_faults); try again",
+                    "x-sim-fault-mode",
+                )
             )
         raw["layer"] = "rest"
         self._header_requests += 1
@@ -220,7 +262,7 @@ class FaultController:
             key = error.problems[0][0]
             key = "mode" if key in (None, "layer") else key  # the layer is always rest: the mode is wrong
             field = HEADER_PREFIX + key.replace("_", "-")
-            raise ApiError(400, "INVALID_FAULT_HEADER", str(error), field) from None
+            raise FaultRefusedError(FaultError(400, "INVALID_FAULT_HEADER", str(error), field)) from None
         fault = self._fault(spec)
         fault.counted_as = "header"  # one label in /metrics for them all, not one per request
         header = HeaderFault(fault, request, int(self.clock.seconds() * 1000))
@@ -300,10 +342,11 @@ class FaultController:
         )
 
     def stop(self) -> None:
-        for timer in self._timers.values():
+        for timer in [*self._timers.values(), *self._spared.values()]:
             if timer.active():
                 timer.cancel()
         self._timers.clear()
+        self._spared.clear()
         for holds in self._holds.values():  # the daemon stops: what they hold is not served any more
             for timer in holds.values():
                 if timer.active():

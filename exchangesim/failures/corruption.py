@@ -7,7 +7,7 @@ import json
 import random
 import re
 
-from ..api.requests import json_too_deep
+from ..wire import json_too_deep
 
 __all__ = ["KINDS", "corrupt"]
 

@@ -38,7 +38,18 @@ class Scope:
     sees does not change what another does.
     """
 
-    __slots__ = ("connection", "decide", "describe", "direction", "fault", "key", "layer", "rng", "seen")
+    __slots__ = (
+        "connection",
+        "decide",
+        "describe",
+        "direction",
+        "fault",
+        "key",
+        "layer",
+        "rng",
+        "seen",
+        "tuning",
+    )
 
     def __init__(
         self,
@@ -56,8 +67,15 @@ class Scope:
         self.connection = connection
         self.direction = direction
         self.rng = fault.rng(key)
-        self.decide = fault.mode.decider(fault.spec.params, fault.spec.probability, self.rng)
         self.seen = 0
+        self.retune()
+
+    def retune(self) -> None:
+        """Decide with the fault's probability and parameters as they are now; the random stream and
+        the count of eligible messages go on (a PATCH that keeps the fault changed them)."""
+        fault = self.fault
+        self.decide = fault.mode.decider(fault.spec.params, fault.spec.probability, self.rng)
+        self.tuning = fault.tuning
 
 
 class Fault:
@@ -77,7 +95,22 @@ class Fault:
         """Removed, replaced or cleared: it hits nothing more, and what it holds is let go."""
         self.counted_as = self.name
         """The fault label of its injections in the audit's counters (and so in ``/metrics``)."""
+        self.tuning = 0
+        """How many times ``retune`` changed its keys: a scope deciding with older ones catches up."""
         self._seed = seed
+        self._read(spec)
+
+    def retune(self, spec: FaultSpec) -> None:
+        """Take ``spec``'s keys (a PATCH that does not change what the fault is: same mode, layers,
+        targeting and schedule) keeping its hits, trigger counts, random streams and schedule."""
+        if (spec.probability, spec.params) != (self.spec.probability, self.spec.params):
+            self.tuning += 1  # its scopes decide anew, with the random streams they have
+        self.spec = spec
+        self._read(spec)
+        if self.retired:
+            self._idle = True
+
+    def _read(self, spec: FaultSpec) -> None:
         self._route = spec.route_matcher()
         # Read per message: plain attributes (a FaultSpec finds its common keys in a mapping).
         common = spec.common
@@ -90,7 +123,7 @@ class Fault:
         self._channel_glob = channel if channel is not None and _is_glob(channel) else None
         self._by_fields = self._symbol is not None or channel is not None
         self._unscheduled = not spec.start and spec.duration is None
-        # Probability 0 never hits, and a new probability makes a new Fault: skip the bookkeeping.
+        # Probability 0 never hits (a new probability comes through retune): skip the bookkeeping.
         self._idle = spec.probability == 0
 
     def retire(self) -> None:
@@ -169,7 +202,19 @@ class Fault:
             return False
         if self._count is not None and self.hits >= self._count:
             return False
+        if scope.tuning != self.tuning:
+            scope.retune()
         return scope.decide()
+
+    def aims_at(self, scope: Scope, subject: Any) -> bool:
+        """Whether the targeting keys (route, account, symbol, channel) pick ``subject``, whatever the
+        schedule, triggers and probability say: a message held that the fault does not aim at only
+        waits behind the ones it hit."""
+        if self._route is not None and not self._route(subject.method, subject.path):
+            return False
+        if self._account is not None and self._account_of(scope, subject) != self._account:
+            return False
+        return not self._by_fields or self._matches(scope.describe(subject))
 
     def _account_of(self, scope: Scope, subject: Any) -> str | None:
         if scope.connection is not None:
@@ -187,8 +232,16 @@ class Fault:
         return True
 
     # -- the audit -----------------------------------------------------------------------------------
-    def record(self, action: str, scope: Scope, subject: Any, **detail: Any) -> None:
-        """Write one audit event: what this fault did to ``subject``, where, and with what effect."""
+    def note_hit(self) -> None:
+        """Count a hit now whose audit event comes later (``record`` with ``hit=False``): ``count``
+        must stop the fault at once, not when what it holds is released."""
+        self.hits += 1
+
+    def record(self, action: str, scope: Scope, subject: Any, *, hit: bool = True, **detail: Any) -> None:
+        """Write one audit event: what this fault did to ``subject``, where, and with what effect.
+
+        ``hit`` False: not a hit of its own (a message that waited behind held ones, or a hit already
+        counted with ``note_hit``), so ``hits`` and the ``count`` budget are left as they are."""
         spec = self.spec
         event: dict[str, Any] = {
             "ts": int(self.clock.seconds() * 1000),
@@ -207,5 +260,6 @@ class Fault:
         event.update(scope.describe(subject))
         event.update(detail)
         event["params"] = dict(spec.params)
-        self.hits += 1  # what count limits: injections, not messages an effect looked at and let be
+        if hit:
+            self.hits += 1  # what count limits: injections, not messages an effect looked at and let be
         self.audit.record(event, self.counted_as)

@@ -16,7 +16,8 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IRequest
 from twisted.web.server import Request
 
-from ..api.requests import FORM, json_too_deep, media_type
+from ..wire import FORM, json_too_deep, media_type
+from .answers import FaultError
 
 if TYPE_CHECKING:
     from .fault import Fault, Scope
@@ -45,12 +46,24 @@ class Delay:
 
 @attrs.frozen
 class Answer:
-    """Answer with this instead: pre_engine, the engine never sees the request; post_engine, it acted."""
+    """Answer with this instead: pre_engine, the engine never sees the request; post_engine, it acted.
+
+    With an ``error``, the body is that error in the words of the dialect whose route the request hit
+    (``body`` is not sent): see ``refusing``."""
 
     status: int
     body: bytes
     headers: tuple[tuple[bytes, bytes], ...] = ()
     action: str = "error"
+    error: FaultError | None = None
+
+    @classmethod
+    def refusing(cls, error: FaultError, action: str) -> Answer:
+        """Answer ``error.status`` with ``error`` as the dialect words it, and Retry-After when the
+        error says when to try again."""
+        retry = error.retry_after_s
+        headers = () if retry is None else ((b"retry-after", b"%d" % retry),)
+        return cls(error.status, b"", headers, action, error)
 
 
 @attrs.frozen
@@ -234,8 +247,11 @@ class ShadowRequest(Request):
 
 
 def response_fields(response: Response) -> dict[str, Any]:
-    """What the engine did, read from a response of either dialect: order ids, status, refusal code."""
-    fields: dict[str, Any] = {"http_status": response.status}
+    """What the engine did, read from a response of either dialect: order ids, status, refusal code.
+
+    ``engine_status`` is the status the engine answered (``http_status``, its old name, is kept for one
+    release); what the client got instead is the wrapper's ``client_status``."""
+    fields: dict[str, Any] = {"engine_status": response.status, "http_status": response.status}
     try:
         body = json.loads(response.body)
     except ValueError:

@@ -17,8 +17,7 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..api.errors import ApiError
-from ..api.responses import encode, error_payload, respond
+from .answers import PLAIN_ERRORS, FaultError, FaultErrorShape, FaultRefusedError
 from .requests import Answer, Delay, Lose, Repeat, Response, RestCall, Rewrite, ShadowRequest, response_fields
 
 if TYPE_CHECKING:
@@ -32,8 +31,36 @@ REPLAY_REFUSED = "refused: REPLAYED_SIGNATURE"
 """The engine effect of a native request whose signature was already used: it never reached the engine."""
 
 
+IGNORED_HEADER = b"X-Sim-Fault-Ignored"
+"""Set on the answer to a request whose ``X-Sim-Fault-*`` headers were not applied, saying why."""
+
+
+def _explain_ignored(controller: FaultController, request: IRequest) -> None:
+    """A request carries a header fault that will not be applied: its answer says why, so a client
+    does not take the fault's absence for the venue's behaviour."""
+    if not controller.header_control:
+        reason = (
+            b"[failures] allow_header_control = false: X-Sim-Fault-* headers are not applied"
+            b" (set it to true to allow them)"
+        )
+    else:
+        reason = b"fault injection is halted: POST /api/v1/admin/failures/resume applies faults again"
+    request.setHeader(IGNORED_HEADER, reason)
+
+
+def _client_status(verdict: Delay | Answer | Lose | Rewrite, response: Response | None = None) -> int | None:
+    """The status the client gets because of ``verdict`` (None: no answer at all)."""
+    if isinstance(verdict, Answer):
+        return verdict.status
+    if isinstance(verdict, Lose) or response is None:
+        return None
+    return response.status
+
+
 class FaultyResource(Resource):
-    """Wraps one dialect's REST resource; paths under ``exempt`` (admin control) are never faulted."""
+    """Wraps one dialect's REST resource; paths under ``exempt`` (admin control) are never faulted.
+
+    Every error a fault answers with is worded by ``error_shape``, the dialect's (see ``answers``)."""
 
     isLeaf = True
     log = Logger()
@@ -45,6 +72,7 @@ class FaultyResource(Resource):
         account_of: Callable[[IRequest], str | None],
         exempt: tuple[bytes, ...] = (),
         symbol_of: Callable[[str], str] | None = None,
+        error_shape: FaultErrorShape = PLAIN_ERRORS,
     ) -> None:
         """``symbol_of`` turns the dialect's symbol names into the engine's (None: they are the same)."""
         super().__init__()
@@ -53,17 +81,23 @@ class FaultyResource(Resource):
         self._account_of = account_of
         self._exempt = exempt
         self._symbol_of = symbol_of
+        self._shape = error_shape
 
     def render(self, request: IRequest) -> Any:
         controller = self._controller
         faults = controller.rest_faults
+        if (not controller.header_control or controller.halted) and request.requestHeaders.hasHeader(
+            b"x-sim-fault-mode"
+        ):
+            _explain_ignored(controller, request)
         if (not faults and not controller.header_control) or self._is_exempt(request.path):
             return self._inner.render(request)
         call = RestCall(request, self._account_of, self._symbol_of)
         try:
             faults = faults + controller.header_faults(request)
-        except ApiError as error:
-            return respond(request, error.payload(), error.status)
+        except FaultRefusedError as refusal:
+            call.respond(self._error_response(refusal.error))
+            return NOT_DONE_YET
         pre, post = [], []
         for entry in faults:
             fault, scope, _ = entry
@@ -89,9 +123,10 @@ class FaultyResource(Resource):
             if isinstance(verdict, Repeat):
                 repeat = (fault, scope, verdict)
                 continue
-            detail = (
-                {"delay_ms": round(verdict.seconds * 1000, 3)} if isinstance(verdict, Delay) else NOT_REACHED
-            )
+            if isinstance(verdict, Delay):
+                detail = {"delay_ms": round(verdict.seconds * 1000, 3)}
+            else:  # answered instead of the engine, or lost: the client got that status, or none
+                detail = {**NOT_REACHED, "client_status": _client_status(verdict)}
             fault.record(verdict.action, scope, call, **detail)
             if not await self._apply(call, verdict, fault):
                 return
@@ -121,6 +156,7 @@ class FaultyResource(Resource):
                 engine_effect=engine_effect,
                 order_id=first_effect.get("order_id"),
                 duplicate_order_id=second_effect.get("order_id"),
+                client_status=(second if verdict.answer == "second" else response).status,
             )
             if verdict.answer == "second":
                 response = second
@@ -133,11 +169,12 @@ class FaultyResource(Resource):
                 detail["delay_ms"] = round(verdict.seconds * 1000, 3)
             if isinstance(verdict, Rewrite):
                 detail.update(verdict.detail)
+            detail["client_status"] = _client_status(verdict, response)
             fault.record(verdict.action, scope, call, **detail)
             if isinstance(verdict, Rewrite):
                 response = Response(response.status, response.headers, verdict.body)
             elif isinstance(verdict, Answer):
-                response = _response_of(verdict)
+                response = self._response_of(verdict)
             elif not await self._apply(call, verdict, fault):
                 return
         call.respond(response)
@@ -150,7 +187,7 @@ class FaultyResource(Resource):
             await self._controller.hold(fault, verdict.seconds)
             return not call.gone
         if isinstance(verdict, Answer):
-            call.respond(_response_of(verdict))
+            call.respond(self._response_of(verdict))
             return False
         # A Lose: hold (None: hang until the client gives up, or the hold's bound), then close unanswered.
         await self._controller.hold(fault, verdict.hold)
@@ -179,12 +216,16 @@ class FaultyResource(Resource):
     def _failed(self, failure: Any, call: RestCall) -> None:
         self.log.failure("fault injection failed on {route}", failure, route=f"{call.method} {call.path}")
         if not call.gone and not call.request.finished:
-            body = encode(error_payload("INTERNAL", "the server failed handling this request"))
-            call.respond(Response(500, Headers({b"content-type": [b"application/json"]}), body))
+            error = FaultError(500, "INTERNAL", "the server failed handling this request")
+            call.respond(self._error_response(error))
 
+    def _response_of(self, answer: Answer) -> Response:
+        """The response an ``Answer`` verdict sends: its error in the dialect's words, or its body."""
+        body = answer.body if answer.error is None else self._shape.body(answer.error)
+        headers = Headers({b"content-type": [b"application/json"]})
+        for name, value in answer.headers:
+            headers.setRawHeaders(name, [value])
+        return Response(answer.status, headers, body)
 
-def _response_of(answer: Answer) -> Response:
-    headers = Headers({b"content-type": [b"application/json"]})
-    for name, value in answer.headers:
-        headers.setRawHeaders(name, [value])
-    return Response(answer.status, headers, answer.body)
+    def _error_response(self, error: FaultError) -> Response:
+        return self._response_of(Answer.refusing(error, "error"))

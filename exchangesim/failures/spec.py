@@ -16,7 +16,16 @@ from ..config._kinds import ACCOUNT_NAME, INTEGER, SYMBOL, TEXT
 from .interface import DIRECTIONS, LAYERS, STAGES, IFailureMode
 from .params import DURATION, NUMBER, Parameter, parse_parameters
 
-__all__ = ["COMMON_KEYS", "FAULT_NAME", "MAX_FAULT_DURATION_MS", "FaultSpec", "FaultSpecError", "parse_fault"]
+__all__ = [
+    "COMMON_KEYS",
+    "FAULT_NAME",
+    "MAX_FAULT_DURATION_MS",
+    "RESTART_KEYS",
+    "FaultSpec",
+    "FaultSpecError",
+    "parse_fault",
+    "restarted_by",
+]
 
 FAULT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 RESERVED_NAMES = frozenset({"connections", "events", "halt", "headers", "modes", "resume"})
@@ -91,6 +100,38 @@ class FaultSpec:
         if self.stage is not None:
             resolved["stage"] = self.stage
         return {"name": self.name, "mode": self.mode, "given": dict(self.given), "resolved": resolved}
+
+
+_RESTARTING_COMMON = ("connection", "route", "channel", "symbol", "account", "start", "duration", "period")
+RESTART_KEYS = ("mode", "layer", "stage", "direction", *_RESTARTING_COMMON)
+"""Keys that say what a fault is, where it acts and when: a PATCH changing one starts it over as a new
+fault (a new schedule counts from the PATCH); a PATCH of other keys keeps it going."""
+
+
+def restarted_by(old: FaultSpec, new: FaultSpec, mode: IFailureMode) -> list[str]:
+    """The keys whose change from ``old`` to ``new`` starts the fault over (empty: it keeps its hits,
+    trigger counts, random streams, schedule and what it holds).
+
+    A mode names its own such parameters in ``restarted_by`` (a tuple, and its effects take the others
+    through ``retune``); a mode that does not say (a plugin written before there was a choice) is
+    started over by any change, since its effects may read their keys once."""
+    if old.mode != new.mode:
+        return ["mode"]
+    changed = [
+        key
+        for key, before, after in (
+            ("layer", old.layers, new.layers),
+            ("stage", old.stage, new.stage),
+            ("direction", old.direction, new.direction),
+        )
+        if before != after
+    ]
+    own = getattr(mode, "restarted_by", None)
+    common = _RESTARTING_COMMON if own is not None else tuple(new.common)
+    changed += [key for key in common if old.common[key] != new.common[key]]
+    own = tuple(new.params) if own is None else own
+    changed += [key for key in own if old.params.get(key) != new.params.get(key)]
+    return changed
 
 
 def parse_fault(
@@ -211,6 +252,12 @@ def _check_targeting(layers: tuple[str, ...], raw: Mapping[str, Any], common: di
             problems.append(("route", "expected METHOD /path or /path, such as POST /api/v1/orders"))
     if common["channel"] is not None and "ws" not in layers:
         problems.append(("channel", "only the ws layer has channels"))
+    if common["connection"] is not None and "rest" in layers:
+        reason = (
+            "the rest layer does not number connections, so a rest fault would hit every request; "
+            "target requests with route, account or symbol, or give this fault layer ws or tcp"
+        )
+        problems.append(("connection", reason))
     if raw.get("direction") not in (None, "") and layers == ("rest",):
         problems.append(("direction", "the rest layer has no direction; use stage"))
     if layers == ("tcp",):  # a connection's bytes name neither, so the fault would never act

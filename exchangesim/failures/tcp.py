@@ -65,15 +65,12 @@ class FaultyProtocol(ProtocolWrapper):
         self.wrappedProtocol.dataReceived(data)  # Autobahn swaps wrappedProtocol on upgrade
 
 
-class FaultyFactory(WrappingFactory):
-    """Wraps the daemon's factory; every connection it accepts is registered with the controller, and
-    ``emptied()`` tells when none is left open."""
+class TrackingFactory(WrappingFactory):
+    """A wrapping factory that knows its open connections (``protocols``); ``emptied()`` tells when none
+    is left open."""
 
-    protocol = FaultyProtocol
-
-    def __init__(self, wrapped: IProtocolFactory, controller: FaultController) -> None:
+    def __init__(self, wrapped: IProtocolFactory) -> None:
         super().__init__(wrapped)
-        self.controller = controller
         self._emptied: list[Deferred[None]] = []
 
     def emptied(self) -> Deferred[None]:
@@ -91,3 +88,14 @@ class FaultyFactory(WrappingFactory):
             for waiter in waiters:
                 if not waiter.called:  # one given up on (timed out) is already called
                     waiter.callback(None)
+
+
+class FaultyFactory(TrackingFactory):
+    """Wraps the daemon's factory; every connection it accepts is registered with the controller, and
+    ``emptied()`` tells when none is left open."""
+
+    protocol = FaultyProtocol
+
+    def __init__(self, wrapped: IProtocolFactory, controller: FaultController) -> None:
+        super().__init__(wrapped)
+        self.controller = controller

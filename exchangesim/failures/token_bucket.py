@@ -23,6 +23,13 @@ class TokenBucket:
         self._tokens = burst
         self._at = clock.seconds()
 
+    def retune(self, rate: float, burst: float) -> None:
+        """Fill at ``rate`` and hold at most ``burst`` from now on, keeping the tokens there are."""
+        self._refill()
+        self.rate = rate
+        self.burst = burst
+        self._tokens = min(self._tokens, burst)
+
     def _refill(self) -> None:
         now = self._clock.seconds()
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)

@@ -1,20 +1,28 @@
-"""Rolling 24-hour ticker statistics of one symbol, kept in one-second buckets.
+"""Rolling ticker statistics of one symbol: the last 24 hours in one-second buckets, and any window that
+starts on a minute up to 7 days back in one-minute buckets.
 
-Buckets bound the memory (86,400 per symbol however fast it trades); the highs and lows are kept in
-monotonic queues, so each trade and each query costs amortised O(1).
+Buckets bound the memory (86,400 seconds and 10,081 minutes per symbol however fast it trades). The 24
+hours, asked for at every book change by the ticker streams, are kept as running sums with the highs and
+lows in monotonic queues, so each trade and each query costs amortised O(1). The minute windows
+(Binance's ``GET /api/v3/ticker?windowSize=`` and ``<symbol>@ticker_<window>``, whose open time is
+always on a minute) and the average price of the last minutes add up their buckets when asked.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import attrs
 
 from ..engine import Trade
 
-__all__ = ["RollingStats", "WindowStats"]
+__all__ = ["DAY_MS", "MINUTE_MS", "WINDOW_KEPT_MS", "RollingStats", "WindowStats"]
 
 DAY_MS = 86_400_000
+MINUTE_MS = 60_000
+WINDOW_KEPT_MS = 7 * DAY_MS
+"""The longest window ``since`` answers (Binance's ``windowSize`` goes up to ``7d``)."""
 
 
 @attrs.frozen
@@ -33,7 +41,8 @@ class WindowStats:
 
 
 class RollingStats:
-    """Open, high, low and volumes of the trades in the last ``window_ms``."""
+    """Open, high, low and volumes of the trades in the last ``window_ms`` (``stats``), and of the trades
+    since any minute of the last ``WINDOW_KEPT_MS`` (``since``)."""
 
     def __init__(self, window_ms: int = DAY_MS, bucket_ms: int = 1000) -> None:
         self._window_ms = window_ms
@@ -45,6 +54,12 @@ class RollingStats:
         self._quote_volume = 0
         self._count = 0
         self._last: Trade | None = None
+        # [start, open, high, low, volume, quote_volume, count, first id], oldest first
+        self._minutes: deque[list[int]] = deque()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, also from a snapshot taken before the minute buckets were kept."""
+        self.__dict__.update({"_minutes": deque(), **state})
 
     def record(self, trade: Trade) -> None:
         """Add one trade (trades arrive in time order)."""
@@ -52,6 +67,7 @@ class RollingStats:
         start = ts - ts % self._bucket_ms
         if not self._buckets or self._buckets[-1][0] != start:
             self._buckets.append([start, price, 0, 0, 0, trade.trade_id])
+            self._evict(ts - self._window_ms)
         bucket = self._buckets[-1]
         bucket[2] += lots
         bucket[3] += quote
@@ -62,23 +78,13 @@ class RollingStats:
         self._last = trade
         self._push(self._highs, start, price, lambda kept, new: kept <= new)
         self._push(self._lows, start, price, lambda kept, new: kept >= new)
+        self._record_minute(trade)
 
     def stats(self, now_ms: int) -> WindowStats | None:
         """The window ending at ``now_ms``, or None when nothing traded in it."""
-        cutoff = now_ms - self._window_ms
-        while self._buckets and self._buckets[0][0] + self._bucket_ms <= cutoff:
-            _, _, volume, quote_volume, count, _ = self._buckets.popleft()
-            self._volume -= volume
-            self._quote_volume -= quote_volume
-            self._count -= count
+        self._evict(now_ms - self._window_ms)
         if not self._buckets or self._last is None:
-            self._highs.clear()
-            self._lows.clear()
             return None
-        oldest = self._buckets[0][0]
-        for extremes in (self._highs, self._lows):
-            while extremes[0][0] < oldest:
-                extremes.popleft()
         first, last = self._buckets[0], self._last
         return WindowStats(
             first[1],
@@ -91,6 +97,80 @@ class RollingStats:
             last.trade_id,
             last.quantity,
         )
+
+    def since(self, start_ms: int) -> WindowStats | None:
+        """The trades from minute ``start_ms`` on (at most ``WINDOW_KEPT_MS`` before the last trade), or
+        None when nothing traded since."""
+        volume = quote_volume = count = 0
+        high, low, first = None, None, None
+        for bucket in reversed(self._minutes):
+            if bucket[0] < start_ms:
+                break
+            first = bucket
+            high = bucket[2] if high is None else max(high, bucket[2])
+            low = bucket[3] if low is None else min(low, bucket[3])
+            volume += bucket[4]
+            quote_volume += bucket[5]
+            count += bucket[6]
+        if first is None or self._last is None:
+            return None
+        last = self._last
+        return WindowStats(
+            first[1],
+            high,
+            low,
+            volume,
+            quote_volume,
+            count,
+            first[7],
+            last.trade_id,
+            last.quantity,  # type: ignore[arg-type]
+        )
+
+    def average(self, start_ms: int) -> tuple[int, int]:
+        """(quote volume, volume) of the trades from ``start_ms`` on, within the last ``window_ms``."""
+        quote_volume = volume = 0
+        for bucket in reversed(self._buckets):
+            if bucket[0] < start_ms:
+                break
+            volume += bucket[2]
+            quote_volume += bucket[3]
+        return quote_volume, volume
+
+    @property
+    def last(self) -> Trade | None:
+        """The latest trade recorded (however long ago)."""
+        return self._last
+
+    def _evict(self, cutoff: int) -> None:
+        """Forget the second buckets that ended by ``cutoff``, and the highs and lows they held."""
+        buckets = self._buckets
+        while buckets and buckets[0][0] + self._bucket_ms <= cutoff:
+            _, _, volume, quote_volume, count, _ = buckets.popleft()
+            self._volume -= volume
+            self._quote_volume -= quote_volume
+            self._count -= count
+        oldest = buckets[0][0] if buckets else None
+        for extremes in (self._highs, self._lows):
+            while extremes and (oldest is None or extremes[0][0] < oldest):
+                extremes.popleft()
+
+    def _record_minute(self, trade: Trade) -> None:
+        ts, price = trade.ts, trade.price
+        start = ts - ts % MINUTE_MS
+        minutes = self._minutes
+        if not minutes or minutes[-1][0] != start:
+            minutes.append([start, price, price, price, 0, 0, 0, trade.trade_id])
+            while minutes[0][0] < start - WINDOW_KEPT_MS:
+                minutes.popleft()
+        bucket = minutes[-1]
+        if price > bucket[2]:
+            bucket[2] = price
+        elif price < bucket[3]:
+            bucket[3] = price
+        bucket[4] += trade.quantity
+        bucket[5] += trade.quote
+        bucket[6] += 1
 
     @staticmethod
     def _push(extremes: deque[tuple[int, int]], start: int, price: int, dominated) -> None:

@@ -1,4 +1,5 @@
-"""Stock sync ccxt 4.5.90 trades against a live daemon's /api/v3, configured as the README says.
+"""Stock sync ccxt 4.5.90 trades against a live daemon's /api/v3, configured as the README says
+(``ccxt_config``).
 
 Quiet markets (no agents, slow ticks), so only the test moves the book: alice quotes, bob takes.
 """
@@ -6,14 +7,21 @@ Quiet markets (no agents, slow ticks), so only the test moves the book: alice qu
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import urllib.request
 from decimal import Decimal
+from pathlib import Path
 
 import ccxt
 import pytest
 
+from exchangesim.client import ccxt_config
+
 from .daemon import Daemon
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 KEYS = {"alice": ("alice-key-0001", "alice-secret"), "bob": ("bob-key-0001", "bob-secret")}
 QUIET = ["[exchange]", "tick_interval_ms = 1000", "[liquidity]", "enabled = false"]
 
@@ -28,24 +36,9 @@ def start_daemon(workdir, *extra: str) -> Daemon:
 
 
 def binance(daemon: Daemon, account: str | None = "alice", **options) -> ccxt.binance:
-    """ccxt.binance pointed at the daemon: the URL overrides and the three options (Option A)."""
+    """ccxt.binance configured by ``ccxt_config`` for the daemon, as the README says."""
     key, secret = KEYS[account] if account else (None, None)
-    exchange = ccxt.binance(
-        {
-            "apiKey": key,
-            "secret": secret,
-            "enableRateLimit": False,
-            "options": {
-                "fetchCurrencies": False,
-                "fetchMarkets": {"types": ["spot"]},
-                "fetchMargins": False,
-                **options,
-            },
-        }
-    )
-    exchange.urls["api"]["public"] = f"{daemon.base_url}/api/v3"
-    exchange.urls["api"]["private"] = f"{daemon.base_url}/api/v3"
-    return exchange
+    return ccxt.binance({**ccxt_config(daemon.base_url, key, secret, **options), "enableRateLimit": False})
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +178,39 @@ def test_errors_become_the_ccxt_exceptions_a_client_handles(daemon, alice):
         alice.create_order("BTC/USD", "limit", "buy", 100, 40000)
 
 
-def test_injected_faults_reach_ccxt_as_exchange_not_available_and_ddos_protection(tmp_path):
+def test_calls_to_apis_the_daemon_does_not_serve_get_binance_404s_from_the_daemon(daemon, alice):
+    """``fetch_trading_fee`` (signed GET sapi/v1/asset/tradeFee) and ``fetch_status`` reach the daemon,
+    never the real venue, and its Binance error comes back as a ccxt error."""
+    with pytest.raises(ccxt.OperationFailed, match="No such endpoint: /sapi/v1/asset/tradeFee"):
+        alice.fetch_trading_fee("BTC/USD")
+    with pytest.raises(ccxt.OperationFailed, match="No such endpoint: /sapi/v1/system/status"):
+        alice.fetch_status()
+    with urllib.request.urlopen(f"{daemon.base_url}/api/v3/ping", timeout=10) as response:
+        assert json.load(response) == {}  # the daemon lives on
+    request = urllib.request.Request(f"{daemon.base_url}/fapi/v1/exchangeInfo")
+    with pytest.raises(urllib.error.HTTPError) as answered:
+        urllib.request.urlopen(request, timeout=10)
+    assert answered.value.code == 404
+    assert json.load(answered.value) == {"code": -1000, "msg": "No such endpoint: /fapi/v1/exchangeInfo"}
+
+
+@pytest.mark.parametrize("name", ["ccxt-sync", "ccxt-async"])
+def test_the_readme_ccxt_snippets_run_against_the_daemon(daemon, name):
+    match = re.search(rf"<!-- snippet: {name} -->\n```python\n(.*?)```", README, re.DOTALL)
+    assert match, f"README has no snippet {name}"
+    code = match.group(1)
+    assert "http://127.0.0.1:8765" in code
+    result = subprocess.run(
+        [sys.executable, "-c", code.replace("http://127.0.0.1:8765", daemon.base_url)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def test_injected_faults_reach_ccxt_as_binances_own_errors_would(tmp_path):
     daemon = start_daemon(
         tmp_path,
         "[failures]",
@@ -206,7 +231,8 @@ def test_injected_faults_reach_ccxt_as_exchange_not_available_and_ddos_protectio
     try:
         exchange = binance(daemon, None)
         exchange.load_markets()
-        with pytest.raises(ccxt.ExchangeNotAvailable):
+        # A 503 in Binance's words, -1001 ("unable to process your request"): what ccxt makes of it.
+        with pytest.raises(ccxt.OperationFailed, match='"code":-1001'):
             exchange.fetch_ticker("BTC/USD")
         assert exchange.fetch_time() > 0
         with pytest.raises(ccxt.DDoSProtection):

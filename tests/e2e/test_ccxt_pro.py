@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import ccxt
 import ccxt.pro
 import pytest
 
+from exchangesim.client import ccxt_config
+
 from .daemon import Daemon
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 KEY, SECRET = "alice-key-0001", "alice-secret"
 BUSY = [
     "[account:alice]",
@@ -52,25 +59,13 @@ def start_daemon(workdir, lines: list[str]) -> Daemon:
 
 
 def binance_pro(daemon: Daemon, depth_rate: str = "0") -> ccxt.pro.binance:
-    """ccxt.pro.binance pointed at the daemon: Option A plus the two WebSocket URL overrides.
+    """ccxt.pro.binance configured by ``ccxt_config`` for the daemon, as the README says.
 
     ``watchOrderBookRate = "0"`` subscribes ``@depth@0ms``, a diff per book change, rather than
     Binance's ``@depth@100ms`` (ten a second), so hundreds of updates arrive in seconds.
     """
-    options = {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]}, "fetchMargins": False}
-    exchange = ccxt.pro.binance(
-        {
-            "apiKey": KEY,
-            "secret": SECRET,
-            "enableRateLimit": False,
-            "options": {**options, "watchOrderBookRate": depth_rate},
-        }
-    )
-    exchange.urls["api"]["public"] = f"{daemon.base_url}/api/v3"
-    exchange.urls["api"]["private"] = f"{daemon.base_url}/api/v3"
-    exchange.urls["api"]["ws"]["spot"] = f"ws://127.0.0.1:{daemon.port}/ws"
-    exchange.urls["api"]["ws"]["ws-api"]["spot"] = f"ws://127.0.0.1:{daemon.port}/ws-api/v3"
-    return exchange
+    config = ccxt_config(daemon.base_url, KEY, SECRET, watchOrderBookRate=depth_rate)
+    return ccxt.pro.binance({**config, "enableRateLimit": False})
 
 
 def run(daemon: Daemon, watch, depth_rate: str = "0"):
@@ -145,6 +140,23 @@ def test_watch_ticker_delivers(busy, params):
     assert ticker["symbol"] == "BTC/USD" and ticker["last"] > 0
     if params:
         assert ticker["bid"] > 0 and ticker["ask"] > ticker["bid"]
+
+
+@pytest.mark.parametrize("window", ["1h", "4h", "1d"])
+def test_watch_ticker_of_a_rolling_window_delivers(busy, window):
+    """``<symbol>@ticker_<window>``: ccxt.pro reads its ``1hTicker`` (...) events as tickers."""
+    ticker = run(busy, lambda exchange: exchange.watch_ticker("BTC/USD", {"name": f"ticker_{window}"}))
+    assert ticker["symbol"] == "BTC/USD" and ticker["last"] > 0 and ticker["open"] > 0
+    assert ticker["low"] <= ticker["last"] <= ticker["high"] and ticker["baseVolume"] > 0
+
+
+def test_the_readme_ccxt_pro_snippet_prints_ten_books(busy):
+    match = re.search(r"<!-- snippet: ccxt-pro -->\n```python\n(.*?)```", README, re.DOTALL)
+    assert match, "README has no snippet ccxt-pro"
+    code = match.group(1).replace("http://127.0.0.1:8765", busy.base_url)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 10
 
 
 def test_watch_ohlcv_delivers(busy):

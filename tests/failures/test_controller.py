@@ -4,8 +4,8 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.web.test.requesthelper import DummyRequest
 
-from exchangesim.api.errors import ApiError
 from exchangesim.config import FailuresConfig
+from exchangesim.failures.answers import FaultRefusedError
 from exchangesim.failures.connections import FaultedConnection
 from exchangesim.failures.controller import FaultController
 from exchangesim.failures.mode import FailureMode
@@ -354,31 +354,31 @@ def test_a_header_fault_acts_on_its_own_request_and_is_listed_until_it_ends(cloc
 
 def test_a_bad_fault_header_is_a_400_naming_the_header(clock):
     controller = make_controller(clock, allow_header_control=True)
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(FaultRefusedError) as caught:
         controller.header_faults(request_with(X_Sim_Fault_Mode="delay", X_Sim_Fault_Base_Ms="soon"))
-    error = caught.value
+    error = caught.value.error
     assert (error.status, error.code, error.field) == (400, "INVALID_FAULT_HEADER", "x-sim-fault-base-ms")
     assert "base_ms: expected a duration" in error.message
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(FaultRefusedError) as caught:
         controller.header_faults(request_with(X_Sim_Fault_Mode="dorp"))
-    assert (caught.value.status, caught.value.field) == (400, "x-sim-fault-mode")
-    assert "did you mean 'drop'?" in caught.value.message
+    assert (caught.value.error.status, caught.value.error.field) == (400, "x-sim-fault-mode")
+    assert "did you mean 'drop'?" in caught.value.error.message
     assert controller.header_active == {}  # nothing was counted
 
 
 def test_a_header_fault_of_a_mode_without_rest_blames_the_mode_header(clock):
     controller = make_controller(clock, allow_header_control=True)
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(FaultRefusedError) as caught:
         controller.header_faults(request_with(X_Sim_Fault_Mode="reorder"))
-    assert (caught.value.status, caught.value.field) == (400, "x-sim-fault-mode")
-    assert "mode reorder does not act on rest" in caught.value.message
+    assert (caught.value.error.status, caught.value.error.field) == (400, "x-sim-fault-mode")
+    assert "mode reorder does not act on rest" in caught.value.error.message
 
 
 def test_header_faults_are_capped_by_max_header_faults_not_max_active_faults(clock):
     controller = make_controller(clock, allow_header_control=True, max_active_faults=1, max_header_faults=1)
     controller.apply(specs(controller, lose=DROP))
     controller.header_faults(request_with(X_Sim_Fault_Mode="delay"))
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(FaultRefusedError) as caught:
         controller.header_faults(request_with(X_Sim_Fault_Mode="delay"))
-    assert (caught.value.status, caught.value.code) == (429, "TOO_MANY_FAULTS")
-    assert "[failures] max_header_faults" in caught.value.message
+    assert (caught.value.error.status, caught.value.error.code) == (429, "TOO_MANY_FAULTS")
+    assert "[failures] max_header_faults" in caught.value.error.message

@@ -345,6 +345,7 @@ def test_record_writes_what_the_fault_did_where_and_with_which_parameters():
             "distribution": "uniform",
             "correlation": 0.0,
             "pareto_alpha": 2.5,
+            "order": "stream",
         },
         "audit_seq": 1,
     }

@@ -114,3 +114,40 @@ class StopTests(FaultCase):
         self.settle(3600)
         self.assertNoResult(sent)
         assert self.bobs_orders() == []
+
+
+IGNORED = b"x-sim-fault-ignored"
+
+
+class IgnoredHeaderFaultTests(FaultCase):
+    """A header fault that is not applied is answered as usual, with a header saying why."""
+
+    def test_while_header_control_is_off_the_answer_says_so(self):
+        code, _, headers = self.answer(self.send("GET", "/health", headers={"X-Sim-Fault-Mode": "error"}))
+        assert code == 200
+        assert headers.getRawHeaders(IGNORED) == [
+            b"[failures] allow_header_control = false: X-Sim-Fault-* headers are not applied"
+            b" (set it to true to allow them)"
+        ]
+        self.put_fault("slow", mode="delay", route="POST /api/v1/orders", base_ms="1ms")  # the faulted path
+        code, _, headers = self.answer(self.send("GET", "/health", headers={"X-Sim-Fault-Mode": "error"}))
+        assert (code, headers.getRawHeaders(IGNORED) is not None) == (200, True)
+
+    def test_a_request_without_a_header_fault_gets_no_such_header(self):
+        _, _, headers = self.answer(self.send("GET", "/health"))
+        assert not headers.hasHeader(IGNORED)
+
+
+class HaltedHeaderFaultTests(FaultCase):
+    failures = {"allow_header_control": True}
+
+    def test_while_faults_are_halted_the_answer_says_so(self):
+        self.controller.halt()
+        code, _, headers = self.answer(self.send("GET", "/health", headers={"X-Sim-Fault-Mode": "error"}))
+        assert code == 200
+        assert headers.getRawHeaders(IGNORED) == [
+            b"fault injection is halted: POST /api/v1/admin/failures/resume applies faults again"
+        ]
+        self.controller.resume()
+        code, _, headers = self.answer(self.send("GET", "/health", headers={"X-Sim-Fault-Mode": "error"}))
+        assert (code, headers.hasHeader(IGNORED)) == (503, False)

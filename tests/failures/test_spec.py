@@ -85,6 +85,7 @@ def test_ini_text_and_admin_json_give_the_same_fault():
         "distribution": "normal",
         "correlation": 0.0,
         "pareto_alpha": 2.5,
+        "order": "stream",
     }
     assert from_ini.given == ini
 

@@ -8,7 +8,7 @@ from exchangesim.failures.fault import Fault, Scope
 from exchangesim.failures.mode import FailureMode
 from exchangesim.failures.params import DURATION, TEXT, Parameter
 from exchangesim.failures.spec import parse_fault
-from exchangesim.failures.stream import HoldingEffect, Pipeline, StreamEffect
+from exchangesim.failures.stream import ORDER, HoldingEffect, Pipeline, StreamEffect
 
 
 class HoldFor(HoldingEffect):
@@ -23,7 +23,10 @@ class HoldFor(HoldingEffect):
 class Hold(FailureMode):
     name = "hold"
     layers = ("ws",)
-    parameters = (Parameter("hold_ms", DURATION, 100.0, "How long a non-numeric message is held.", "ms"),)
+    parameters = (
+        Parameter("hold_ms", DURATION, 100.0, "How long a non-numeric message is held.", "ms"),
+        ORDER,
+    )
 
     def stream_effect(self, fault, scope, downstream):
         return HoldFor(fault, scope, downstream)
@@ -205,8 +208,8 @@ def test_a_removed_fault_lets_what_it_held_go_on_in_order_through_the_rest(chain
 
 
 def test_faults_removed_together_pass_what_they_held_to_the_sink_head_first(chain):
-    slow = chain.fault("slow", mode="hold", channel="SLOW")
-    late = chain.fault("late", mode="hold", first="1")
+    slow = chain.fault("slow", mode="hold", channel="SLOW", order="connection")
+    late = chain.fault("late", mode="hold", first="1", order="connection")
     lose = chain.fault("lose", mode="lose", after="1")
     chain.rebuild(slow, late, lose)
     chain.send(b"fast-1")  # passes slow, held by late

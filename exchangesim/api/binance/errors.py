@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ...engine import EngineError, ErrorCode
 from ...persistence.commands import JournalFailedError
+from ...wire import encode, json_too_deep
 from ..errors import ApiError
+
+if TYPE_CHECKING:
+    from ...failures.answers import FaultError, FaultErrorShape
 
 __all__ = [
     "BINANCE_ERRORS",
+    "BINANCE_FAULT_ERRORS",
     "BinanceError",
     "from_engine_error",
     "journal_unavailable",
@@ -166,3 +172,52 @@ class _BinanceErrors:
 
 
 BINANCE_ERRORS = _BinanceErrors()
+
+
+_FAULT_CODES = {
+    "THROTTLED": -1003,  # TOO_MANY_REQUESTS, for a 429 and a 418 alike
+    "TOO_MANY_FAULTS": -1003,
+    "INVALID_FAULT_HEADER": -1130,  # INVALID_PARAMETER: "Data sent for parameter '%s' is not valid."
+    "INTERNAL": -1000,  # UNKNOWN
+    "BAD_GATEWAY": -1006,  # UNEXPECTED_RESP: "... Execution status unknown."
+    "SERVICE_UNAVAILABLE": -1001,  # DISCONNECTED: "Internal error; unable to process your request."
+    "GATEWAY_TIMEOUT": -1007,  # TIMEOUT: "... Send status unknown; execution status unknown."
+}
+"""A fault's code -> Binance's (errors.md, "10xx - General Server or Network issues")."""
+
+
+def fault_code(error: FaultError) -> int:
+    """Binance's code for what a fault answers; a code it does not know, by status."""
+    code = _FAULT_CODES.get(error.code)
+    if code is not None:
+        return code
+    return -1003 if error.status in (418, 429) else -1000
+
+
+@attrs.frozen
+class _BinanceFaultErrors:
+    """Faults on ``/api/v3`` and ``/ws-api/v3`` in Binance's words: ``{"code", "msg"}``; a WS-API request
+    a fault refuses is answered ``{"id", "status", "error"}``, with ``retryAfter`` (ms epoch) under
+    ``data`` when the fault says when, as Binance's rate limit answers."""
+
+    def body(self, error: FaultError) -> bytes:
+        return encode({"code": fault_code(error), "msg": error.message})
+
+    def reply(self, error: FaultError, request: bytes) -> bytes | None:
+        payload: dict[str, Any] = {"code": fault_code(error), "msg": error.message}
+        if error.retry_after_s is not None and error.at_ms is not None:
+            payload["data"] = {"retryAfter": error.at_ms + error.retry_after_s * 1000}
+        return encode({"id": _request_id(request), "status": error.status, "error": payload})
+
+
+def _request_id(raw: bytes) -> Any:
+    """The ``id`` of a WS-API request, or None when it names none (or is not JSON)."""
+    try:
+        request = None if json_too_deep(raw) else json.loads(raw)
+    except ValueError:
+        return None
+    return request.get("id") if isinstance(request, dict) else None
+
+
+BINANCE_FAULT_ERRORS: FaultErrorShape = _BinanceFaultErrors()
+"""How faults answer on ``/api/v3`` and ``/ws-api/v3``."""

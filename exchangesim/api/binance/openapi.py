@@ -29,6 +29,7 @@ ERROR = {
 _SYMBOLS = [("symbol", SYMBOL, False), ("symbols", {**TEXT, "examples": ['["BTCUSD","ETHUSD"]']}, False)]
 _SYMBOL = ("symbol", SYMBOL, True)
 _LIMIT = ("limit", WHOLE, False)
+_TYPE = ("type", {"type": "string", "examples": ["FULL", "MINI"]}, False)
 _WINDOW = [("startTime", WHOLE, False), ("endTime", WHOLE, False), _LIMIT]
 _FROM_ID, _ORDER_ID = ("fromId", WHOLE, False), ("orderId", WHOLE, False)
 _ORDER_REFERENCE = [_SYMBOL, _ORDER_ID, ("origClientOrderId", TEXT, False)]
@@ -53,6 +54,13 @@ _PUBLIC: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [
     ("get", "/aggTrades", "Aggregate trades", [_SYMBOL, _FROM_ID, *_WINDOW]),
     ("get", "/klines", "Candles", [_SYMBOL, ("interval", {"enum": list(INTERVALS)}, True), *_WINDOW]),
     ("get", "/ticker/24hr", "24-hour statistics", _SYMBOLS),
+    (
+        "get",
+        "/ticker",
+        "Rolling window statistics (symbol or symbols required)",
+        [*_SYMBOLS, ("windowSize", {**TEXT, "examples": ["1m", "4h", "7d"]}, False), _TYPE],
+    ),
+    ("get", "/avgPrice", "Volume-weighted price of the last 5 minutes", [_SYMBOL]),
     ("get", "/ticker/price", "Last price", _SYMBOLS),
     ("get", "/ticker/bookTicker", "Best bid and ask", _SYMBOLS),
 ]

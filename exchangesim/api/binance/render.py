@@ -9,6 +9,7 @@ from typing import Any
 from ...engine import (
     ASSET_SCALE,
     BalanceView,
+    DepthView,
     ExpireReason,
     FillView,
     Instrument,
@@ -20,13 +21,15 @@ from ...engine import (
     format_amount,
 )
 from ...marketdata.candles import Candle
-from ...marketdata.rolling import WindowStats
+from ...marketdata.rolling import MINUTE_MS, RollingStats, WindowStats
 
 __all__ = [
     "binance_name",
     "render_account",
     "render_agg_trade",
+    "render_avg_price",
     "render_book_ticker",
+    "render_depth",
     "render_exchange_info",
     "render_fills",
     "render_kline",
@@ -35,9 +38,12 @@ __all__ = [
     "render_price_ticker",
     "render_ticker",
     "render_trade",
+    "render_window_ticker",
     "request_weight_limit",
 ]
 
+AVG_PRICE_MINS = 5
+"""The minutes ``/avgPrice`` averages over, as on Binance."""
 ORDER_TYPES = [v for k, v in vars(OrderType).items() if k.isupper()]
 STP_MODES = [v for k, v in vars(SelfTradePrevention).items() if k.isupper()]
 
@@ -162,6 +168,58 @@ def render_ticker(
         "firstId": window.first_id if window else -1,
         "lastId": window.last_id if window else -1,
         "count": window.count if window else 0,
+    }
+
+
+_WINDOW_MINI = (
+    "symbol",
+    "openPrice",
+    "highPrice",
+    "lowPrice",
+    "lastPrice",
+    "volume",
+    "quoteVolume",
+    "openTime",
+    "closeTime",
+    "firstId",
+    "lastId",
+    "count",
+)
+_WINDOW_FULL = (*_WINDOW_MINI[:1], "priceChange", "priceChangePercent", "weightedAvgPrice", *_WINDOW_MINI[1:])
+
+
+def render_window_ticker(
+    instrument: Instrument,
+    last: int | None,
+    window: WindowStats | None,
+    open_time: int,
+    now_ms: int,
+    mini: bool = False,
+) -> dict[str, Any]:
+    """GET /ticker (``windowSize``) for one symbol: the trades since ``open_time``, FULL or MINI; no
+    best levels, last quantity nor previous close, as on Binance."""
+    full = {**render_ticker(instrument, last, (None, None), window, now_ms), "openTime": open_time}
+    return {key: full[key] for key in (_WINDOW_MINI if mini else _WINDOW_FULL)}
+
+
+def render_avg_price(
+    instrument: Instrument, rolling: RollingStats, last: int | None, now_ms: int
+) -> dict[str, Any]:
+    """GET /avgPrice: the volume-weighted price of the last ``AVG_PRICE_MINS`` minutes (the last price
+    when nothing traded in them) and the last trade's time (now, before any trade)."""
+    quote_volume, volume = rolling.average(now_ms - AVG_PRICE_MINS * MINUTE_MS)
+    price = _average(quote_volume, volume, instrument) if volume else instrument.format_price(last or 0)
+    latest = rolling.last
+    return {"mins": AVG_PRICE_MINS, "price": price, "closeTime": now_ms if latest is None else latest.ts}
+
+
+def render_depth(instrument: Instrument, depth: DepthView) -> dict[str, Any]:
+    """GET /depth, and a partial depth stream's snapshot: ``lastUpdateId`` is the book's sequence."""
+    price, quantity = instrument.format_price, instrument.format_quantity
+    return {
+        "lastUpdateId": depth.sequence,
+        "bids": [[price(p), quantity(q)] for p, q in depth.bids],
+        "asks": [[price(p), quantity(q)] for p, q in depth.asks],
     }
 
 

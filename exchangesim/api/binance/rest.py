@@ -7,21 +7,24 @@ from typing import Any
 
 from klein import Klein
 from twisted.web.iweb import IRequest
-from twisted.web.resource import IResource
+from twisted.web.resource import IResource, Resource
 
 from ...engine import EngineError, Instrument, OrderCanceled
 from ...marketdata.candles import INTERVALS
+from ...marketdata.rolling import MINUTE_MS
 from ...venue import Venue
 from ..klein_errors import answer_errors_as_json
 from ..responses import respond
 from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
 from .openapi import openapi_document
-from .params import Params, binance_symbols, instrument_named, read_params
+from .params import Params, binance_symbols, instrument_named, read_params, ticker_type, window_size
 from .parsing import cancel_replace_mode, order_reference, parse_new_order
 from .render import (
     render_account,
     render_agg_trade,
+    render_avg_price,
     render_book_ticker,
+    render_depth,
     render_exchange_info,
     render_kline,
     render_my_trade,
@@ -29,13 +32,18 @@ from .render import (
     render_price_ticker,
     render_ticker,
     render_trade,
+    render_window_ticker,
 )
 from .signed import API_KEY_HEADER, authenticate
 from .stream_render import Top, top_of_book
 from .trading import Trading
 from .weights import charge, depth_weight, tickers_weight
 
-__all__ = ["BinanceAPI"]
+__all__ = ["BINANCE_ONLY_PATHS", "BinanceAPI", "NotServed"]
+
+BINANCE_ONLY_PATHS = (b"sapi", b"fapi", b"dapi", b"eapi", b"papi", b"futures")
+"""First path segments of Binance's other APIs (margin, wallet, futures, options, portfolio margin), which
+clients such as ccxt call on the same host once every URL points here: answered as ``NotServed``."""
 
 
 class BinanceAPI:
@@ -86,15 +94,7 @@ class BinanceAPI:
         charge(request, self._limiter, depth_weight(limit))  # type: ignore[arg-type]
         instrument = self._instrument(params)
         depth = self._exchange.depth(instrument.symbol, limit)  # type: ignore[arg-type]
-        price, quantity = instrument.format_price, instrument.format_quantity
-        return respond(
-            request,
-            {
-                "lastUpdateId": depth.sequence,
-                "bids": [[price(p), quantity(q)] for p, q in depth.bids],
-                "asks": [[price(p), quantity(q)] for p, q in depth.asks],
-            },
-        )
+        return respond(request, render_depth(instrument, depth))
 
     @app.route("/trades", methods=["GET"])
     def trades(self, request: IRequest) -> bytes:
@@ -142,6 +142,40 @@ class BinanceAPI:
             for instrument in chosen
         ]
         return respond(request, rendered[0] if params.text("symbol") else rendered)
+
+    @app.route("/ticker", methods=["GET"])
+    def ticker_window(self, request: IRequest) -> bytes:
+        """Rolling window statistics: the trades since the minute ``windowSize`` (default 1d) before now,
+        so the window is up to 59,999 ms wider, as on Binance; ``type`` FULL or MINI."""
+        params = self._read(request, 0)
+        chosen = params.symbols(self._symbols)
+        if chosen is None:
+            raise BinanceError(
+                400, -1102, "Param 'symbol' or 'symbols' must be sent, but both were empty/null!"
+            )
+        charge(request, self._limiter, min(4 * len(chosen), 200))
+        length, mini = window_size(params), ticker_type(params) == "MINI"
+        now = self._venue.now_ms()
+        open_time = now - now % MINUTE_MS - length
+        rendered = [
+            render_window_ticker(
+                instrument,
+                self._exchange.last_price(instrument.symbol),
+                self._venue.rolling[instrument.symbol].since(open_time),
+                open_time,
+                now,
+                mini,
+            )
+            for instrument in chosen
+        ]
+        return respond(request, rendered[0] if params.text("symbol") else rendered)
+
+    @app.route("/avgPrice", methods=["GET"])
+    def avg_price(self, request: IRequest) -> bytes:
+        params = self._read(request, 2)
+        instrument = self._instrument(params)
+        rolling, last = self._venue.rolling[instrument.symbol], self._exchange.last_price(instrument.symbol)
+        return respond(request, render_avg_price(instrument, rolling, last, self._venue.now_ms()))
 
     @app.route("/ticker/price", methods=["GET"])
     def ticker_price(self, request: IRequest) -> bytes:
@@ -288,6 +322,16 @@ class BinanceAPI:
 
     def _top(self, instrument: Instrument) -> Top:
         return top_of_book(self._exchange, instrument.symbol)
+
+
+class NotServed(Resource):
+    """A Binance API the simulator does not serve: 404 with Binance's error body, whatever the path below."""
+
+    isLeaf = True
+
+    def render(self, request: IRequest) -> bytes:
+        status, payload = BINANCE_ERRORS.unknown_path(request.path.decode("utf-8", "replace"))
+        return respond(request, payload, status)
 
 
 def _error_body(error: Exception, canceling: bool = False) -> dict[str, Any]:

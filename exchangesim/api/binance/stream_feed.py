@@ -6,6 +6,10 @@
 changes of that many ms into one diff, ``U`` of the first and ``u`` of the last), one
 ``trade`` and ``aggTrade`` per trade, the candles in progress, and the tickers that moved. A stream
 nobody listens to costs one dictionary lookup; each payload is encoded once for all its listeners.
+
+The streams Binance sends on a clock run on one timer each while someone listens: a partial depth
+snapshot every period (changed or not, as Binance sends it; at ``@0ms`` one per book change instead),
+and the rolling window tickers and the average price each second, when they changed.
 """
 
 from __future__ import annotations
@@ -13,13 +17,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Protocol
 
+from twisted.internet.interfaces import IDelayedCall
+
 from ...engine import BookLevelChanged, CommandResult, Trade
 from ...marketdata.candles import INTERVALS, Candle
+from ...marketdata.rolling import MINUTE_MS
 from ...venue import Venue
 from ..responses import encode
+from .params import window_ms
+from .render import render_avg_price, render_depth
 from .stream_names import StreamName
 from .stream_render import (
     agg_trade_event,
+    avg_price_event,
     book_ticker_event,
     depth_update_event,
     kline_event,
@@ -27,11 +37,15 @@ from .stream_render import (
     ticker_event,
     top_of_book,
     trade_event,
+    window_ticker_event,
 )
 
 __all__ = ["MarketStreamFeed", "StreamListener"]
 
 TICKER_STREAMS = ("miniTicker", "ticker", "bookTicker")
+PERIODIC_KINDS = ("partialDepth", "windowTicker", "avgPrice")
+STATISTICS_PERIOD_MS = 1000
+"""How often the window tickers and the average price are sent (when they changed): Binance's speed."""
 
 
 class StreamListener(Protocol):
@@ -52,6 +66,8 @@ class MarketStreamFeed:
         self._sent: dict[str, Any] = {}  # ticker stream -> the state it last reported
         self._depth_speeds: dict[str, dict[str, int]] = defaultdict(dict)  # symbol -> depth stream -> ms
         self._gathered: dict[str, list[BookLevelChanged]] = {}  # depth stream -> changes not yet sent
+        self._partial_now: dict[str, dict[str, int]] = defaultdict(dict)  # symbol -> @0ms stream -> levels
+        self._timers: dict[str, IDelayedCall] = {}  # periodic stream -> its next send
         venue.exchange.subscribe(self.publish)
         venue.candle_listeners.append(self._closed_candles)
 
@@ -60,6 +76,11 @@ class MarketStreamFeed:
         self._listeners.setdefault(stream.name, {})[listener] = None
         if stream.kind == "depth":
             self._depth_speeds[stream.instrument.symbol][stream.name] = stream.speed_ms  # type: ignore[assignment]
+        elif stream.kind == "partialDepth" and not stream.speed_ms:
+            self._partial_now[stream.instrument.symbol][stream.name] = stream.levels  # type: ignore[assignment]
+        elif stream.kind in PERIODIC_KINDS and stream.name not in self._timers:
+            period_ms = stream.speed_ms if stream.kind == "partialDepth" else STATISTICS_PERIOD_MS
+            self._every(stream, period_ms)  # type: ignore[arg-type]
 
     def unsubscribe(self, listener: StreamListener, stream: str) -> bool:
         """Stop sending ``stream`` to ``listener``; False if it was not listening."""
@@ -70,8 +91,11 @@ class MarketStreamFeed:
             del self._listeners[stream]
             self._sent.pop(stream, None)
             self._gathered.pop(stream, None)
-            for speeds in self._depth_speeds.values():
-                speeds.pop(stream, None)
+            for by_stream in (*self._depth_speeds.values(), *self._partial_now.values()):
+                by_stream.pop(stream, None)
+            timer = self._timers.pop(stream, None)
+            if timer is not None and timer.active():
+                timer.cancel()
         return True
 
     def _send(self, stream: str, payload: dict[str, Any], symbol: str, seq: int | None = None) -> None:
@@ -98,6 +122,8 @@ class MarketStreamFeed:
                 trades[event.symbol].append(event)
         for symbol, changes in books.items():
             self._depth(symbol, changes, ts)
+            for stream, levels in self._partial_now[symbol].items():
+                self._send_partial_depth(stream, symbol, levels)
         for symbol, made in trades.items():
             self._trades(symbol, made, ts)
         for symbol in {**books, **trades}:
@@ -122,6 +148,42 @@ class MarketStreamFeed:
     def _send_depth(self, stream: str, symbol: str, changes: list[BookLevelChanged], ts: int) -> None:
         payload = depth_update_event(self._exchange.instrument(symbol), changes, ts)
         self._send(stream, payload, symbol, payload["u"])
+
+    def _send_partial_depth(self, stream: str, symbol: str, levels: int) -> None:
+        payload = render_depth(self._exchange.instrument(symbol), self._exchange.depth(symbol, levels))
+        self._send(stream, payload, symbol, payload["lastUpdateId"])
+
+    # -- streams on a clock ------------------------------------------------------------------------
+    def _every(self, stream: StreamName, period_ms: int) -> None:
+        """Send ``stream`` in ``period_ms``, and so on until nobody listens to it."""
+        self._timers[stream.name] = self._venue.clock.callLater(
+            period_ms / 1000, self._tick, stream, period_ms
+        )
+
+    def _tick(self, stream: StreamName, period_ms: int) -> None:
+        self._every(stream, period_ms)  # first: a listener leaving while it is sent cancels the next
+        instrument = stream.instrument
+        symbol = instrument.symbol
+        if stream.kind == "partialDepth":
+            self._send_partial_depth(stream.name, symbol, stream.levels)  # type: ignore[arg-type]
+            return
+        ts, last, rolling = (
+            self._venue.now_ms(),
+            self._exchange.last_price(symbol),
+            self._venue.rolling[symbol],
+        )
+        if stream.kind == "avgPrice":
+            average = render_avg_price(instrument, rolling, last, ts)
+            if self._sent.get(stream.name) != average:
+                self._sent[stream.name] = average
+                self._send(stream.name, avg_price_event(instrument, average, ts), symbol)
+            return
+        open_time = ts - ts % MINUTE_MS - window_ms(stream.interval)  # type: ignore[arg-type,operator]
+        stats = rolling.since(open_time)
+        if self._sent.get(stream.name) != (last, stats):
+            self._sent[stream.name] = (last, stats)
+            payload = window_ticker_event(instrument, stream.interval, last, stats, open_time, ts)  # type: ignore[arg-type]
+            self._send(stream.name, payload, symbol)
 
     def _trades(self, symbol: str, trades: list[Trade], ts: int) -> None:
         name, instrument = self._names[symbol], self._exchange.instrument(symbol)

@@ -11,11 +11,12 @@ from typing import Any
 from ...engine import BookLevelChanged, Exchange, Instrument, Side, Trade
 from ...marketdata.candles import INTERVALS, Candle
 from ...marketdata.rolling import WindowStats
-from .render import binance_name, render_agg_trade, render_kline, render_ticker
+from .render import binance_name, render_agg_trade, render_kline, render_ticker, render_window_ticker
 
 __all__ = [
     "Top",
     "agg_trade_event",
+    "avg_price_event",
     "book_ticker_event",
     "depth_update_event",
     "kline_event",
@@ -23,6 +24,7 @@ __all__ = [
     "ticker_event",
     "top_of_book",
     "trade_event",
+    "window_ticker_event",
 ]
 
 Top = tuple[tuple[int, int] | None, tuple[int, int] | None]
@@ -44,6 +46,24 @@ _TICKER = {
     "o": "openPrice",
     "h": "highPrice",
     "l": "lowPrice",
+    "v": "volume",
+    "q": "quoteVolume",
+    "O": "openTime",
+    "C": "closeTime",
+    "F": "firstId",
+    "L": "lastId",
+    "n": "count",
+}
+
+
+_WINDOW_TICKER = {
+    "p": "priceChange",
+    "P": "priceChangePercent",
+    "o": "openPrice",
+    "h": "highPrice",
+    "l": "lowPrice",
+    "c": "lastPrice",
+    "w": "weightedAvgPrice",
     "v": "volume",
     "q": "quoteVolume",
     "O": "openTime",
@@ -92,6 +112,31 @@ def ticker_event(instrument: Instrument, last: int | None, top: Top, window: Win
     """``24hrTicker``: the rolling 24 hours as ``GET /ticker/24hr`` reports them."""
     rest = render_ticker(instrument, last, top, window, ts)
     return {**_head("24hrTicker", instrument, ts), **{key: rest[name] for key, name in _TICKER.items()}}
+
+
+def window_ticker_event(
+    instrument: Instrument,
+    window: str,
+    last: int | None,
+    stats: WindowStats | None,
+    open_time: int,
+    ts: int,
+) -> dict[str, Any]:
+    """``<window>Ticker`` (``1hTicker``...): the trades since ``open_time``, as ``GET /ticker`` has them."""
+    rest = render_window_ticker(instrument, last, stats, open_time, ts)
+    fields = {key: rest[name] for key, name in _WINDOW_TICKER.items()}
+    return {**_head(f"{window}Ticker", instrument, ts), **fields}
+
+
+def avg_price_event(instrument: Instrument, average: dict[str, Any], ts: int) -> dict[str, Any]:
+    """``avgPrice``: ``GET /avgPrice``'s price (``w``), its minutes (``i``) and last trade time (``T``)."""
+    window = f"{average['mins']}m"
+    return {
+        **_head("avgPrice", instrument, ts),
+        "i": window,
+        "w": average["price"],
+        "T": average["closeTime"],
+    }
 
 
 def mini_ticker_event(instrument: Instrument, last: int | None, window: WindowStats | None, ts: int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...engine import EngineError, Instrument
+from ...engine import ClientIdScope, EngineError, Instrument
 from ...venue import Venue
 from .errors import BinanceError, from_engine_error
 from .params import Params
@@ -32,10 +32,14 @@ class Trading:
         return order
 
     def place(self, account: str, params: Params, instrument: Instrument) -> dict[str, Any]:
-        """Place the order ``params`` describe; the answer ``newOrderRespType`` asks for."""
+        """Place the order ``params`` describe; the answer ``newOrderRespType`` asks for.
+
+        ``newClientOrderId`` is unique among the account's open orders only, as on Binance.
+        """
         order = parse_new_order(params, instrument)
         answer = response_type(params, order["order_type"])
-        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
+        now = self._venue.now_ms()
+        result = self._exchange.place(account, ts=now, client_id_scope=ClientIdScope.OPEN, **order)
         placed = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
         rendered = {**render_order(placed, instrument, answer), "transactTime": placed.created}
         if answer == "FULL":

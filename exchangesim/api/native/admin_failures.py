@@ -3,7 +3,9 @@ whole set atomically, halt and resume, clear header faults, list and kill connec
 list the modes.
 
 Every route checks the admin token and the peer first; a fault is parsed whole before anything
-changes, so a refused request leaves the faults as they were.
+changes, so a refused request leaves the faults as they were. A change is answered first, then applied
+to the connection the request came on (a tcp outage it installs resets that connection after its
+answer has left, not before).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class FailuresAdmin:
             )
         spec = self._parse(name, body)
         self._make_room(1)
+        self._spare(request)
         self._faults.put(spec)
         self._control("fault_added", fault_name=name)
         return respond(request, self._faults.describe_fault(self._faults.faults[name]), 201)
@@ -97,6 +100,7 @@ class FailuresAdmin:
             raise ApiError(400, "INVALID_FAULT", message, "faults", problems=problems)
         if len(specs) > self._faults.settings.max_active_faults:
             raise ApiError(409, "TOO_MANY_FAULTS", "more faults than [failures] max_active_faults", "faults")
+        self._spare(request)
         self._faults.apply(specs)
         self._control("faults_applied", faults=[spec.name for spec in specs])
         return respond(request, self._faults.describe())
@@ -112,6 +116,7 @@ class FailuresAdmin:
     @app.route("/resume", methods=["POST"])
     def resume(self, request: IRequest) -> bytes:
         self._authorize(request)
+        self._spare(request)
         self._faults.resume()
         self._control("faults_resumed")
         return respond(request, self._faults.describe())
@@ -200,6 +205,7 @@ class FailuresAdmin:
         created = name not in self._faults.faults
         if created:
             self._make_room(1)
+        self._spare(request)
         self._faults.put(spec)
         self._control("fault_added" if created else "fault_replaced", fault_name=name)
         return respond(
@@ -208,7 +214,9 @@ class FailuresAdmin:
 
     @app.route("/<name>", methods=["PATCH"])
     def patch_fault(self, request: IRequest, name: str) -> bytes:
-        """Change some keys of a fault (``null`` removes a key, back to its default)."""
+        """Change some keys of a fault (``null`` removes a key, back to its default). The fault goes on
+        (hits, counts, random streams, schedule) unless a key that says what it is changed; the
+        audit's ``restarted`` names those keys."""
         body = self._body(request)
         given = dict(self._fault(name).spec.given)
         for key, value in body.items():
@@ -217,8 +225,9 @@ class FailuresAdmin:
             else:
                 given[key] = value
         spec = self._parse(name, given)
-        self._faults.put(spec)
-        self._control("fault_changed", fault_name=name, changes=sorted(body))
+        self._spare(request)
+        restarted = self._faults.update(spec)
+        self._control("fault_changed", fault_name=name, changes=sorted(body), restarted=restarted)
         return respond(request, self._faults.describe_fault(self._faults.faults[name]))
 
     @app.route("/<name>", methods=["DELETE"])
@@ -246,6 +255,14 @@ class FailuresAdmin:
             raise ApiError(
                 400, "INVALID_FAULT", str(error), error.problems[0][0] or "name", problems=problems
             ) from None
+
+    def _spare(self, request: IRequest) -> None:
+        """Apply the change to the request's own tcp connection only on the next reactor turn, once
+        its answer is on the way."""
+        peer = request.getClientAddress()
+        host, port = getattr(peer, "host", None), getattr(peer, "port", None)
+        if host is not None and port is not None:
+            self._faults.spare(host, port)
 
     def _make_room(self, added: int) -> None:
         if not self._faults.room_for(added):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..mode import FailureMode
 from ..params import INTEGER, Parameter
-from ..stream import HoldingEffect
+from ..stream import ORDER, HoldingEffect
 from ..token_bucket import TokenBucket
 
 __all__ = ["Bandwidth"]
@@ -25,7 +25,9 @@ class Bandwidth(FailureMode):
             low=1,
             high=10**10,
         ),
+        ORDER,
     )
+    restarted_by = ("order",)
 
     def stream_effect(self, fault, scope, downstream):
         return _Bandwidth(fault, scope, downstream)
@@ -35,8 +37,10 @@ class _Bandwidth(HoldingEffect):
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
         params = fault.spec.params
-        rate = params["bytes_per_second"]
-        self._bucket = TokenBucket(self.clock, rate, params["burst_bytes"] or max(1, rate // 10))
+        self._bucket = TokenBucket(self.clock, *_rate_and_burst(params))
+
+    def retune(self, previous):
+        self._bucket.retune(*_rate_and_burst(self.fault.spec.params))
 
     def inject(self, data):
         if not self.held and self._bucket.take(len(data)):
@@ -45,3 +49,8 @@ class _Bandwidth(HoldingEffect):
         wait = self._bucket.reserve(len(data))
         self.record("bandwidth_queue", data, bytes=len(data), wait_ms=round(wait * 1000, 3))
         self.hold(data, self.clock.seconds() + wait)
+
+
+def _rate_and_burst(params) -> tuple[int, int]:
+    rate = params["bytes_per_second"]
+    return rate, params["burst_bytes"] or max(1, rate // 10)

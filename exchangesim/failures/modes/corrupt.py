@@ -28,6 +28,8 @@ class Corrupt(FailureMode):
         ),
     )
 
+    restarted_by = ()
+
     def request_effect(self, fault, scope):
         return _CorruptResponse(fault, scope)
 

@@ -1,5 +1,6 @@
-"""``disconnect``: end a connection, reset or with a clean close, when the fault hits a message or
-``after_ms`` after the connection opened."""
+"""``disconnect``: end a connection, reset or with a clean close, when the fault hits a message, or,
+with ``after_ms``, that long after the connection opened (after the fault was installed, for a
+connection already open then), whatever messages pass meanwhile in either direction."""
 
 from __future__ import annotations
 
@@ -22,9 +23,18 @@ class Disconnect(FailureMode):
             "reset (abort, no close frame) or close (a clean close).",
             choices=("reset", "close"),
         ),
-        Parameter("after_ms", DURATION, None, "Also close this long after the connection opened.", "ms"),
+        Parameter(
+            "after_ms",
+            DURATION,
+            None,
+            "End connections this long after they opened (or the fault was installed), instead of on a"
+            " hit message.",
+            "ms",
+        ),
         Parameter("close_code", INTEGER, 1001, "ws, how = close: the close code.", low=1000, high=4999),
     )
+
+    restarted_by = ()
 
     def check(self, params):
         if params["close_code"] in (1005, 1006, 1015):
@@ -36,20 +46,34 @@ class Disconnect(FailureMode):
 
 
 class _Disconnect(StreamEffect):
+    """With ``after_ms`` only the outbound effect (the one that owns the connection) acts, on the clock;
+    messages pass both ways meanwhile. Without it each direction ends the connection on a hit."""
+
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
         self._timer = None
         self._due: float | None = None
-        after_ms = fault.spec.params["after_ms"]
-        if after_ms is not None and self.owns_connection:
-            self._due = self.clock.seconds() + after_ms / 1000
-            self._timer = self.clock.callLater(after_ms / 1000, self._time_up)
+        self._since = self.clock.seconds()  # the connection opened, or the fault reached it
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = self._due = None
+        after_ms = self.fault.spec.params["after_ms"]
+        if after_ms is not None and self.owns_connection and not self.stopped:
+            self._due = self._since + after_ms / 1000
+            self._timer = self.clock.callLater(max(0.0, self._due - self.clock.seconds()), self._time_up)
 
     def send(self, data):
-        if self._due is None or self.stopped:  # with after_ms, time alone ends the connection
+        if self.fault.spec.params["after_ms"] is None or self.stopped:
             super().send(data)
-        else:
+        else:  # with after_ms, time alone ends the connection
             self.downstream(data)
+
+    def retune(self, previous):
+        if previous.params["after_ms"] != self.fault.spec.params["after_ms"]:
+            self._arm()  # still counted from when the connection opened
 
     def inject(self, data):
         self._end(data, "disconnect")

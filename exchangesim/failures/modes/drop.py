@@ -53,6 +53,8 @@ class Drop(FailureMode):
         Parameter("hang", BOOLEAN, False, "rest: never answer nor close; the client's timeout ends it."),
     )
 
+    restarted_by = ()
+
     def check(self, params):
         if params["model"] == "gilbert_elliott" and params["leave_bad"] == 0 and params["enter_bad"] > 0:
             return [("leave_bad", "0 keeps the link bad for ever once it turns bad")]

@@ -29,6 +29,8 @@ class Duplicate(FailureMode):
         ),
     )
 
+    restarted_by = ()
+
     def request_effect(self, fault, scope):
         return _RepeatRequest(fault, scope)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ...api.responses import encode, error_payload
+from ..answers import SERVER_ERRORS, FaultError
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, TEXT, Parameter
 from ..requests import Answer, RequestEffect
@@ -13,10 +13,12 @@ from ..requests import Answer, RequestEffect
 __all__ = ["Error", "server_error"]
 
 
-def server_error(status: int, retry_after_ms: float, code: str, message: str, action: str) -> Answer:
-    """A JSON error answer, with Retry-After (whole seconds, rounded up) when ``retry_after_ms`` is set."""
-    headers = ((b"retry-after", b"%d" % math.ceil(retry_after_ms / 1000)),) if retry_after_ms else ()
-    return Answer(status, encode(error_payload(code, message)), headers, action)
+def server_error(status: int, retry_after_ms: float, message: str, action: str, at_ms: int) -> Answer:
+    """A server error answer (its code by ``status``, in the dialect's words), with Retry-After (whole
+    seconds, rounded up) when ``retry_after_ms`` is set."""
+    retry_after = math.ceil(retry_after_ms / 1000) if retry_after_ms else None
+    error = FaultError(status, SERVER_ERRORS[status], message, retry_after_s=retry_after, at_ms=at_ms)
+    return Answer.refusing(error, action)
 
 
 class Error(FailureMode):
@@ -32,6 +34,8 @@ class Error(FailureMode):
         Parameter("message", TEXT, "the exchange is temporarily unavailable", "The error message."),
     )
 
+    restarted_by = ()
+
     def request_effect(self, fault, scope):
         return _ErrorAnswer(fault, scope)
 
@@ -45,5 +49,5 @@ class _ErrorAnswer(RequestEffect):
 
     def _answer(self):
         params = self.fault.spec.params
-        code = "INTERNAL" if params["status"] == 500 else "SERVICE_UNAVAILABLE"
-        return server_error(params["status"], params["retry_after_ms"], code, params["message"], "error")
+        at_ms = int(self.clock.seconds() * 1000)
+        return server_error(params["status"], params["retry_after_ms"], params["message"], "error", at_ms)

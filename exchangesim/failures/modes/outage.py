@@ -1,8 +1,12 @@
 """``outage``: the venue is down while the fault is live: REST answers 503, WebSocket connections are
-closed with 1001 or 1013 (new ones at once), TCP connections are refused (reset on accept)."""
+closed with 1001 or 1013 (new ones at once; a request one sends meanwhile is answered 503 where its
+protocol answers requests), TCP connections are refused (reset on accept)."""
 
 from __future__ import annotations
 
+import math
+
+from ..answers import FaultError
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, Parameter
 from ..requests import RequestEffect
@@ -10,6 +14,8 @@ from ..stream import StreamEffect
 from .error import server_error
 
 __all__ = ["Outage"]
+
+DOWN = "the exchange is down"
 
 
 class Outage(FailureMode):
@@ -29,6 +35,8 @@ class Outage(FailureMode):
         Parameter("retry_after_ms", DURATION, 5000.0, "rest: Retry-After of the 503s.", "ms"),
     )
 
+    restarted_by = ()
+
     def request_effect(self, fault, scope):
         return _OutageAnswer(fault, scope)
 
@@ -39,7 +47,7 @@ class Outage(FailureMode):
 class _OutageAnswer(RequestEffect):
     def before(self, call):
         retry_after = self.fault.spec.params["retry_after_ms"]
-        return server_error(503, retry_after, "SERVICE_UNAVAILABLE", "the exchange is down", "outage")
+        return server_error(503, retry_after, DOWN, "outage", int(self.clock.seconds() * 1000))
 
 
 class _OutageConnection(StreamEffect):
@@ -53,9 +61,24 @@ class _OutageConnection(StreamEffect):
             self.clock.callLater(0, self.schedule_changed, True)  # not while the pipeline is being built
 
     def inject(self, data):
-        self.record("outage_drop", data)
+        self.record("outage_drop", data, **self._answer(data))
         if self.owns_connection:
             self._take_down()
+
+    def _answer(self, data: bytes) -> dict[str, int]:
+        """Answer an inbound request 503 in the connection's dialect (before it closes), where its
+        protocol answers requests; the audit detail saying so."""
+        if self.scope.direction != "in":
+            return {}
+        retry_after_ms = self.fault.spec.params["retry_after_ms"]
+        error = FaultError(
+            503,
+            "SERVICE_UNAVAILABLE",
+            DOWN,
+            retry_after_s=math.ceil(retry_after_ms / 1000) if retry_after_ms else None,
+            at_ms=int(self.clock.seconds() * 1000),
+        )
+        return {"answered": 503} if self.scope.connection.refuse(data, error) else {}
 
     def schedule_changed(self, live):
         if live and self.owns_connection and not self.stopped and self.fault.fires(self.scope, b""):
@@ -70,4 +93,4 @@ class _OutageConnection(StreamEffect):
         if connection.layer == "tcp":
             connection.abort()
         else:
-            connection.close(self.fault.spec.params["close_code"], "the exchange is down")
+            connection.close(self.fault.spec.params["close_code"], DOWN)

@@ -7,7 +7,7 @@ import math
 
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, Parameter
-from ..stream import HoldingEffect
+from ..stream import ORDER, HoldingEffect
 
 __all__ = ["Slot"]
 
@@ -19,7 +19,9 @@ class Slot(FailureMode):
     parameters = (
         Parameter("slot_ms", DURATION, 100.0, "Time between two releases.", "ms"),
         Parameter("per_slot", INTEGER, None, "Most messages released per slot (empty: all waiting).", low=1),
+        ORDER,
     )
+    restarted_by = ("order",)
 
     def check(self, params):
         return [("slot_ms", "must be more than 0")] if params["slot_ms"] <= 0 else []
@@ -35,6 +37,12 @@ class _Slot(HoldingEffect):
         self._origin = self.clock.seconds()
         self._last_slot = 0
         self._in_last_slot = 0
+
+    def retune(self, previous):
+        if previous.params["slot_ms"] != self.fault.spec.params["slot_ms"]:  # new slots, from now
+            self._slot = self.fault.spec.params["slot_ms"] / 1000
+            self._origin = self.clock.seconds()
+            self._last_slot = self._in_last_slot = 0
 
     def inject(self, data):
         per_slot = self.fault.spec.params["per_slot"]

@@ -1,5 +1,9 @@
 """``stall``: the connection stays open and nothing is delivered while the fault is live; what was held
-is released when it ends (or discarded, ``release = false``). REST requests wait for the end likewise."""
+is released when it ends (or discarded, ``release = false``). REST requests wait for the end likewise.
+
+On ws a stall holds the streams it hit (channel and symbol): from the first message it hits in a stream
+until it ends, that stream's later messages are held too, and other streams pass (``order =
+connection``: everything on the connection is held behind it)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections import deque
 from ..mode import FailureMode
 from ..params import BOOLEAN, Parameter
 from ..requests import Delay, Lose, RequestEffect
-from ..stream import StreamEffect
+from ..stream import ORDER, StreamEffect
 
 __all__ = ["Stall"]
 
@@ -26,7 +30,9 @@ class Stall(FailureMode):
             True,
             "Deliver what was held when the stall ends (false: lose it; on tcp that resets the connection).",
         ),
+        ORDER,
     )
+    restarted_by = ("order",)
 
     def request_effect(self, fault, scope):
         return _StallRequest(fault, scope)
@@ -48,39 +54,53 @@ class _StallRequest(RequestEffect):
 
 
 class _StallStream(StreamEffect):
+    """Holds (stream, message, since, waits) in the order they came; ``waits``: the fault does not aim
+    at the message, it only waits behind a stalled stream (``order = connection``)."""
+
     def __init__(self, fault, scope, downstream) -> None:
         super().__init__(fault, scope, downstream)
-        self._held: deque[bytes] = deque()
+        self._held: deque[tuple[bytes, float, bool]] = deque()
+        self._stalled: set = set()
 
     @property
     def held(self):
         return len(self._held)
 
     def send(self, data):
-        if self._held or (not self.stopped and self.fault.fires(self.scope, data)):
+        if self._stalled and self.stream_of(data) in self._stalled:
+            aimed = self.fault.aims_at(self.scope, data)
+            self._held.append((data, self.clock.seconds(), not aimed))
+        elif not self.stopped and self.fault.fires(self.scope, data):
             self.inject(data)
         else:
             self.downstream(data)
 
     def inject(self, data):
-        if not self._held:
-            self.record("stall", data)
-        self._held.append(data)
+        self.record("stall", data)  # the stream's stall begins: its later messages are held with it
+        self._stalled.add(self.stream_of(data))
+        self._held.append((data, self.clock.seconds(), False))
 
     def schedule_changed(self, live):
         if not live:
             if self.fault.spec.params["release"]:
                 self.flush()
             elif self._held:
+                self._stalled.clear()
                 while self._held:  # one event per message lost, so the audit names each gap
-                    self.record("stall_discard", self._held.popleft())
+                    self.record("stall_discard", self._held.popleft()[0])
                 if self.scope.layer == "tcp":  # a byte stream with a hole in it is broken: reset it
                     self.scope.connection.abort()
 
     def flush(self):
+        self._stalled.clear()
+        now = self.clock.seconds()
         while self._held:
-            self.downstream(self._held.popleft())
+            data, since, waits = self._held.popleft()
+            if waits and now > since:
+                self.record("wait", data, hit=False, wait_ms=round((now - since) * 1000, 3))
+            self.downstream(data)
 
     def stop(self):
         super().stop()
         self._held.clear()
+        self._stalled.clear()

@@ -1,15 +1,16 @@
 """``throttle``: a token bucket per connection, account, API key, IP or route. REST requests over it are
-answered 429 with Retry-After before the engine; WebSocket messages over it queue or are dropped."""
+answered 429 with Retry-After before the engine; WebSocket messages over it queue or are dropped (an
+inbound request dropped is answered 429 where its protocol answers requests)."""
 
 from __future__ import annotations
 
 import weakref
 
-from ...api.responses import encode, error_payload
+from ..answers import THROTTLED, FaultError
 from ..mode import FailureMode
 from ..params import INTEGER, NUMBER, TEXT, Parameter
 from ..requests import Answer, RequestEffect
-from ..stream import HoldingEffect
+from ..stream import ORDER, HoldingEffect
 from ..token_bucket import TokenBucket
 
 __all__ = ["Throttle"]
@@ -46,8 +47,13 @@ class Throttle(FailureMode):
             "ws: queue what is over the rate, or drop it.",
             choices=("queue", "drop"),
         ),
-        Parameter("status", INTEGER, 429, "rest: status of a refused request.", low=400, high=599),
+        ORDER,
+        Parameter(
+            "status", INTEGER, 429, "Status of a refused request (rest, ws inbound).", low=400, high=599
+        ),
     )
+
+    restarted_by = ("per", "unit", "order")
 
     def request_effect(self, fault, scope):
         return _ThrottleRequests(fault, scope)
@@ -57,8 +63,20 @@ class Throttle(FailureMode):
 
 
 def _bucket(fault) -> TokenBucket:
+    return TokenBucket(fault.clock, *_rate_and_burst(fault))
+
+
+def _rate_and_burst(fault) -> tuple[float, float]:
     params = fault.spec.params
-    return TokenBucket(fault.clock, params["rate"], params["burst"] or max(1.0, params["rate"]))
+    return params["rate"], params["burst"] or max(1.0, params["rate"])
+
+
+def _over_rate(fault, wait: float, what: str) -> FaultError:
+    """The refusal of a request over the rate, with when to retry (whole seconds, at least 1)."""
+    retry_after = max(1, round(wait + 0.4999))
+    message = f"over {fault.spec.params['rate']:g} {what} a second; retry after {retry_after} s"
+    at_ms = int(fault.clock.seconds() * 1000)
+    return FaultError(fault.spec.params["status"], THROTTLED, message, retry_after_s=retry_after, at_ms=at_ms)
 
 
 class _ThrottleRequests(RequestEffect):
@@ -78,16 +96,11 @@ class _ThrottleRequests(RequestEffect):
             bucket = buckets[key] = _bucket(self.fault)
         if bucket.take():
             return None
-        retry_after = max(1, round(bucket.wait() + 0.4999))
-        body = encode(
-            error_payload(
-                "THROTTLED",
-                f"over {self.fault.spec.params['rate']:g} requests a second; retry after {retry_after} s",
-            )
-        )
-        return Answer(
-            self.fault.spec.params["status"], body, ((b"retry-after", b"%d" % retry_after),), "throttle"
-        )
+        return Answer.refusing(_over_rate(self.fault, bucket.wait(), "requests"), "throttle")
+
+    def retune(self, previous):
+        for bucket in (*self._buckets.values(), *self._channel_buckets.values()):
+            bucket.retune(*_rate_and_burst(self.fault))
 
     def _key(self, call) -> object:
         per = self.fault.spec.params["per"]
@@ -111,13 +124,24 @@ class _ThrottleMessages(HoldingEffect):
         self._bucket = _bucket(fault)
         self._per_byte = fault.spec.params["unit"] == "byte"
 
+    def retune(self, previous):
+        self._bucket.retune(*_rate_and_burst(self.fault))
+
     def inject(self, data):
         cost = len(data) if self._per_byte else 1
         if not self.held and self._bucket.take(cost):
             self.downstream(data)
         elif self.fault.spec.params["overflow"] == "drop":
-            self.record("throttle_drop", data)
+            self.record("throttle_drop", data, **self._answer(data))
         else:
             wait = self._bucket.reserve(cost)
             self.record("throttle_queue", data, wait_ms=round(wait * 1000, 3))
             self.hold(data, self.clock.seconds() + wait)
+
+    def _answer(self, data: bytes) -> dict[str, int]:
+        """Answer an inbound request dropped over the rate, where its protocol answers requests; the
+        audit detail saying so."""
+        if self.scope.direction != "in":
+            return {}
+        error = _over_rate(self.fault, self._bucket.wait(), "messages")
+        return {"answered": error.status} if self.scope.connection.refuse(data, error) else {}

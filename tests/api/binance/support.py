@@ -60,13 +60,15 @@ class BinanceCase(SynchronousTestCase):
         key: str = ALICE_KEY,
         secret: str = ALICE_SECRET,
         timestamp: int | None = None,
+        in_body: bool | None = None,
         **params: Any,
     ) -> tuple[int, Any]:
-        """A request signed as ccxt signs it: timestamp first, the signature appended last."""
+        """A request signed as ccxt signs it: timestamp first, the signature appended last; in the form
+        body for POST and PUT (``in_body`` True: any method, as python-binance sends a DELETE)."""
         text = urlencode({"timestamp": self.now_ms() if timestamp is None else timestamp, **params})
         text += "&signature=" + sign_payload(secret, text.encode())
         headers = {"X-MBX-APIKEY": key}
-        if method in ("POST", "PUT"):
+        if in_body or (in_body is None and method in ("POST", "PUT")):
             code, body, _ = self.send(method, path, body=text.encode(), headers=headers)
         else:
             code, body, _ = self.send(method, path, text, headers=headers)

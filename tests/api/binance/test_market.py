@@ -107,6 +107,103 @@ class MarketTests(BinanceCase):
         code, books = self.public("/ticker/bookTicker", symbols='["BTCUSD","ETHUSD"]')
         assert [b["symbol"] for b in books] == ["BTCUSD", "ETHUSD"]
 
+    def test_a_rolling_window_ticker_counts_from_the_minute_window_size_before_now(self):
+        """GET /ticker: ``openTime`` on a minute, ``closeTime`` now, Binance's FULL and MINI fields."""
+        self.trade()  # 20 s into a minute (START)
+        self.clock.advance(120)
+        self.trade(price="51000.00", quantity="0.25")
+        now = self.now_ms()
+        code, day = self.public("/ticker", symbol="BTCUSD")
+        assert code == 200
+        assert list(day) == [
+            "symbol",
+            "priceChange",
+            "priceChangePercent",
+            "weightedAvgPrice",
+            "openPrice",
+            "highPrice",
+            "lowPrice",
+            "lastPrice",
+            "volume",
+            "quoteVolume",
+            "openTime",
+            "closeTime",
+            "firstId",
+            "lastId",
+            "count",
+        ]
+        assert (day["openPrice"], day["highPrice"], day["lowPrice"], day["lastPrice"]) == (
+            "50000.00",
+            "51000.00",
+            "50000.00",
+            "51000.00",
+        )
+        assert (day["volume"], day["priceChange"], day["count"]) == ("0.7500", "1000.00", 2)
+        assert (day["openTime"], day["closeTime"]) == (now - now % 60_000 - 86_400_000, now)
+        code, minute = self.public("/ticker", symbol="BTCUSD", windowSize="1m")
+        assert (minute["openPrice"], minute["count"], minute["openTime"]) == (
+            "51000.00",
+            1,
+            now - now % 60_000 - 60_000,
+        )
+        code, wide = self.public("/ticker", symbol="BTCUSD", windowSize="2m")
+        assert wide["count"] == 2  # from the minute the first trade was in
+        code, [mini] = self.public("/ticker", symbols='["BTCUSD"]', windowSize="7d", type="MINI")
+        assert code == 200 and list(mini) == [
+            "symbol",
+            "openPrice",
+            "highPrice",
+            "lowPrice",
+            "lastPrice",
+            "volume",
+            "quoteVolume",
+            "openTime",
+            "closeTime",
+            "firstId",
+            "lastId",
+            "count",
+        ]
+        code, quiet = self.public("/ticker", symbol="ETHUSD", windowSize="1h")
+        assert (quiet["count"], quiet["firstId"], quiet["lastId"], quiet["volume"]) == (0, -1, -1, "0.000")
+        _, _, headers = self.send("GET", "/ticker", 'symbols=["BTCUSD","ETHUSD"]')
+        assert headers.getRawHeaders("x-mbx-used-weight-1m") == [str(5 * 4 + 2 * 4)]  # 4 a symbol
+
+    def test_a_rolling_window_ticker_refuses_what_binance_refuses(self):
+        assert self.public("/ticker") == (
+            400,
+            {"code": -1102, "msg": "Param 'symbol' or 'symbols' must be sent, but both were empty/null!"},
+        )
+        for size in ("60m", "24h", "8d", "1d2h", "0m", "1w", "1M"):
+            code, body = self.public("/ticker", symbol="BTCUSD", windowSize=size)
+            assert (code, body["code"]) == (400, -1100), (size, body)
+            assert "windowSize" in body["msg"]
+        for size in ("1m", "59m", "1h", "23h", "1d", "7d"):
+            assert self.public("/ticker", symbol="BTCUSD", windowSize=size)[0] == 200, size
+        assert self.public("/ticker", symbol="BTCUSD", type="FAT")[1]["code"] == -1100
+
+    def test_the_average_price_is_the_last_five_minutes_volume_weighted(self):
+        code, before = self.public("/avgPrice", symbol="BTCUSD")
+        assert code == 200 and set(before) == {"mins", "price", "closeTime"} and before["mins"] == 5
+        self.trade()
+        self.clock.advance(60)
+        self.trade(price="51000.00", quantity="0.25")
+        traded = self.now_ms()
+        assert self.public("/avgPrice", symbol="BTCUSD") == (
+            200,
+            {"mins": 5, "price": "50333.333333", "closeTime": traded},
+        )
+        self.clock.advance(250)  # the first trade has left the five minutes
+        assert self.public("/avgPrice", symbol="BTCUSD")[1]["price"] == "51000.000000"
+        self.clock.advance(60)  # nothing traded in them: the last price
+        assert self.public("/avgPrice", symbol="BTCUSD")[1] == {
+            "mins": 5,
+            "price": "51000.00",
+            "closeTime": traded,
+        }
+        _, _, headers = self.send("GET", "/avgPrice", "symbol=BTCUSD")
+        assert headers.getRawHeaders("x-mbx-used-weight-1m")[0] != "0"
+        assert self.public("/avgPrice")[1]["code"] == -1102
+
     def test_an_unknown_symbol_is_1121_and_unknown_paths_are_json(self):
         assert self.public("/ticker/24hr", symbol="DOGEUSD") == (
             400,

@@ -175,6 +175,137 @@ class DepthTests(StreamCase):
         assert len(trades) == 2  # the fault targets the depth stream only
 
 
+class PartialDepthTests(StreamCase):
+    """``<symbol>@depth<levels>[@100ms]``: Binance's snapshot of the top levels on a clock."""
+
+    def test_a_snapshot_of_the_top_levels_every_second_changed_or_not(self):
+        self.quote(7)
+        self.place("default", Side.SELL, "50010", "1")
+        client, pump = self.subscribed("btcusd@depth5")
+        assert self.received(client, pump, 0.9) == []
+        [snapshot] = self.received(client, pump, 0.1)
+        depth = self.venue.exchange.depth("BTC/USD", 5)
+        assert snapshot == self.successResultOf(self._rest_depth(limit=5))
+        assert (
+            set(snapshot) == {"lastUpdateId", "bids", "asks"} and snapshot["lastUpdateId"] == depth.sequence
+        )
+        assert [level[0] for level in snapshot["bids"]] == [f"{40006 - n}.00" for n in range(5)]
+        assert snapshot["asks"] == [["50010.00", "1.0000"]]
+        assert self.received(client, pump, 1.0) == [snapshot]  # nothing changed: sent again all the same
+
+    def test_100ms_ten_a_second_and_0ms_one_per_book_change(self):
+        client, pump = self.subscribed("btcusd@depth10@100ms", "btcusd@depth20@0ms")
+        self.quote(2)
+        each = self.received(client, pump, 0)
+        assert [len(s["bids"]) for s in each] == [1, 2]
+        assert each[1]["lastUpdateId"] == self.venue.exchange.depth("BTC/USD", 0).sequence
+        assert [len(self.received(client, pump, 0.1)) for _ in range(5)] == [1] * 5
+        client.sendMessage(
+            json.dumps({"method": "UNSUBSCRIBE", "params": ["btcusd@depth10@100ms"], "id": 2}).encode()
+        )
+        pump_ws(self, pump)
+        take(client)
+        assert self.received(client, pump, 1.0) == []  # its clock stopped with its last listener
+        assert not self.clock.getDelayedCalls()
+
+    def test_the_combined_frame_names_the_stream_and_the_levels_are_checked(self):
+        client, pump = self.connect("/stream?streams=btcusd@depth5@1000ms")
+        [frame] = self.received(client, pump)
+        assert frame["stream"] == "btcusd@depth5@1000ms" and set(frame["data"]) == {
+            "lastUpdateId",
+            "bids",
+            "asks",
+        }
+        client, pump = self.connect()
+        for bad in ("btcusd@depth7", "btcusd@depth5@10ms", "btcusd@depth25@100ms"):
+            [reply] = self.request(client, pump, {"method": "SUBSCRIBE", "params": [bad], "id": 1})
+            assert reply["error"]["code"] == 2, bad
+
+    def _rest_depth(self, limit=1000):
+        http = StubTreq(BinanceAPI(self.venue).resource())
+        d = http.get(f"http://127.0.0.1/depth?symbol=BTCUSD&limit={limit}")
+        return d.addCallback(lambda response: response.json())
+
+
+class StatisticsStreamTests(StreamCase):
+    """``<symbol>@ticker_<window>`` and ``<symbol>@avgPrice``: each second, when they changed."""
+
+    def test_window_tickers_are_get_ticker_under_binance_short_keys(self):
+        client, pump = self.subscribed("btcusd@ticker_1h", "btcusd@ticker_4h", "btcusd@ticker_1d")
+        self.trade(2)
+        events = self.received(client, pump)
+        assert [event["e"] for event in events] == ["1hTicker", "4hTicker", "1dTicker"]
+        hour = events[0]
+        assert list(hour) == [
+            "e",
+            "E",
+            "s",
+            "p",
+            "P",
+            "o",
+            "h",
+            "l",
+            "c",
+            "w",
+            "v",
+            "q",
+            "O",
+            "C",
+            "F",
+            "L",
+            "n",
+        ]
+        now = self.venue.now_ms()
+        http = StubTreq(BinanceAPI(self.venue).resource())
+        rest = self.successResultOf(
+            http.get("http://127.0.0.1/ticker?symbol=BTCUSD&windowSize=1h").addCallback(lambda r: r.json())
+        )
+        assert (hour["s"], hour["E"], hour["C"], hour["O"]) == (
+            "BTCUSD",
+            now,
+            now,
+            now - now % 60_000 - 3_600_000,
+        )
+        assert (hour["o"], hour["c"], hour["v"], hour["n"]) == (
+            rest["openPrice"],
+            rest["lastPrice"],
+            rest["volume"],
+            2,
+        )
+        assert (hour["F"], hour["L"], hour["w"], hour["p"]) == (
+            rest["firstId"],
+            rest["lastId"],
+            rest["weightedAvgPrice"],
+            rest["priceChange"],
+        )
+        assert self.received(client, pump) == []  # unchanged: not sent again
+        self.trade(1)
+        assert [event["n"] for event in self.received(client, pump)] == [3, 3, 3]
+
+    def test_only_binance_windows(self):
+        client, pump = self.connect()
+        [reply] = self.request(client, pump, {"method": "SUBSCRIBE", "params": ["btcusd@ticker_2h"], "id": 1})
+        assert reply["error"]["code"] == 2 and "ticker window" in reply["error"]["msg"]
+
+    def test_the_average_price_stream(self):
+        client, pump = self.subscribed("btcusd@avgPrice")
+        self.trade(1)
+        [event] = self.received(client, pump)
+        http = StubTreq(BinanceAPI(self.venue).resource())
+        rest = self.successResultOf(
+            http.get("http://127.0.0.1/avgPrice?symbol=BTCUSD").addCallback(lambda r: r.json())
+        )
+        assert event == {
+            "e": "avgPrice",
+            "E": self.venue.now_ms(),
+            "s": "BTCUSD",
+            "i": "5m",
+            "w": rest["price"],
+            "T": rest["closeTime"],
+        }
+        assert self.received(client, pump) == []
+
+
 class PayloadTests(StreamCase):
     def test_trades_and_aggregate_trades(self):
         client, pump = self.subscribed("btcusd@trade", "btcusd@aggTrade")

@@ -237,3 +237,87 @@ class CancelTests(BinanceCase):
         _, account = self.signed("GET", "/account")
         usd = next(b for b in account["balances"] if b["asset"] == "USD")
         assert usd["locked"] == "1000"
+
+    def test_a_delete_reads_its_parameters_from_the_form_body_as_binance_does(self):
+        """python-binance sends a DELETE's parameters, signature included, as a form body."""
+        _, placed = self.signed("POST", "/order", **limit())
+        code, canceled = self.signed(
+            "DELETE", "/order", in_body=True, symbol="BTCUSD", orderId=placed["orderId"]
+        )
+        assert (code, canceled["status"], canceled["orderId"]) == (200, "CANCELED", placed["orderId"])
+        self.signed("POST", "/order", **limit())
+        code, canceled = self.signed("DELETE", "/openOrders", in_body=True, symbol="BTCUSD")
+        assert code == 200 and [o["status"] for o in canceled] == ["CANCELED"]
+
+    def test_a_delete_body_is_signed_as_received(self):
+        _, placed = self.signed("POST", "/order", **limit())
+        text = urlencode({"timestamp": self.now_ms(), "symbol": "BTCUSD", "orderId": placed["orderId"]})
+        forged = text.replace("BTCUSD", "ETHUSD") + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
+        code, body, _ = self.send(
+            "DELETE", "/order", body=forged.encode(), headers={"X-MBX-APIKEY": ALICE_KEY}
+        )
+        assert (code, body["code"]) == (400, -1022)
+
+    def test_query_and_body_mix_and_the_query_wins_a_parameter_sent_in_both(self):
+        """Binance: "If a parameter sent in both the query string and request body, the query string
+        parameter will be used"; the signature covers the query then the body."""
+        _, placed = self.signed("POST", "/order", **limit())
+        query = urlencode({"symbol": "BTCUSD", "orderId": placed["orderId"]})
+        body = urlencode({"timestamp": self.now_ms(), "orderId": 999})
+        signature = sign_payload(ALICE_SECRET, (query + body).encode())
+        code, canceled, _ = self.send(
+            "DELETE", "/order", query, f"{body}&signature={signature}".encode(), {"X-MBX-APIKEY": ALICE_KEY}
+        )
+        assert (code, canceled["orderId"]) == (200, placed["orderId"]), canceled
+        twice = urlencode({"timestamp": self.now_ms(), "symbol": "BTCUSD"}) + "&symbol=ETHUSD"
+        code, body, _ = self.send(
+            "GET",
+            "/openOrders",
+            twice + "&signature=" + sign_payload(ALICE_SECRET, twice.encode()),
+            headers={"X-MBX-APIKEY": ALICE_KEY},
+        )
+        assert (code, body["code"]) == (400, -1101)
+
+
+class ClientOrderIdTests(BinanceCase):
+    """Binance: newClientOrderId is "a unique id among open orders"; the same id is accepted again once
+    the order it named is closed."""
+
+    def test_an_id_is_refused_while_its_order_is_open_and_accepted_once_it_closed(self):
+        _, first = self.signed("POST", "/order", **limit(newClientOrderId="again-1"))
+        assert self.signed("POST", "/order", **limit(newClientOrderId="again-1"))[1] == {
+            "code": -2010,
+            "msg": "Duplicate order sent.",
+        }
+        self.signed("DELETE", "/order", symbol="BTCUSD", origClientOrderId="again-1")
+        code, second = self.signed("POST", "/order", **limit(newClientOrderId="again-1", price="48000.00"))
+        assert code == 200, second
+        assert second["clientOrderId"] == "again-1" and second["orderId"] != first["orderId"]
+        code, found = self.signed("GET", "/order", symbol="BTCUSD", origClientOrderId="again-1")
+        assert (found["orderId"], found["status"]) == (second["orderId"], "NEW")
+        code, canceled = self.signed("DELETE", "/order", symbol="BTCUSD", origClientOrderId="again-1")
+        assert (code, canceled["orderId"]) == (200, second["orderId"])
+        code, old = self.signed("GET", "/order", symbol="BTCUSD", orderId=first["orderId"])
+        assert (old["clientOrderId"], old["status"]) == ("again-1", "CANCELED")
+
+    def test_an_id_of_a_filled_order_is_free_again(self):
+        self.signed("POST", "/order", **limit(side="SELL", price="50000.00", quantity="0.2"))
+        order = {"symbol": "BTCUSD", "side": "BUY", "type": "MARKET", "quantity": "0.1"}
+        taken = self.signed(
+            "POST", "/order", key=BOB_KEY, secret=BOB_SECRET, newClientOrderId="bob-1", **order
+        )
+        again = self.signed(
+            "POST", "/order", key=BOB_KEY, secret=BOB_SECRET, newClientOrderId="bob-1", **order
+        )
+        assert (taken[1]["status"], again[0], again[1]["status"]) == ("FILLED", 200, "FILLED"), again
+
+    def test_the_native_api_keeps_its_own_rule_for_the_same_account(self):
+        """Open and the last 10,000 closed (DESIGN §10.21): the engine's default, unchanged."""
+        self.signed("POST", "/order", **limit(newClientOrderId="native-1"))
+        self.signed("DELETE", "/order", symbol="BTCUSD", origClientOrderId="native-1")
+        exchange = self.venue.exchange
+        with self.assertRaises(Exception) as raised:
+            exchange.place(
+                "alice", "BTC/USD", "BUY", "LIMIT", 5000, 4_900_000, ts=1, client_order_id="native-1"
+            )
+        assert raised.exception.code == "DUPLICATE_CLIENT_ORDER_ID"

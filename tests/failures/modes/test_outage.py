@@ -1,8 +1,6 @@
 """``outage``: the venue is down while live: REST 503, WebSockets closed with the close code (once,
 from the outbound side), TCP connections reset; what arrives meanwhile is lost."""
 
-import json
-
 from exchangesim.failures import Answer
 
 from .support import Harness, fetch, rest_call, result_of, since_start
@@ -13,7 +11,7 @@ def test_rest_answers_503_with_retry_after_before_the_engine():
     [answer] = harness.before([rest_call()])
     assert isinstance(answer, Answer)
     assert (answer.status, answer.headers, answer.action) == (503, ((b"retry-after", b"10"),), "outage")
-    assert json.loads(answer.body)["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert (answer.error.code, answer.error.retry_after_s) == ("SERVICE_UNAVAILABLE", 10)
     http, orders = harness.http()
     response = result_of(fetch(http))
     assert (response.code, orders.executed) == (503, 0)

@@ -1,8 +1,6 @@
 """``throttle``: messages over the rate queued (released on the clock, in order) or dropped; REST
 requests over it answered 429 with Retry-After, one bucket per connection, account, key or IP."""
 
-import json
-
 import pytest
 
 from exchangesim.failures import Answer
@@ -90,7 +88,7 @@ def test_rest_refuses_with_429_and_retry_after_once_the_bucket_is_empty():
     refusal = verdicts[2]
     assert isinstance(refusal, Answer)
     assert (refusal.status, refusal.headers, refusal.action) == (429, ((b"retry-after", b"1"),), "throttle")
-    assert json.loads(refusal.body)["error"]["code"] == "THROTTLED"
+    assert (refusal.error.code, refusal.error.status) == ("THROTTLED", 429)
     harness.advance(500)
     assert harness.before([rest_call(), rest_call()]) == [None, refusal]
 
