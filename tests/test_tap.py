@@ -1,8 +1,10 @@
 """``twistd exchangesim``: option parsing, the service it builds, and how it refuses to start."""
 
+import io
 import os
 import shutil
 import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 
 from twisted.application.service import IServiceMaker, MultiService
 from twisted.internet.error import CannotListenError
@@ -10,7 +12,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.plugin import getPlugins
 from twisted.trial.unittest import SynchronousTestCase
 
-from exchangesim.tap import Options, makeService
+from exchangesim import __version__
+from exchangesim.tap import CONFIG_ERROR_EXIT, Options, makeService
 
 
 def _temp_path(case, name):
@@ -46,18 +49,32 @@ class OptionsTests(SynchronousTestCase):
         path = _temp_path(self, "sim.ini")
         with open(path, "w") as file:
             file.write("[exchange]\nseed = x\nfee = 1\n")
-        with self.assertRaises(SystemExit) as caught:
+        printed = io.StringIO()
+        with self.assertRaises(SystemExit) as caught, redirect_stderr(printed):
             Options().parseOptions(["--config", path])
-        message = str(caught.exception.code)
-        self.assertIn(f"{path}: [exchange] seed = 'x': expected a whole number", message)
-        self.assertIn(f"{path}: [exchange] fee: unknown key", message)
+        # a status of its own, so a supervisor (the systemd unit) does not restart it in vain
+        self.assertEqual(caught.exception.code, CONFIG_ERROR_EXIT)
+        message = printed.getvalue()
+        self.assertEqual(caught.exception.message + "\n", message)
+        self.assertIn(f"{path}, line 2: [exchange] seed = 'x': expected a whole number", message)
+        self.assertIn(f"{path}, line 3: [exchange] fee: unknown key", message)
         self.assertNotIn("Usage:", message)
 
     def test_a_bad_listen_description_is_named(self):
-        with self.assertRaises(SystemExit) as caught:
+        with self.assertRaises(SystemExit) as caught, redirect_stderr(io.StringIO()):
             Options().parseOptions(["--listen", "tcp:http"])
+        self.assertEqual(caught.exception.code, CONFIG_ERROR_EXIT)
         self.assertIn(
-            "--listen 'tcp:http': not a Twisted server endpoint description", str(caught.exception.code)
+            "--listen 'tcp:http': not a Twisted server endpoint description", caught.exception.message
+        )
+
+    def test_version_is_exchangesims(self):
+        printed = io.StringIO()
+        with self.assertRaises(SystemExit) as caught, redirect_stdout(printed):
+            Options().parseOptions(["--version"])
+        self.assertEqual(caught.exception.code, 0)
+        self.assertTrue(
+            printed.getvalue().startswith(f"exchangesim {__version__} (Twisted "), printed.getvalue()
         )
 
 
@@ -84,13 +101,68 @@ class MakeServiceTests(SynchronousTestCase):
         with open(port_file) as file:
             self.assertEqual(file.read(), "8765\n")
 
-    def test_a_port_in_use_ends_the_process_with_the_reason(self):
+    def test_a_port_in_use_ends_the_process_naming_the_setting_and_the_option_that_change_it(self):
         service = makeService(self._options(), reactor=_BusyReactor())
         with self.assertRaises(SystemExit) as caught:
             service.privilegedStartService()
+        self.assertEqual(
+            caught.exception.code,
+            "exchangesim: cannot listen on [server] endpoint = tcp:8765:interface=127.0.0.1: Address already"
+            " in use: another process is listening on 127.0.0.1:8765; choose another port in [server]"
+            " endpoint or with --listen, e.g. --listen tcp:9000:interface=127.0.0.1 (make run PORT=9000)",
+        )
+
+    def test_a_port_in_use_given_by_listen_names_the_option(self):
+        options = self._options("--listen", "tcp:9000:interface=127.0.0.1")
+        with self.assertRaises(SystemExit) as caught:
+            makeService(options, reactor=_BusyReactor()).privilegedStartService()
         message = str(caught.exception.code)
-        self.assertIn("cannot listen on tcp:8765:interface=127.0.0.1", message)
-        self.assertIn("Address already in use", message)
+        self.assertIn("cannot listen on --listen tcp:9000:interface=127.0.0.1: ", message)
+        self.assertTrue(message.endswith("; choose another port with --listen"), message)
+
+    def test_an_admin_port_in_use_names_admin_endpoint(self):
+        config = _temp_path(self, "sim.ini")
+        with open(config, "w") as file:
+            file.write("[server]\nadmin_endpoint = tcp:8766:interface=127.0.0.1\n")
+
+        class AdminPortBusy(MemoryReactorClock):
+            def listenTCP(self, port, factory, backlog=50, interface=""):
+                if port == 8766:
+                    raise CannotListenError(interface, port, OSError(98, "Address already in use"))
+                return super().listenTCP(port, factory, backlog, interface)
+
+        service = makeService(self._options("--config", config), reactor=AdminPortBusy())
+        with self.assertRaises(SystemExit) as caught:
+            service.privilegedStartService()
+        self.assertIn(
+            "cannot listen on [server] admin_endpoint = tcp:8766:interface=127.0.0.1: ",
+            str(caught.exception.code),
+        )
+        self.assertIn("; choose another port in [server] admin_endpoint", str(caught.exception.code))
+
+    def test_fresh_moves_the_saved_state_aside_and_deletes_nothing(self):
+        folder = _temp_path(self, "data")
+        config = _temp_path(self, "sim.ini")
+        with open(config, "w") as file:
+            file.write(f"[persistence]\npath = {folder}\n")
+        service = makeService(self._options("--config", config), reactor=MemoryReactorClock())
+        service.privilegedStartService()
+        service.startService()
+        self.successResultOf(service.stopService())
+        saved = sorted(os.listdir(folder))
+        self.assertIn("snapshot-00000002", saved)
+
+        service = makeService(self._options("--config", config, "--fresh"), reactor=MemoryReactorClock())
+        service.privilegedStartService()
+        service.startService()
+        self.successResultOf(service.stopService())
+        (aside,) = [name for name in os.listdir(os.path.dirname(folder)) if name.startswith("data.")]
+        self.assertRegex(aside, r"^data\.\d{8}T\d{6}Z$")
+        self.assertEqual(sorted(os.listdir(os.path.join(os.path.dirname(folder), aside))), saved)
+        self.assertEqual(
+            sorted(os.listdir(folder)),
+            ["journal-00000001", "journal-00000002", "lock", "snapshot-00000001", "snapshot-00000002"],
+        )
 
 
 class DropinTests(SynchronousTestCase):

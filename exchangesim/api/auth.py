@@ -94,6 +94,11 @@ class Authenticator:
             raise ValueError(f"API key already belongs to account {existing.account}")
         self._keys[api_key.key] = api_key
 
+    def forget(self, account: str) -> None:
+        """Accept none of ``account``'s keys from now on (the account is closed)."""
+        for key in [key for key, api_key in self._keys.items() if api_key.account == account]:
+            del self._keys[key]
+
     def owner_of(self, key: str) -> str | None:
         """The account ``key`` belongs to, if any."""
         api_key = self._keys.get(key)
@@ -213,8 +218,18 @@ def check_admin(given: bytes, host: str | None, token: str, allow_remote: bool, 
     """Refuse ``given`` unless it is the admin token (401), and a non-loopback ``host`` unless allowed."""
     if not allow_remote and not _is_loopback(host):
         raise ApiError(403, "ADMIN_LOOPBACK_ONLY", "admin requests are accepted from loopback only", "peer")
+    if not given:
+        reason = (
+            f"no admin token: send it in {field} ([server] admin_token, or the one the daemon logged at"
+            " start when that is empty)"
+        )
+        raise ApiError(401, "INVALID_ADMIN_TOKEN", reason, field)
     if not hmac.compare_digest(given, token.encode("utf-8")):
-        raise ApiError(401, "INVALID_ADMIN_TOKEN", f"send the admin token in {field}", field)
+        reason = (
+            f"wrong admin token in {field}: it is not this daemon's [server] admin_token (nor, when that is"
+            " empty, the one it logged at start)"
+        )
+        raise ApiError(401, "INVALID_ADMIN_TOKEN", reason, field)
 
 
 def _is_loopback(host: str | None) -> bool:

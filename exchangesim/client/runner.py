@@ -4,6 +4,7 @@ each: its own checks, and the faults it saw against the audit of that account's 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 import traceback
@@ -16,6 +17,8 @@ from ..admin_client import Admin
 from .audit_check import KindCheck, compare
 from .observations import Observations
 from .scenarios import Scenario, ScenarioCheckError, ScenarioContext
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ScenarioResult", "run_scenarios"]
 
@@ -84,51 +87,64 @@ async def _run_one(
             admin.create_account, account, {base: ACCOUNT_BASE, quote: ACCOUNT_QUOTE}
         )
         context = attrs.evolve(context, api_key=created["api_key"], api_secret=created["api_secret"])
-    expected = tuple(kind for kind in scenario.pairs_with if kind in context.expected)
-    started = time.monotonic()
-    figures: dict[str, Any] = {}
-    problems = []
-    deadline = asyncio.timeout(timeout)
     try:
-        async with deadline:
-            figures = await scenario.run(context, observations)
-    except Exception as error:  # a scenario's failure is its result, whatever raised it
-        problems.append(f"did not finish within {timeout:g} s" if deadline.expired() else _explain(error))
-    duration = time.monotonic() - started
-    checks: list[KindCheck] = []
-    if admin is not None and account is not None:
-        events = await asyncio.to_thread(admin.all_events, cursor)
-        if events and events[0]["audit_seq"] > cursor + 1:  # the daemon keeps the newest events only
-            problems.append(
-                f"the audit no longer holds events {cursor + 1}..{events[0]['audit_seq'] - 1} of this"
-                " scenario: other traffic outran the admin API's memory of recent events"
-            )
-        if events:
-            cursor = events[-1]["audit_seq"]
-        checks = compare(observations, events, account)
+        expected = tuple(kind for kind in scenario.pairs_with if kind in context.expected)
+        started = time.monotonic()
+        figures: dict[str, Any] = {}
+        problems = []
+        deadline = asyncio.timeout(timeout)
+        try:
+            async with deadline:
+                figures = await scenario.run(context, observations)
+        except Exception as error:  # a scenario's failure is its result, whatever raised it
+            problems.append(f"did not finish within {timeout:g} s" if deadline.expired() else _explain(error))
+        duration = time.monotonic() - started
+        checks: list[KindCheck] = []
+        if admin is not None and account is not None:
+            events = await asyncio.to_thread(admin.all_events, cursor)
+            if events and events[0]["audit_seq"] > cursor + 1:  # the daemon keeps the newest events only
+                problems.append(
+                    f"the audit no longer holds events {cursor + 1}..{events[0]['audit_seq'] - 1} of this"
+                    " scenario: other traffic outran the admin API's memory of recent events"
+                )
+            if events:
+                cursor = events[-1]["audit_seq"]
+            checks = compare(observations, events, account)
+            problems += [
+                f"{check.kind}: the client saw {check.observed}, the audit holds {check.audited}"
+                + (" (not the same ones)" if check.observed == check.audited else "")
+                for check in checks
+                if not check.matched
+            ]
         problems += [
-            f"{check.kind}: the client saw {check.observed}, the audit holds {check.audited}"
-            + (" (not the same ones)" if check.observed == check.audited else "")
-            for check in checks
-            if not check.matched
+            f"expected {kind} faults (the profile injects them) and saw none"
+            for kind in expected
+            if not observations.count(kind)
         ]
-    problems += [
-        f"expected {kind} faults (the profile injects them) and saw none"
-        for kind in expected
-        if not observations.count(kind)
-    ]
-    result = ScenarioResult(
-        scenario.name,
-        not problems,
-        duration,
-        figures,
-        observations.summary(),
-        tuple(checks),
-        expected,
-        admin is not None,
-        "; ".join(problems),
-    )
-    return result, cursor
+        result = ScenarioResult(
+            scenario.name,
+            not problems,
+            duration,
+            figures,
+            observations.summary(),
+            tuple(checks),
+            expected,
+            admin is not None,
+            "; ".join(problems),
+        )
+        return result, cursor
+    finally:
+        if admin is not None and account is not None:
+            await _remove_account(admin, account)
+
+
+async def _remove_account(admin: Admin, account: str) -> None:
+    """Remove a scenario's account once it is judged, so runs leave no accounts behind; a daemon that
+    cannot (an older version) keeps it, which changes no result."""
+    try:
+        await asyncio.to_thread(admin.remove_account, account)
+    except Exception as error:
+        log.warning("scenario account %s was not removed: %s", account, error)
 
 
 async def _last_audit_seq(admin: Admin) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ._kinds import KIND, PATH, SettingError
+from ._locations import Locations, ini_locations, json_line, json_locations, json_text
 from ._sections import (
     CONDITION_PREFIX,
     FAILURE_PREFIX,
@@ -38,14 +39,26 @@ class Problem:
     section: str | None = None
     key: str | None = None
     value: Any = None
+    line: int | None = None
+    written: str | None = None
+    """How the file names the setting when that is not ``[section] key``: ``[exchange] Seed`` (keys are
+    case-insensitive) or a config.json path, ``server.port``."""
+    written_value: str | None = None
+    """The value as a config.json writes it (JSON text), shown instead of the INI value it became."""
 
     def __str__(self) -> str:
-        place = self.source
-        if self.section is not None:
-            place += f": [{self.section}]"
+        place = self.source if self.line is None else f"{self.source}, line {self.line}"
+        setting = "" if self.section is None else f"[{self.section}]"
         if self.key is not None:
-            place += f" {self.key} = {self.value!r}" if self.value is not None else f" {self.key}"
-        return f"{place}: {self.reason}"
+            setting += f" {self.key} = {_shown(self.value)}" if self.value is not None else f" {self.key}"
+        if self.written is None:
+            return f"{place}: {setting}: {self.reason}" if setting else f"{place}: {self.reason}"
+        if self.written.startswith("["):  # an INI key spelled otherwise: the spelling, the INI value
+            written = self.written + ("" if self.value is None else f" = {_shown(self.value)}")
+            return f"{place}: {written}: {self.reason}"
+        written = self.written + ("" if self.written_value is None else f" = {self.written_value}")
+        read_as = f" (read as {setting})" if setting else ""
+        return f"{place}: {written}: {self.reason}{read_as}"
 
 
 class ConfigError(Exception):
@@ -65,8 +78,9 @@ def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
     config = Config()
     problems: list[Problem] = []
     origins: dict[str, str] = {}
+    located: dict[str, Locations] = {}
     for path in map(os.fspath, paths):
-        for section, items in _read(path, problems):
+        for section, items in _read(path, problems, located.setdefault(path, {})):
             origins[section] = path
             _apply(config, path, section, items, problems)
     for section, source in origins.items():
@@ -75,7 +89,7 @@ def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
             problems.append(Problem(source, "this symbol is not listed in [exchange] symbols", section))
     problems += check_config(config, origins)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError([_located(problem, located) for problem in problems])
     return config
 
 
@@ -228,7 +242,36 @@ def _section_problems(settings: Any, section: str, origins: dict[str, str]) -> l
     ]
 
 
-def _read(path: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+def _located(problem: Problem, located: dict[str, Locations]) -> Problem:
+    """``problem`` with the line, and the key and value as its file writes them."""
+    where = located.get(problem.source, {})
+    location = where.get((problem.section, problem.key)) if problem.section is not None else None
+    if location is None and problem.key is not None:
+        location = where.get((problem.section, None))  # a key the file does not write: its section
+        if location is not None:
+            location = attrs.evolve(location, written_value=None)
+    if location is None:
+        return problem
+    return attrs.evolve(
+        problem,
+        line=problem.line or location.line,
+        written=location.written,
+        written_value=location.written_value,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value in a problem: text quoted as the INI gave it, anything else (from Python or JSON) plain."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{key}:{amount}" for key, amount in value.items())
+    return str(value)
+
+
+def _read(path: str, problems: list[Problem], located: Locations) -> list[tuple[str, dict[str, Any]]]:
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read()
@@ -245,29 +288,62 @@ def _read(path: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]
         problems.append(Problem(path, f"not UTF-8 text (byte {error.start})"))
         return []
     if path.endswith(".json"):
-        return _read_seed_json(path, text, problems)
+        return _read_seed_json(path, text, problems, located)
     parser = ini_parser()
     try:
         parser.read_string(text, source=path)
     except configparser.Error as error:
-        problems.append(Problem(path, " ".join(str(error).split())))
+        problems += _syntax_problems(path, text, error)
         return []
+    located.update(ini_locations(text))
     return [(name, dict(parser.items(name))) for name in parser.sections()]
 
 
-def _read_seed_json(path: str, text: str, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+def _syntax_problems(path: str, text: str, error: configparser.Error) -> list[Problem]:
+    """An INI file configparser refused, in words: each line at fault, and what is wrong with it."""
+    lines = text.splitlines()
+
+    def written(number: int) -> str:
+        return lines[number - 1].strip() if 0 < number <= len(lines) else ""
+
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        before = f"{written(error.lineno)!r} comes before any [section] header"
+        reason = f"{before}: put it under one, e.g. [server]"
+        return [Problem(path, reason, line=error.lineno)]
+    if isinstance(error, configparser.DuplicateSectionError):
+        reason = f"[{error.section}] appears a second time in this file: keep its keys under one header"
+        return [Problem(path, reason, line=error.lineno)]
+    if isinstance(error, configparser.DuplicateOptionError):
+        reason = "set a second time in this section: keep one"
+        return [Problem(path, reason, error.section, error.option, line=error.lineno)]
+    if isinstance(error, configparser.ParsingError):
+        reason = "{!r} is not a setting (key = value), a [section] header or a comment"
+        return [Problem(path, reason.format(written(number)), line=number) for number, _ in error.errors]
+    return [Problem(path, " ".join(str(error).split()))]
+
+
+def _read_seed_json(
+    path: str, text: str, problems: list[Problem], located: Locations
+) -> list[tuple[str, dict[str, Any]]]:
     try:
         document = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
-        problems.append(
-            Problem(path, f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
-        )
+        place = f"{path}, line {error.lineno}, column {error.colno}"
+        problems.append(Problem(place, f"not valid JSON: {error.msg}"))
         return []
+    origins: dict = {}
+    invalid: list = []
     try:
-        return sections_from_seed_json(document)
+        sections = sections_from_seed_json(document, origins, invalid)
     except ValueError as error:
         problems.append(Problem(path, str(error)))
         return []
+    for json_path, value, reason in invalid:
+        written = ".".join(json_path)
+        line = json_line(text, json_path)
+        problems.append(Problem(path, reason, line=line, written=written, written_value=json_text(value)))
+    located.update(json_locations(text, origins))
+    return sections
 
 
 def _apply(config: Config, source: str, section: str, items: dict[str, Any], problems: list[Problem]) -> None:

@@ -50,6 +50,9 @@ RESERVED_ACCOUNTS = {
 }
 """Account names the simulator uses itself, and what for."""
 
+CLOCKS = ("wall", "manual")
+"""What drives the market time (``[exchange] clock``)."""
+
 _API_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
@@ -184,6 +187,14 @@ class ExchangeConfig:
         "Market time at start, ISO 8601 (2024-01-01T00:00:00Z) or epoch milliseconds; empty: the wall"
         " clock at start. Fixed, a run's market timestamps repeat exactly, not only relative to the start.",
         between(0, 253_402_300_799_999),
+    )
+    clock: str = setting(
+        TEXT,
+        "wall",
+        "wall: the market time runs with the wall clock (times [market_data] speed); manual: it starts"
+        " paused and moves only when POST /api/v1/admin/clock advances it (or resumes it), so a test"
+        " steps the market between its own actions.",
+        one_of(CLOCKS),
     )
     maker_fee: Decimal = setting(
         DECIMAL,
@@ -457,7 +468,8 @@ class PersistenceConfig:
         TEXT,
         "exchangesim-data",
         "Folder of the journal and snapshots (created 0700); a relative path is relative to the daemon's"
-        " working directory. One daemon at a time may use it.",
+        " working directory. One daemon at a time may use it. twistd exchangesim --fresh (make run"
+        " FRESH=1) moves it aside, deleting nothing, to start afresh.",
         _not_blank,
     )
     fsync: str = setting(

@@ -32,6 +32,7 @@ class ErrorCode:
     # well-formed requests the engine refuses in its current state
     DUPLICATE_SYMBOL = "DUPLICATE_SYMBOL"
     DUPLICATE_ACCOUNT = "DUPLICATE_ACCOUNT"
+    ACCOUNT_NOT_EMPTY = "ACCOUNT_NOT_EMPTY"
     DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
     INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
     WOULD_TAKE = "WOULD_TAKE"
@@ -67,6 +68,7 @@ ERROR_CODES: dict[str, str] = {
     ErrorCode.UNKNOWN_ORDER: "no such order for this account (another account's order is unknown too)",
     ErrorCode.DUPLICATE_SYMBOL: "instrument already added",
     ErrorCode.DUPLICATE_ACCOUNT: "account already open",
+    ErrorCode.ACCOUNT_NOT_EMPTY: "the account still has open orders or balances, so it cannot be closed",
     ErrorCode.DUPLICATE_CLIENT_ORDER_ID: "client order id in use (see ClientIdScope)",
     ErrorCode.INSUFFICIENT_BALANCE: "available balance does not cover what the order can spend",
     ErrorCode.WOULD_TAKE: "post-only (LIMIT_MAKER) order would trade immediately",

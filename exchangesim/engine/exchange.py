@@ -139,6 +139,22 @@ class Exchange(Queries):
             raise EngineError(ErrorCode.DUPLICATE_ACCOUNT, f"account {name!r} already exists", "account")
         self._accounts[name] = Account(name, fee_tier)
 
+    def close_account(self, name: str) -> None:
+        """Close an account that holds nothing (no open order, every balance zero): it goes with its
+        order history, and the name may be opened again."""
+        acct = self._account(name)
+        if acct is self._fees:
+            raise EngineError(ErrorCode.INVALID_NAME, "the fee account cannot be closed", "account")
+        if acct.open or any(available or locked for available, locked in acct.balances.values()):
+            raise EngineError(
+                ErrorCode.ACCOUNT_NOT_EMPTY,
+                f"account {name!r} still has open orders or balances: cancel and withdraw them first",
+                "account",
+            )
+        for order in acct.closed:
+            self._orders.pop(order[ID], None)
+        del self._accounts[name]
+
     def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
         """Move an account to another fee tier (None: the instruments' own rates)."""
         self._account(account).set_fee_tier(fee_tier, self._instruments)

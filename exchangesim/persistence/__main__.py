@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import __version__
 from .directory import PersistenceError, StateDirectory
 from .replay import replay, write_fills, write_orders
 from .salvage import examine, salvage
@@ -35,6 +36,7 @@ SALVAGE_HELP = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="exchangesim", description="exchangesim tools.")
+    parser.add_argument("--version", action="version", version=f"exchangesim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     replaying = commands.add_parser(
         "replay",

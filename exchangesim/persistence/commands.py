@@ -39,6 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "deposit": ("account", "asset", "amount", "ts"),
     "withdraw": ("account", "asset", "amount", "ts"),
     "open_account": ("name", "fee_tier"),
+    "close_account": ("name",),
     "set_fee_tier": ("account", "fee_tier"),
     "add_instrument": ("instrument",),
     "open_market": ("symbol", "price"),
@@ -127,6 +128,9 @@ class JournaledExchange(Exchange):
 
     def open_account(self, name: str, fee_tier: FeeTier | None = None) -> None:
         self._journaled("open_account", super().open_account, name=name, fee_tier=fee_tier)
+
+    def close_account(self, name: str) -> None:
+        self._journaled("close_account", super().close_account, name=name)
 
     def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
         self._journaled("set_fee_tier", super().set_fee_tier, account=account, fee_tier=fee_tier)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import time
 from pathlib import Path
 
 __all__ = ["PersistenceError", "StateDirectory"]
@@ -45,6 +46,37 @@ class StateDirectory:
                 f"[persistence] path: {folder} is in use by another exchangesim process"
             ) from None
         return cls(folder, fd)
+
+    @classmethod
+    def move_aside(cls, path: str | Path, now: float | None = None) -> Path | None:
+        """Move the folder at ``path`` aside, whole, to ``PATH.<UTC time>`` beside it (``now``: epoch
+        seconds, else the wall clock), so the next start begins afresh; nothing is deleted. Returns
+        where it went, or None when there is no saved state (no folder, or one holding only its lock);
+        raises PersistenceError while another process uses it."""
+        folder = Path(path).absolute()
+        if not folder.exists():
+            return None
+        if not folder.is_dir():
+            raise PersistenceError(f"[persistence] path: {folder} is not a folder")
+        if not set(os.listdir(folder)) - {"lock"}:
+            return None
+        directory = cls.open(folder)  # refuses while a daemon holds it
+        try:
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+            target = folder.with_name(f"{folder.name}.{stamp}")
+            count = 1
+            while target.exists():
+                count += 1
+                target = folder.with_name(f"{folder.name}.{stamp}-{count}")
+            try:
+                os.rename(folder, target)
+            except OSError as error:
+                raise PersistenceError(
+                    f"[persistence] path: cannot move {folder} aside to {target}: {error.strerror}"
+                ) from None
+        finally:
+            directory.close()
+        return target
 
     def close(self) -> None:
         """Release the lock."""

@@ -21,11 +21,13 @@ from twisted.logger import Logger
 from ..engine import CommandResult, Exchange
 from .commands import apply_record
 from .directory import PersistenceError, StateDirectory
+from .fingerprint import StateBinding
 from .journal import JournalError, JournalFile, read_journal
 from .snapshots import SnapshotError, read_snapshot, read_snapshot_header
 
 __all__ = [
     "ChainBreak",
+    "SettingsChangedError",
     "StoredState",
     "load_stored_state",
     "read_chain",
@@ -42,6 +44,10 @@ SALVAGE_HINT = (
 )
 
 log = Logger()
+
+
+class SettingsChangedError(PersistenceError):
+    """The saved state was written under settings this configuration changes (not only adds to)."""
 
 
 @attrs.frozen
@@ -81,14 +87,15 @@ class ChainBreak:
 
 
 def load_stored_state(
-    directory: StateDirectory, fingerprint: str | None, *, repair: bool, oldest: bool = False
+    directory: StateDirectory, binding: StateBinding | None, *, repair: bool, oldest: bool = False
 ) -> StoredState | None:
     """The state to resume from, or None for an empty folder.
 
     The newest whole snapshot (``oldest``: the oldest, for the longest history) and the segments from
-    it on; a damaged snapshot is skipped with a log line. ``fingerprint`` (None: any) must match every
-    file's. With ``repair``, a torn last record of the newest segment is cut off the file; any other
-    damage, or a segment missing or short, raises PersistenceError saying what and where.
+    it on; a damaged snapshot is skipped with a log line. Every file must have been written under
+    settings ``binding`` may resume (None: any). With ``repair``, a torn last record of the newest
+    segment is cut off the file; any other damage, or a segment missing or short, raises
+    PersistenceError saying what and where.
     """
     snapshots, journals = directory.snapshots(), directory.journals()
     if not snapshots:
@@ -104,8 +111,8 @@ def load_stored_state(
             f"{directory.path}: no snapshot in it can be read; move the folder away to start afresh"
         )
     number, header, state = found
-    _check_header(header, fingerprint, directory.snapshot_path(number))
-    segments, broken = read_chain(directory, number, fingerprint)
+    _check_header(header, binding, directory.snapshot_path(number))
+    segments, broken = read_chain(directory, number, binding)
     if broken is not None:
         raise PersistenceError(f"{broken.reason}; {SALVAGE_HINT.format(folder=directory.path)}")
     if segments and segments[-1].torn:
@@ -133,11 +140,12 @@ def readable_snapshot(
 
 
 def read_chain(
-    directory: StateDirectory, snapshot: int, fingerprint: str | None
+    directory: StateDirectory, snapshot: int, binding: StateBinding | None
 ) -> tuple[list[JournalFile], ChainBreak | None]:
     """The segments from ``snapshot`` on, in order, up to the first one missing, unreadable, damaged
     (anything but a torn last record) or shorter than a newer snapshot says; and that break (None: the
-    chain is whole). A file of another format or configuration raises PersistenceError."""
+    chain is whole). A file of another format, or of settings ``binding`` cannot resume, raises
+    PersistenceError."""
     journals = set(directory.journals())
     proven, lengths = _snapshot_claims(directory, snapshot)
     last = max((n for n in (*journals, *proven) if n >= snapshot), default=snapshot - 1)
@@ -158,7 +166,7 @@ def read_chain(
             segment = read_journal(path)
         except (JournalError, OSError) as error:
             return segments, ChainBreak(number, path, str(error))
-        _check_header(segment.header, fingerprint, path)
+        _check_header(segment.header, binding, path)
         if segment.damaged or (segment.torn and number < last):
             if number < last:
                 reason = f"{path} is damaged at byte {segment.end}, before newer segments"
@@ -222,14 +230,22 @@ def replay_segments(
             yield record, result
 
 
-def _check_header(header: dict[str, Any], fingerprint: str | None, path: os.PathLike) -> None:
+def _check_header(header: dict[str, Any], binding: StateBinding | None, path: os.PathLike) -> None:
     if header.get("format") != FORMAT:
         raise PersistenceError(f"{path} has format {header.get('format')!r}; this version reads {FORMAT}")
-    if fingerprint is not None and header.get("fingerprint") != fingerprint:
-        raise PersistenceError(
-            f"{path} was written under another configuration ([exchange], [symbol:*], [accounts],"
-            " [account:*], [market_data] or [liquidity] differ); restore that configuration, or point"
-            " [persistence] path at another folder to start afresh"
+    changes = None if binding is None else binding.refusal(header)
+    if changes is not None:
+        which = (
+            ": " + "; ".join(changes)
+            if changes
+            else " (an older exchangesim wrote it, keeping only a digest of [exchange], [symbol:*],"
+            " [accounts], [account:*], [market_data] and [liquidity] as rendered with their documentation,"
+            " so a newer version's documentation differs too)"
+        )
+        raise SettingsChangedError(
+            f"{path} was written under another configuration{which}. New symbols and accounts are"
+            " added on top of saved state, other changes are not: restore those settings, or start"
+            " afresh with --fresh (make run FRESH=1), which moves the saved state aside"
         )
 
 

@@ -25,11 +25,11 @@ from ..config import PersistenceConfig
 from ..venue import Venue
 from .commands import timestamp_of
 from .directory import PersistenceError, StateDirectory
-from .fingerprint import config_fingerprint
+from .fingerprint import StateBinding
 from .journal import Journal
 from .recovery import FORMAT, StoredState, load_stored_state, replay_segments
 from .snapshots import write_snapshot
-from .venue_state import capture_venue, restore_markets, restore_venue
+from .venue_state import add_configured, capture_venue, restore_markets, restore_venue
 
 __all__ = ["PersistenceError", "PersistenceService"]
 
@@ -48,7 +48,7 @@ class PersistenceService(Service):
         self._venue = venue
         self._settings = settings
         self._on_failure = on_failure
-        self._fingerprint = config_fingerprint(venue.config)
+        self._binding = StateBinding.of(venue.config)
         self._journal = Journal(
             settings.fsync, settings.fsync_batch_ms, venue.clock, _thread_runner(venue.clock)
         )
@@ -67,7 +67,7 @@ class PersistenceService(Service):
         """Recover, then journal; raises PersistenceError (nothing started) when the folder is unusable."""
         directory = StateDirectory.open(self._settings.path)
         try:
-            stored = load_stored_state(directory, self._fingerprint, repair=True)
+            stored = load_stored_state(directory, self._binding, repair=True)
             self._directory = directory
             if stored is not None:
                 self._recover(stored)
@@ -79,6 +79,7 @@ class PersistenceService(Service):
                 self._rotate(1, None, 0)
             else:
                 self._rotate(stored.last_segment + 1, stored.last_segment, stored.last_records)
+                self._add_configured()
         except BaseException:
             self._attach(None)
             self._directory = None
@@ -116,14 +117,19 @@ class PersistenceService(Service):
         restore_venue(venue, stored.state)
         authenticator = venue.authenticator
 
+        keyed = {account for account, _, _ in stored.state["keys"]}
+
         def register_key(account: str, key: str, secret: str) -> None:
             authenticator.register(ApiKey(account, key, secret))
+            keyed.add(account)
 
         trades = 0
         last_ms = stored.state.get("market_ms", 0)
         for record, result in replay_segments(venue.exchange, stored.segments, register_key):
             last_ms = max(last_ms, timestamp_of(record) or 0)
             trades += 0 if result is None else len(result.trades)
+        for account in keyed - set(venue.exchange.account_names()):  # closed since its key was made
+            authenticator.forget(account)
         restore_markets(venue, stored.state)
         venue.market_clock.resume_after(last_ms)  # market time goes on from where the last run left it
         exchange = venue.exchange
@@ -139,6 +145,13 @@ class PersistenceService(Service):
                 for instrument in exchange.instruments()
             ),
         )
+
+    def _add_configured(self) -> None:
+        """Open the symbols and accounts the configuration adds to the saved state, on the journal, so a
+        recovery from an older snapshot adds them again in their place."""
+        added = add_configured(self._venue)
+        if added:
+            self.log.info("the configuration adds {added} on top of the saved state", added=", ".join(added))
 
     def _rotate(self, number: int, continues: int | None, records: int) -> None:
         """Snapshot as ``number`` and switch the journal to segment ``number``; ``continues`` is the
@@ -174,7 +187,7 @@ class PersistenceService(Service):
             "segment": number,
             "version": __version__,
             "seed": config.exchange.seed,
-            "fingerprint": self._fingerprint,
+            **self._binding.header(),
             "created_ms": self._venue.now_ms(),
         }
 

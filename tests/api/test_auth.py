@@ -105,3 +105,25 @@ def test_the_admin_guard_wants_the_token_from_loopback():
             assert error.code == code
         else:
             raise AssertionError(f"{host} {token} was let in")
+
+
+def test_a_missing_admin_token_and_a_wrong_one_are_told_apart():
+    messages = {}
+    for token in (None, "", "t0ke"):
+        try:
+            require_admin(_admin_request("127.0.0.1", token), "t0ken", allow_remote=False)
+        except ApiError as error:
+            assert (error.status, error.code, error.field) == (401, "INVALID_ADMIN_TOKEN", "x-admin-token")
+            messages[token] = error.message
+    assert (
+        messages[None]
+        == messages[""]
+        == (
+            "no admin token: send it in x-admin-token ([server] admin_token, or the one the daemon logged at"
+            " start when that is empty)"
+        )
+    )
+    assert messages["t0ke"] == (
+        "wrong admin token in x-admin-token: it is not this daemon's [server] admin_token (nor, when that"
+        " is empty, the one it logged at start)"
+    )

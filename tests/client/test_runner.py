@@ -13,13 +13,19 @@ CONTEXT = ScenarioContext("http://127.0.0.1:1", "BTC/USD")
 
 
 class ScriptedAdmin:
-    """The two admin calls the runner makes, over a list of audit events."""
+    """The admin calls the runner makes, over a list of audit events."""
 
     def __init__(self, events):
         self.kept = events
+        self.open = []
 
     def create_account(self, name, balances):
+        self.open.append(name)
         return {"api_key": f"key-{name}", "api_secret": "secret"}
+
+    def remove_account(self, name):
+        self.open.remove(name)
+        return {"removed": name}
 
     def all_events(self, after=0):
         return [event for event in self.kept if event["audit_seq"] > after]
@@ -60,3 +66,23 @@ async def test_events_the_audit_dropped_fail_the_check():
         [scenario(lambda context, observations: asyncio.sleep(0, {}))], CONTEXT, admin, timeout=5
     )
     assert result.passed and result.audit_checked
+
+
+@asyncio_test
+async def test_each_scenarios_account_is_removed_after_it_passes_fails_or_is_interrupted():
+    admin = ScriptedAdmin([])
+
+    async def fails(context, observations):
+        assert admin.open == [name for name in admin.open if name.startswith("cli-scripted-")] != []
+        raise RuntimeError("broken")
+
+    async def interrupted(context, observations):
+        raise asyncio.CancelledError
+
+    [result] = await run_scenarios([scenario(fails)], CONTEXT, admin, timeout=5)
+    assert not result.passed and admin.open == []
+    try:
+        await run_scenarios([scenario(interrupted)], CONTEXT, admin, timeout=5)
+    except asyncio.CancelledError:
+        pass
+    assert admin.open == []

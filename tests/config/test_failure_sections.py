@@ -94,7 +94,7 @@ def test_every_problem_names_the_file_section_key_and_reason_at_once(tmp_path):
     assert "did you mean 'base_ms'?" in found["failure:lag", "bsae_ms"].reason
     assert found["failure:cut", "how"].reason == "expected one of reset, close"
     message = str(ConfigError(list(found.values())))
-    assert f"{path}: [failure:lag] probability = '2': must be at most 1" in message
+    assert f"{path}, line 4: [failure:lag] probability = '2': must be at most 1" in message
 
 
 def test_a_problem_is_blamed_on_the_last_file_that_set_the_section(tmp_path):

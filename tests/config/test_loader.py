@@ -68,7 +68,7 @@ def test_every_problem_is_reported_at_once_with_file_section_key_value_and_reaso
     assert found["exchange", "seed"].value == "minus one"
     assert found["exchange", "taker_fee"].reason == "must be between 0 and 0.1"
     message = str(ConfigError(list(found.values())))
-    assert f"{path}: [failures] enabled = 'maybe': expected true or false" in message
+    assert f"{path}, line 7: [failures] enabled = 'maybe': expected true or false" in message
     assert message.startswith("invalid configuration (5 problems):")
 
 
@@ -111,11 +111,41 @@ def test_text_that_is_not_utf8_is_refused(tmp_path):
     assert problem.reason.startswith("not UTF-8 text")
 
 
-def test_syntax_errors_are_reported_with_the_line(tmp_path):
-    (problem,) = problems_of(write(tmp_path, "endpoint = tcp:1\n"))
-    assert "no section headers" in problem.reason and "line: 1" in problem.reason
-    (problem,) = problems_of(write(tmp_path, "[exchange]\nseed = 1\nseed = 2\n"))
-    assert "seed" in problem.reason and "already exists" in problem.reason
+def test_syntax_errors_name_the_file_and_line_in_words(tmp_path):
+    path = write(tmp_path, "endpoint = tcp:1\n")
+    (problem,) = problems_of(path)
+    assert str(problem) == (
+        f"{path}, line 1: 'endpoint = tcp:1' comes before any [section] header:"
+        " put it under one, e.g. [server]"
+    )
+    (problem,) = problems_of(write(tmp_path, "[exchange]\nseed = 1\nSeed = 2\n"))
+    assert str(problem).endswith(", line 3: [exchange] seed: set a second time in this section: keep one")
+    (problem,) = problems_of(write(tmp_path, "[exchange]\nseed = 1\n\n[exchange]\n"))
+    assert str(problem).endswith(
+        ", line 4: [exchange] appears a second time in this file: keep its keys under one header"
+    )
+    problems = problems_of(write(tmp_path, "[exchange]\nseed 1\n[server]\n# fine\nendpoint\n"))
+    assert [(p.line, p.reason) for p in problems] == [
+        (2, "'seed 1' is not a setting (key = value), a [section] header or a comment"),
+        (5, "'endpoint' is not a setting (key = value), a [section] header or a comment"),
+    ]
+    assert "Source contains parsing errors" not in str(ConfigError(problems))
+
+
+def test_value_problems_name_the_line_and_the_key_as_written(tmp_path):
+    first = write(tmp_path, "[exchange]\nseed = 1\n", "first.ini")
+    path = write(
+        tmp_path,
+        "# mine\n[server]\nEndpont = tcp:1\n\n[exchange]\nsymbols = BTC/USD, SOL/USD\n  # note\nSeed = x\n"
+        "[exchnage]\n",
+    )
+    found = {str(problem) for problem in problems_of(first, path)}
+    assert found == {
+        f"{path}, line 3: [server] Endpont: unknown key; did you mean 'endpoint'?",
+        f"{path}, line 6: [exchange] symbols = 'BTC/USD, SOL/USD': SOL/USD has no [symbol:SOL/USD] section",
+        f"{path}, line 8: [exchange] Seed = 'x': expected a whole number",
+        f"{path}, line 9: [exchnage]: unknown section; did you mean 'exchange'?",
+    }
 
 
 def test_interpolation_is_off(tmp_path):
@@ -190,18 +220,40 @@ def test_the_seed_json_maps_key_by_key(tmp_path):
     assert config.failures.enabled is True
 
 
-def test_the_seed_json_reports_problems_in_ini_terms(tmp_path):
+def test_the_seed_json_reports_problems_in_json_terms(tmp_path):
     seed = {"exchange": {"tick_interval": 0.0005}, "pricing_model": {"volatility": -1}, "server": [1]}
     (problem,) = problems_of(write(tmp_path, json.dumps(seed), "config.json"))
     assert problem.reason == "'server' must be a JSON object of keys"
-    seed.pop("server")
-    found = {(p.section, p.key) for p in problems_of(write(tmp_path, json.dumps(seed), "config.json"))}
-    assert found == {("exchange", "tick_interval_ms"), ("market_data", "volatility")}
+    seed["server"] = {"host": "localhost", "port": "8765"}
+    seed["failures"] = {"enabled": "maybe", "modes": {"drop_messages": {"probability": 2}}}
+    path = write(tmp_path, json.dumps(seed, indent=2), "config.json")
+    problems = problems_of(path)
+    # the INI keys they became stay available to programs
+    assert {(p.section, p.key) for p in problems} == {
+        (None, None),
+        ("exchange", "tick_interval_ms"),
+        ("market_data", "volatility"),
+        ("failures", "enabled"),
+        ("failure:drop_messages", "probability"),
+    }
+    assert {str(p) for p in problems} == {
+        f"{path}, line 3: exchange.tick_interval = 0.0005: expected a whole number"
+        " (read as [exchange] tick_interval_ms = 0.5000)",
+        f"{path}, line 6: pricing_model.volatility = -1: must be between 0.0 and 100.0"
+        " (read as [market_data] volatility = -1)",
+        f'{path}, line 10: server.port = "8765": must be a whole number from 0 to 65535',
+        f'{path}, line 13: failures.enabled = "maybe": expected true or false'
+        " (read as [failures] enabled = 'maybe')",
+        f"{path}, line 16: failures.modes.drop_messages.probability = 2: must be at most 1"
+        " (read as [failure:drop_messages] probability = 2)",
+    }
+    assert "[server] endpoint" not in str(ConfigError(problems))
 
 
 def test_broken_json_is_reported_with_its_line(tmp_path):
-    (problem,) = problems_of(write(tmp_path, '{"server":\n', "config.json"))
-    assert problem.reason.startswith("not valid JSON") and "line 2" in problem.reason
+    path = write(tmp_path, '{"server":\n', "config.json")
+    (problem,) = problems_of(path)
+    assert str(problem) == f"{path}, line 2, column 1: not valid JSON: Expecting value"
 
 
 def test_an_unknown_price_model_is_named_with_a_suggestion(tmp_path):

@@ -73,8 +73,10 @@ def test_every_scenario_passes_and_sees_what_the_profile_injects(daemon, profile
     observed = {check["kind"] for s in document["scenarios"] for check in s["faults"] if check["observed"]}
     assert injected <= observed  # every kind of fault the profile injects, some scenario saw
 
-    state = Admin(daemon.base_url, ADMIN_TOKEN).faults()
+    admin = Admin(daemon.base_url, ADMIN_TOKEN)
+    state = admin.faults()
     assert state["faults"] == [] and state["enabled"] is False  # the profile is gone, injection halted
+    assert [a["name"] for a in admin.accounts() if a["name"].startswith("cli-")] == []  # nor its accounts
 
 
 def test_without_an_admin_token_the_scenarios_run_on_the_default_account_unaudited(daemon, tmp_path):

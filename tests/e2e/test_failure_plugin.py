@@ -164,8 +164,10 @@ def test_a_typo_in_the_plugin_s_parameters_stops_the_start_naming_section_and_ke
     result = run_twistd(tmp_path, "--config", str(config))
     assert result.returncode != 0
     assert (
-        f"{config}: [failure:spike] extra_sm = '50ms': unknown key for mode latency_spike; "
+        f"{config}, line 12: [failure:spike] extra_sm = '50ms': unknown key for mode latency_spike; "
         "did you mean 'extra_ms'?"
     ) in result.stderr, result.stderr
-    assert f"{config}: [failure:spike] spike_ms = '-1s': a duration cannot be negative" in result.stderr
+    assert (
+        f"{config}, line 13: [failure:spike] spike_ms = '-1s': a duration cannot be negative" in result.stderr
+    )
     assert "Traceback" not in result.stdout + result.stderr

@@ -8,6 +8,8 @@ import threading
 from collections import Counter
 from decimal import Decimal
 
+from exchangesim.tap import CONFIG_ERROR_EXIT
+
 from .daemon import Daemon, run_twistd
 
 KEYS = {"alice": "alice-key-0001", "bob": "bob-key-00001"}
@@ -132,8 +134,11 @@ def test_a_folder_written_under_other_settings_stops_the_start_with_the_reason(t
     Daemon(tmp_path, "--config", str(ini)).stop()
     ini.write_text(config_text(folder).replace("seed = 7", "seed = 8"))
     finished = run_twistd(tmp_path, "--config", str(ini), "--listen", "tcp:0:interface=127.0.0.1")
-    assert finished.returncode != 0
-    assert "was written under another configuration" in finished.stdout + finished.stderr
+    assert finished.returncode == CONFIG_ERROR_EXIT  # a configuration error: restarting will not help
+    assert (
+        "was written under another configuration: [exchange] seed: '7' when the state was saved, '8' now"
+        in finished.stdout + finished.stderr
+    )
 
 
 def test_a_journal_that_cannot_be_written_stops_the_daemon_with_status_74_and_loses_nothing(tmp_path):

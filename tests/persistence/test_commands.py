@@ -50,6 +50,8 @@ def test_every_command_that_changed_state_replays_to_the_same_state():
     x.cancel_all("b", "BTC/USD", ts=10)
     x.open_market("BTC/USD", 210)  # traded already: the last trade's price stays
     x.set_trading("BTC/USD", False)
+    x.open_account("gone")
+    x.close_account("gone")
     assert {record[0] for record in x.journal} == set(FIELDS) - {"register_key"}
     assert state(replayed(x.journal)) == state(x)
 

@@ -4,7 +4,9 @@ import csv
 import os
 
 import attrs
+import pytest
 
+from exchangesim import __version__
 from exchangesim.config import AccountConfig
 from exchangesim.persistence.__main__ import main
 from exchangesim.persistence.replay import replay
@@ -105,3 +107,10 @@ def test_orders_the_starting_snapshot_holds_are_exported_too(tmp_path):
     resting = {order.order_id for name in exchange.account_names() for order in exchange.open_orders(name)}
     later = replay(tmp_path / "data" / "journal-00000002")  # from the stop's snapshot: no command after it
     assert resting and resting <= set(later.orders)
+
+
+def test_the_exchangesim_command_says_its_version(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"exchangesim {__version__}\n"

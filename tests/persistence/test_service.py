@@ -6,6 +6,8 @@ import pytest
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import capturedLogs
 
+from exchangesim.config import AccountConfig, SymbolConfig
+from exchangesim.engine import parse_amount
 from exchangesim.persistence.commands import JournalFailedError
 from exchangesim.persistence.directory import PersistenceError
 from exchangesim.persistence.framing import frame
@@ -270,3 +272,94 @@ def test_a_record_that_cannot_be_written_stops_every_later_command(tmp_path, mon
         exchange.place(*order, ts=2)
     crash(service)
     assert engine_state(recover(config, START + 60)) == before
+
+
+def test_a_configuration_that_only_adds_symbols_and_accounts_resumes_on_top_of_the_saved_state(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, reactor = start_service(config)
+    run_market(reactor)
+    exchange = service.venue.exchange
+    bid = exchange.best_bid_ask("BTC/USD")[0]
+    exchange.place("default", "BTC/USD", "BUY", "LIMIT", 10, bid // 2, ts=service.venue.now_ms())
+    saved = engine_state(service)
+    service.stopService()
+
+    config.exchange.symbols = ("BTC/USD", "ETH/USD", "SOL/USD")
+    config.symbols["SOL/USD"] = SymbolConfig(initial_price=Decimal("150.00"))
+    config.accounts.default_balance = {"USD": "100000", "BTC": "10", "ETH": "100", "SOL": "50"}
+    with pytest.raises(
+        PersistenceError, match=r"\[accounts\] default_balance: 'USD:100000, BTC:10, ETH:100'"
+    ):
+        start_service(config)  # a changed setting is refused, naming it
+    config.accounts.default_balance = {"USD": "100000", "BTC": "10", "ETH": "100"}
+    config.named_accounts["alice"] = AccountConfig(
+        api_key="alice-key-0001", balances={"USD": "500", "SOL": "2"}
+    )
+    with capturedLogs() as events:
+        service, reactor = start_service(config, START + 60)
+    assert any(
+        "the configuration adds [symbol:SOL/USD], [account:alice] on top of the saved state"
+        == event["log_format"].format(**event)
+        for event in events
+    )
+    run_market(reactor)
+    resumed = service.venue.exchange
+    assert [instrument.symbol for instrument in resumed.instruments()] == ["BTC/USD", "ETH/USD", "SOL/USD"]
+    assert resumed.depth("SOL/USD", 1).bids  # its market runs
+    assert resumed.open_orders("default") == saved["open"]["default"]  # what was saved is all there
+    alice = {asset: view.available for asset, view in resumed.balances("alice").items() if view.available}
+    assert alice == {"USD": parse_amount("500"), "SOL": parse_amount("2")}
+    assert service.venue.authenticator.owner_of("alice-key-0001") == "alice"
+    after = engine_state(service)
+    crash(service)
+    again = recover(config, START + 120)
+    assert engine_state(again) == after  # added once, not again
+    crash(again)
+    # journaled: recovering from the snapshot before the additions adds them in their place
+    newest = max((tmp_path / "data").glob("snapshot-*"))
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    newest.write_bytes(bytes(data))
+    assert engine_state(recover(config, START + 120)) == after
+
+
+def test_a_changed_or_removed_account_or_symbol_is_refused_naming_each_setting(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    config.named_accounts["alice"] = AccountConfig(api_key="alice-key-0001", balances={"USD": "500"})
+    start_service(config)[0].stopService()
+    config.named_accounts["alice"].balances = {"USD": "600"}
+    config.symbols["ETH/USD"].tick_size = Decimal("0.1")
+    with pytest.raises(PersistenceError) as caught:
+        start_service(config)
+    message = str(caught.value)
+    assert (
+        "was written under another configuration: [account:alice] balances: 'USD:500' when the state"
+        in message
+    )
+    assert "[symbol:ETH/USD] tick_size: '0.01' when the state was saved, '0.1' now" in message
+    assert "start afresh with --fresh (make run FRESH=1)" in message
+    config.named_accounts.pop("alice")
+    config.symbols["ETH/USD"].tick_size = Decimal("0.01")
+    config.exchange.symbols = ("BTC/USD",)
+    with pytest.raises(PersistenceError) as caught:
+        start_service(config)
+    message = str(caught.value)
+    assert "[account:alice] is in the saved state but not in the configuration" in message
+    assert "[exchange] symbols: ETH/USD no longer listed" in message
+
+
+def test_an_account_removed_at_run_time_stays_removed_after_a_restart(tmp_path):
+    config = persisted_config(tmp_path / "data")
+    service, _ = start_service(config)
+    code, carol = admin_call(service, "POST", "/accounts", {"name": "carol", "balances": {"USD": "500"}})
+    exchange = service.venue.exchange
+    exchange.place("carol", "BTC/USD", "BUY", "LIMIT", 1000, 100_000, ts=service.venue.now_ms())
+    service.services[0].snapshot()  # carol and her key are in the snapshot, her removal in the journal
+    code, removed = admin_call(service, "DELETE", "/accounts/carol")
+    assert (code, removed["canceled_orders"]) == (200, 1)
+    before = engine_state(service)
+    crash(service)
+    again = recover(config, START + 60)
+    assert "carol" not in again.venue.exchange.account_names()
+    assert again.venue.authenticator.owner_of(carol["api_key"]) is None
+    assert engine_state(again) == before
