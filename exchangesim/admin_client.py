@@ -7,9 +7,29 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["Admin", "AdminError"]
+__all__ = ["Account", "Admin", "AdminError", "account_in"]
+
+
+class Account(NamedTuple):
+    """An account opened for a test, with its keys; unpacks as ``name, api_key, api_secret``."""
+
+    name: str
+    api_key: str
+    api_secret: str
+
+
+def account_in(accounts: dict[str, Account], account: Account | tuple | str) -> Account:
+    """``account`` as an Account: itself, a (name, key, secret) tuple, or the name of one in ``accounts``."""
+    if isinstance(account, Account):
+        return account
+    if isinstance(account, tuple) and len(account) == 3:
+        return Account(*account)
+    try:
+        return accounts[account]
+    except KeyError:
+        raise KeyError(f"no account {account!r} made by new_account; made: {list(accounts)}") from None
 
 
 class AdminError(Exception):
@@ -53,6 +73,10 @@ class Admin:
         if api_secret is not None:
             body["api_secret"] = api_secret
         return self.request("POST", "/accounts", body)
+
+    def remove_account(self, name: str) -> dict[str, Any]:
+        """Remove an account made at run time: its orders canceled, its balances and keys gone."""
+        return self.request("DELETE", f"/accounts/{_quote(name)}")
 
     def fund(self, name: str, asset: str, amount: Any) -> dict[str, Any]:
         return self.request("POST", f"/accounts/{_quote(name)}/fund", {"asset": asset, "amount": str(amount)})

@@ -27,9 +27,10 @@ from .persistence.keys import JournaledAuthenticator
 
 if TYPE_CHECKING:
     from .marketdata.conditions import MarketConditions
+    from .marketdata.schedule import MarketSchedule
     from .marketdata.service import MovingMarket
 
-__all__ = ["Venue", "open_venue"]
+__all__ = ["Venue", "configured_instrument", "open_configured_account", "open_venue", "start_statistics"]
 
 
 @attrs.define
@@ -49,6 +50,7 @@ class Venue:
     candle_listeners: list[Callable[[str, str, list[Candle]], object]] = attrs.Factory(list)
     markets: dict[str, MovingMarket] = attrs.Factory(dict)  # filled by the MarketService
     conditions: MarketConditions | None = None  # the MarketService's, once it runs
+    schedule: MarketSchedule | None = None  # the MarketService's, once it runs (the clock control)
 
     def now_ms(self) -> int:
         """The market time in epoch milliseconds, as every engine command and market message is stamped."""
@@ -89,22 +91,8 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
     """A venue with the configured instruments, the default and named accounts, funded."""
     persisted = config.persistence.enabled  # the persistence service attaches the journal at start
     exchange = (JournaledExchange if persisted else Exchange)(fee_account=FEE_ACCOUNT)
-    for symbol, settings in config.traded_symbols().items():
-        base, quote = symbol.split("/")
-        exchange.add_instrument(
-            Instrument(
-                symbol=symbol,
-                base=base,
-                quote=quote,
-                tick_size=settings.tick_size,
-                lot_size=settings.lot_size,
-                min_qty=settings.min_qty,
-                max_qty=settings.max_qty,
-                min_notional=settings.min_notional,
-                maker_fee=_first(settings.maker_fee, config.exchange.maker_fee),
-                taker_fee=_first(settings.taker_fee, config.exchange.taker_fee),
-            )
-        )
+    for symbol in config.traded_symbols():
+        exchange.add_instrument(configured_instrument(config, symbol))
     server = config.server
     authenticator = (JournaledAuthenticator if persisted else Authenticator)(
         clock,
@@ -114,7 +102,12 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
     )
     admin_token = server.admin_token or secrets.token_urlsafe(24)
     limiter = WeightLimiter(clock, server.request_rate_limit)
-    market_clock = MarketClock(clock, config.market_data.speed, config.exchange.start_time)
+    market_clock = MarketClock(
+        clock,
+        config.market_data.speed,
+        config.exchange.start_time,
+        paused=config.exchange.clock == "manual",
+    )
     venue = Venue(
         config,
         exchange,
@@ -125,21 +118,50 @@ def open_venue(config: Config, clock: IReactorTime) -> Venue:
         _fault_controller(config, clock),
         limiter,
     )
-    venue.rolling = {instrument.symbol: RollingStats() for instrument in exchange.instruments()}
-    now = venue.now_ms()
     for instrument in exchange.instruments():
-        start = instrument.parse_price(config.symbols[instrument.symbol].initial_price)
-        venue.candles[instrument.symbol] = {
-            name: CandleSeries(length, now, start) for name, length in INTERVALS.items()
-        }
+        start_statistics(venue, instrument.symbol)
     exchange.subscribe(venue.record_trades)
     exchange.open_account(DEFAULT_ACCOUNT)
     venue.fund(DEFAULT_ACCOUNT, config.accounts.default_balance)
     for name, account in config.named_accounts.items():
-        exchange.open_account(name, _fee_tier(name, account, config))
-        authenticator.register(ApiKey(name, account.api_key, account.api_secret or ""))
-        venue.fund(name, _first(account.balances, config.accounts.default_balance))
+        open_configured_account(venue, name, account)
     return venue
+
+
+def configured_instrument(config: Config, symbol: str) -> Instrument:
+    """The instrument ``[symbol:NAME]`` describes, its empty fee rates [exchange]'s."""
+    settings = config.symbols[symbol]
+    base, quote = symbol.split("/")
+    return Instrument(
+        symbol=symbol,
+        base=base,
+        quote=quote,
+        tick_size=settings.tick_size,
+        lot_size=settings.lot_size,
+        min_qty=settings.min_qty,
+        max_qty=settings.max_qty,
+        min_notional=settings.min_notional,
+        maker_fee=_first(settings.maker_fee, config.exchange.maker_fee),
+        taker_fee=_first(settings.taker_fee, config.exchange.taker_fee),
+    )
+
+
+def start_statistics(venue: Venue, symbol: str) -> None:
+    """Empty 24-hour statistics and candles for ``symbol`` from the market time now, opening at its
+    initial price."""
+    instrument = venue.exchange.instrument(symbol)
+    start = instrument.parse_price(venue.config.symbols[symbol].initial_price)
+    now = venue.now_ms()
+    venue.rolling[symbol] = RollingStats()
+    venue.candles[symbol] = {name: CandleSeries(length, now, start) for name, length in INTERVALS.items()}
+
+
+def open_configured_account(venue: Venue, name: str, account: AccountConfig) -> None:
+    """Open ``[account:NAME]``: its fee tier, its API key, its starting balances."""
+    config = venue.config
+    venue.exchange.open_account(name, _fee_tier(name, account, config))
+    venue.authenticator.register(ApiKey(name, account.api_key, account.api_secret or ""))
+    venue.fund(name, _first(account.balances, config.accounts.default_balance))
 
 
 def _fault_controller(config: Config, clock: IReactorTime) -> FaultController:

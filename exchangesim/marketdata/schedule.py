@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 
 import attrs
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
@@ -66,6 +67,34 @@ class MarketSchedule:
         self._call: IDelayedCall | None = None
         self._started = False
         self._warned_at = -math.inf
+        self._waiters: list[tuple[int, Deferred[int]]] = []
+
+    @property
+    def planned(self) -> IDelayedCall | None:
+        """The reactor call that runs the next events due (None: nothing is planned)."""
+        return self._call
+
+    def reached(self, market_ms: int) -> Deferred[int]:
+        """Fires with the market time reached once every event up to ``market_ms`` has run."""
+        waiter: Deferred[int] = Deferred()
+        self._waiters.append((market_ms, waiter))
+        self.wake()
+        return waiter
+
+    def wake(self) -> None:
+        """The market clock moved (advanced, paused or resumed): plan the next run anew."""
+        if self._started:
+            self._plan()
+        if self._next_ms() > self.market_clock.due_ms():  # nothing to run up to the due time
+            self.market_clock.reached_ms = max(self.market_clock.reached_ms, self.market_clock.due_ms())
+            self._answer_waiters()
+
+    def _answer_waiters(self) -> None:
+        reached = self.market_clock.reached_ms
+        done = [waiter for target, waiter in self._waiters if target <= reached]
+        self._waiters = [(target, waiter) for target, waiter in self._waiters if target > reached]
+        for waiter in done:
+            waiter.callback(reached)
 
     def add(
         self,
@@ -147,7 +176,8 @@ class MarketSchedule:
         if next_ms < math.inf:
             # Planned half the clock's tolerance early, so that float rounding never leaves it short.
             delay = self.market_clock.wall_seconds_at(next_ms) - self._clock.seconds() - EARLY_S / 2
-            self._call = self._clock.callLater(max(0.0, delay), self._run)
+            if delay < math.inf:  # a paused clock never makes a later event due
+                self._call = self._clock.callLater(max(0.0, delay), self._run)
 
     def _run(self) -> None:
         """Run every event due, up to ``span_ms`` of market time; then plan the next call.
@@ -165,8 +195,12 @@ class MarketSchedule:
         self._prepare(until)
         while self._next_ms() <= until:
             self._fire()
+        if self._next_ms() > due:  # nothing else is due: the market has reached the due time
+            until = due
         market_clock.reached_ms = max(market_clock.reached_ms, until)
         market_clock.next_ms = self._next_ms()
+        if self._waiters:
+            self._answer_waiters()
         self._warn_if_behind()
         if self._started:
             self._plan()

@@ -280,6 +280,7 @@ class MarketService(Service):
         super().startService()
         venue = self._venue
         self.schedule = schedule = MarketSchedule(venue.clock, venue.market_clock)
+        venue.schedule = schedule
         now = venue.market_clock.reached_ms
         schedule.add(CANDLE_MS, venue.close_candles, first_ms=now - now % CANDLE_MS + CANDLE_MS)
         for market in self.markets.values():

@@ -1,4 +1,5 @@
-"""The pytest plugin: an exchangesim daemon per session (or module, or test), faults as markers.
+"""The pytest plugin: an exchangesim daemon per session (or module, or test), a venue in memory per test,
+faults and accounts as markers, and a report that says how to replay a failed test.
 
 Loaded through the ``pytest11`` entry point when exchangesim is installed; ``-p no:exchangesim`` turns it
 off. See "Test your bot with pytest" in the README.
@@ -15,26 +16,34 @@ from typing import Any
 import pytest
 
 from ._admin import Admin, AdminError
+from ._async import AsyncAdmin, AsyncExchangesim
 from ._daemon import Daemon, DaemonError
 from ._faults import PRESETS, faults_of_markers, read_profile
 from ._handle import Account, Exchangesim
+from ._memory import exchangesim_memory
+from ._report import log_section, summary_section
 
 __all__ = [
     "PRESETS",
     "Account",
     "Admin",
     "AdminError",
+    "AsyncAdmin",
+    "AsyncExchangesim",
     "Daemon",
     "DaemonError",
     "Exchangesim",
+    "exchangesim_memory",
     "read_profile",
+    "seed_in_force",
 ]
 
 DEFAULT_SEED = 42
 SCOPES = ("session", "package", "module", "class", "function")
 LOG_SECTION = "exchangesim daemon log"
-MAX_LOG_LINES = 2000
-_RUNNING = pytest.StashKey[tuple[Exchangesim, int]]()  # the test's daemon, and its log line at the start
+SUMMARY_SECTION = "exchangesim"
+# The test's venue (the daemon's handle, or one in memory) and its log's line count at the start.
+_RUNNING = pytest.StashKey[tuple[Any, int]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,14 +68,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "exchangesim_faults(*presets_or_ini_paths, name=None, mode=None, **keys): inject these faults "
         f"into the exchangesim daemon for this test only (presets: {', '.join(PRESETS)})",
     )
+    config.addinivalue_line(
+        "markers",
+        "exchangesim_accounts(**accounts): open (or reset) these accounts for this test, each with its"
+        ' balances: exchangesim_accounts(alice={"USD": 1000}); then exchangesim.accounts["alice"]',
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     scope = config.getoption("exchangesim_scope")
-    return f"exchangesim: seed {exchangesim_seed(config)} (--exchangesim-seed to replay), scope {scope}"
+    return f"exchangesim: seed {seed_in_force(config)} (--exchangesim-seed to replay), scope {scope}"
 
 
-def exchangesim_seed(config: pytest.Config) -> int:
+def seed_in_force(config: pytest.Config) -> int:
     """``--exchangesim-seed``, else pytest-randomly's seed when that plugin is active, else 42."""
     given = config.getoption("exchangesim_seed")
     if given is not None:
@@ -83,6 +97,12 @@ def _scope(fixture_name: str, config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
+def exchangesim_seed(pytestconfig: pytest.Config) -> int:
+    """The seed in force: ``--exchangesim-seed``, else pytest-randomly's seed, else 42."""
+    return seed_in_force(pytestconfig)
+
+
+@pytest.fixture(scope="session")
 def exchangesim_config() -> str | os.PathLike[str] | None:
     """INI text or a path, read after the plugin's own settings: override it in a suite's conftest
     (at session scope, or one at least as wide as ``--exchangesim-scope``)."""
@@ -94,7 +114,7 @@ def exchangesim(
     exchangesim_config: Any, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
 ) -> Iterator[Exchangesim]:
     """A running exchangesim daemon on a free loopback port, stopped at the end of its scope."""
-    seed = exchangesim_seed(pytestconfig)
+    seed = seed_in_force(pytestconfig)
     token = secrets.token_hex(16)
     workdir = tmp_path_factory.mktemp("exchangesim")
     base = workdir / "pytest-base.ini"
@@ -127,18 +147,34 @@ def exchangesim(
         handle.stop()
 
 
+@pytest.fixture
+def exchangesim_async(exchangesim: Exchangesim) -> AsyncExchangesim:
+    """The ``exchangesim`` daemon for asyncio tests: ``await exchangesim_async.admin.add_fault(...)``."""
+    return AsyncExchangesim(exchangesim)
+
+
 @pytest.fixture(autouse=True)
 def _exchangesim_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """For a test that uses the daemon: note where its audit and log begin, and apply its marker's
-    faults before it, removing them after it whatever its outcome."""
+    """For a test that uses the simulator (the daemon, or ``exchangesim_memory``): note where its audit
+    and log begin, open its marker's accounts and apply its marker's faults before it, removing them
+    after it whatever its outcome."""
     markers = list(request.node.iter_markers("exchangesim_faults"))
-    if not markers and "exchangesim" not in request.fixturenames:
+    accounts = {
+        name: balances
+        for marker in reversed(list(request.node.iter_markers("exchangesim_accounts")))
+        for name, balances in marker.kwargs.items()
+    }
+    in_memory = "exchangesim_memory" in request.fixturenames
+    if not markers and not accounts and not in_memory and "exchangesim" not in request.fixturenames:
         yield
         return
     faults = faults_of_markers(markers, request.path.parent)
-    handle: Exchangesim = request.getfixturevalue("exchangesim")
-    request.node.stash[_RUNNING] = (handle, len(handle.daemon.lines))
-    handle.mark_test_start()
+    handle = request.getfixturevalue("exchangesim_memory" if in_memory else "exchangesim")
+    request.node.stash[_RUNNING] = (handle, handle.log_position())
+    if not in_memory:
+        handle.mark_test_start()
+    for name, balances in accounts.items():
+        _open_account(handle, name, balances)
     added: list[str] = []
     try:
         for name, keys in faults.items():
@@ -159,20 +195,37 @@ def _exchangesim_test(request: pytest.FixtureRequest) -> Iterator[None]:
                     raise
 
 
+def _open_account(handle: Any, name: str, balances: Any) -> None:
+    """An account of the ``exchangesim_accounts`` marker: opened, or reset if an earlier test opened it."""
+    if not isinstance(balances, dict):
+        raise TypeError(f"exchangesim_accounts: {name}= takes balances such as {{'USD': 1000}}")
+    try:
+        if name in handle.accounts:
+            handle.admin.reset_account(name, balances)
+        else:
+            handle.new_account(balances, name=name)
+    except AdminError as error:
+        pytest.fail(f"exchangesim_accounts: account {name!r} refused: {error}", pytrace=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failed test that used the daemon carries what the daemon printed since the test began."""
+    """A failed test that used the simulator says how to replay it, which faults were active and what
+    they did (section ``exchangesim``), and what the venue logged since the test began (section
+    ``exchangesim daemon log``, the client requests included)."""
     report = yield
     running = item.stash.get(_RUNNING, None)
     if report.failed and running is not None:
         handle, since = running
-        lines = handle.daemon.lines[since:]
-        text = "".join(lines[-MAX_LOG_LINES:])
-        if len(lines) > MAX_LOG_LINES:
-            text = f"({len(lines) - MAX_LOG_LINES} earlier lines left out)\n{text}"
-        if handle.daemon.process.poll() is not None:
-            text += f"(the daemon exited with {handle.daemon.process.returncode})\n"
-        report.sections.append((LOG_SECTION, text or "(the daemon printed nothing during this test)\n"))
+        daemon = getattr(handle, "daemon", None)
+        where = "in memory" if daemon is None else f"daemon {handle.base_url}"
+        exited = ""
+        if daemon is not None and daemon.process.poll() is not None:
+            exited = f"(the daemon exited with {daemon.process.returncode})\n"
+            where += " (exited)"
+        lines = handle.log_lines_so_far(since)  # before the summary's own requests to the venue
+        report.sections.append((SUMMARY_SECTION, summary_section(item, handle, where)))
+        report.sections.append((LOG_SECTION, log_section(lines, exited)))
     return report
 
 

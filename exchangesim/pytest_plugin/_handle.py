@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import time
+import urllib.request
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from ..admin_client import Account, account_in
 from ._admin import Admin
 from ._daemon import Daemon
 
@@ -13,20 +16,6 @@ if TYPE_CHECKING:
     from exchangesim.client import ExchangeClient
 
 __all__ = ["Account", "Exchangesim"]
-
-CCXT_OPTIONS = {
-    "fetchCurrencies": False,  # else: GET sapi/v1/capital/config/getall on real Binance
-    "fetchMarkets": {"types": ["spot"]},  # else: fapi/dapi exchangeInfo as well
-    "fetchMargins": False,  # else: sapi/v1/margin/allPairs
-}
-
-
-class Account(NamedTuple):
-    """An account made by ``new_account``; unpacks as ``name, api_key, api_secret``."""
-
-    name: str
-    api_key: str
-    api_secret: str
 
 
 class Exchangesim:
@@ -40,6 +29,7 @@ class Exchangesim:
         self.admin = Admin(self.base_url, admin_token)
         self.accounts: dict[str, Account] = {}
         self._names = itertools.count(1)
+        self._marks = itertools.count(1)
         self._test_started_at = 0  # the last audit_seq before the current test began
 
     @property
@@ -50,6 +40,37 @@ class Exchangesim:
     def log(self) -> str:
         """Everything the daemon printed so far."""
         return self.daemon.printed()
+
+    @property
+    def log_lines(self) -> list[str]:
+        """What the daemon printed so far, line by line (the access log's lines included)."""
+        return self.daemon.lines
+
+    def log_position(self) -> int:
+        """How many lines the daemon has printed up to now (see ``log_lines_so_far``)."""
+        marked = self._read_up_to_now()
+        return len(self.daemon.lines) if marked is None else marked + 1
+
+    def log_lines_so_far(self, since: int = 0) -> list[str]:
+        """The daemon's lines from line ``since`` up to now."""
+        return self.daemon.lines[since : self._read_up_to_now()]
+
+    def _read_up_to_now(self, timeout: float = 5.0) -> int | None:
+        """The daemon's output reaches us late: send a marked request and wait for its access-log line,
+        before which every line printed so far has then been read. Its index (None: no answer)."""
+        mark = f"exchangesim-log-mark={next(self._marks)}"
+        try:
+            urllib.request.urlopen(f"{self.base_url}/api/v1/health?{mark}", timeout=timeout).close()
+        except OSError:
+            return None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.daemon.lines
+            for index in range(len(lines) - 1, -1, -1):
+                if mark in lines[index]:
+                    return index
+            time.sleep(0.01)
+        return None
 
     def new_account(self, balances: Mapping[str, Any] | None = None, name: str | None = None) -> Account:
         """Open an account with keys (``balances`` such as ``{"USD": "10000"}``; none: the default)."""
@@ -75,27 +96,18 @@ class Exchangesim:
     def ccxt_config(self, account: Account | str | None = None, **options: Any) -> dict[str, Any]:
         """The configuration of stock ``ccxt.binance`` / ``ccxt.pro.binance`` for this daemon.
 
-        The URL overrides are in it under ``urls``; ccxt deep-merges its constructor's argument into
-        its own description, so ``ccxt.binance(exchangesim.ccxt_config(account))`` is all it takes.
-        ``options`` are merged into ccxt's ``options``.
+        Every URL ccxt knows for Binance points at this daemon (``exchangesim.client.ccxt_config``),
+        under ``urls``; ccxt deep-merges its constructor's argument into its own description, so
+        ``ccxt.binance(exchangesim.ccxt_config(account))`` is all it takes. ``options`` are merged into
+        ccxt's ``options``; ccxt's own pacing is off (``enableRateLimit``), so tests meet the daemon's.
         """
-        rest = f"{self.base_url}/api/v3"
-        ws = f"ws://127.0.0.1:{self.port}"
-        config: dict[str, Any] = {
-            "enableRateLimit": False,
-            "options": {**CCXT_OPTIONS, **options},
-            "urls": {
-                "api": {
-                    "public": rest,
-                    "private": rest,
-                    "ws": {"spot": f"{ws}/ws", "ws-api": {"spot": f"{ws}/ws-api/v3"}},
-                }
-            },
-        }
+        from exchangesim.client import ccxt_config  # ccxt only for the tests that use it
+
+        key = secret = None
         if account is not None:
             found = self._account(account)
-            config["apiKey"], config["secret"] = found.api_key, found.api_secret
-        return config
+            key, secret = found.api_key, found.api_secret
+        return {**ccxt_config(self.base_url, key, secret, **options), "enableRateLimit": False}
 
     def faults_injected(self, test_only: bool = True, include_control: bool = False) -> list[dict[str, Any]]:
         """Audit events of injected faults, oldest first: since the current test began (its fixtures'
@@ -116,16 +128,7 @@ class Exchangesim:
         return self.daemon.stop()
 
     def _account(self, account: Account | str) -> Account:
-        if isinstance(account, Account):
-            return account
-        if isinstance(account, tuple) and len(account) == 3:
-            return Account(*account)
-        try:
-            return self.accounts[account]
-        except KeyError:
-            raise KeyError(
-                f"no account {account!r} made by new_account; made: {list(self.accounts)}"
-            ) from None
+        return account_in(self.accounts, account)
 
     def __repr__(self) -> str:
         return f"<Exchangesim {self.base_url} seed={self.seed}>"

@@ -4,44 +4,15 @@ Running from the repo root would hide packaging bugs (the working directory is o
 wheel is installed into a new venv that borrows only the third-party packages of this one.
 """
 
-import shutil
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SHIPPED = ("setup.cfg", "pyproject.toml", "README.md", "exchangesim", "twisted")
+from .wheel import install_wheel
 
 
 def test_the_wheel_installs_the_dropin_and_the_package(tmp_path):
-    # Built from a copy of what a release ships: building in place would leave build/ and an
-    # egg-info in the repo, whose metadata (entry points) shadows the installed one later.
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in SHIPPED:
-        if (REPO / name).is_dir():
-            shutil.copytree(
-                REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.cache")
-            )
-        else:
-            shutil.copy(REPO / name, source / name)
-    dist = tmp_path / "dist"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", dist, source], check=True)
-    [wheel] = dist.glob("exchangesim-*.whl")
-
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    python = venv / "bin" / "python"
-    site = Path(
-        subprocess.check_output(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
-        ).strip()
-    )
-    # Dependencies come from this environment as a plain path (its editable-install hooks are not run).
-    (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([*pip, "--python", python, "install", "--no-deps", "--no-index", wheel], check=True)
+    python = install_wheel(tmp_path)
+    site = site_packages(python)
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -82,3 +53,12 @@ def test_the_wheel_installs_the_dropin_and_the_package(tmp_path):
         "random_walk",
         "stochastic_volatility",
     ]
+
+
+def site_packages(python):
+    """The site-packages folder of the venv whose python is ``python``."""
+    return Path(
+        subprocess.check_output(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )

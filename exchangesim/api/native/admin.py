@@ -12,7 +12,15 @@ from twisted.logger import Logger
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from ...config import SettingError, parse_balances
+from ...config import (
+    DEFAULT_ACCOUNT,
+    FEE_ACCOUNT,
+    LIMIT_ACCOUNT,
+    MAKER_ACCOUNT,
+    TAKER_ACCOUNT,
+    SettingError,
+    parse_balances,
+)
 from ...engine import parse_amount
 from ...marketdata.conditions import ConditionError, parse_condition
 from ...marketdata.service import MAX_JUMP_MS
@@ -23,6 +31,7 @@ from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, text_field
 from ..responses import respond
 from .admin_access import admin_body, authorize_admin
+from .admin_clock import ClockAdmin
 from .admin_conditions import ConditionsAdmin
 from .admin_failures import FailuresAdmin
 from .parsing import instrument_of
@@ -32,6 +41,15 @@ if TYPE_CHECKING:
     from ...marketdata.service import MovingMarket
 
 __all__ = ["AdminAPI"]
+
+_KEPT_ACCOUNTS = {
+    DEFAULT_ACCOUNT: "the default account",
+    FEE_ACCOUNT: "the fee account",
+    MAKER_ACCOUNT: "the market maker's account",
+    TAKER_ACCOUNT: "the takers' account",
+    LIMIT_ACCOUNT: "the limit traders' account",
+}
+"""The simulator's own accounts, which the admin API does not remove."""
 
 
 class AdminAPI:
@@ -46,6 +64,7 @@ class AdminAPI:
         self._exchange = venue.exchange
         self._failures = FailuresAdmin(venue)
         self._conditions = ConditionsAdmin(venue)
+        self._clock = ClockAdmin(venue)
         self._crashes = 0  # flash crashes asked for: each becomes the condition crash-N
 
     def resource(self) -> IResource:
@@ -64,6 +83,10 @@ class AdminAPI:
     @app.route("/conditions", branch=True)
     def conditions(self, request: IRequest) -> IResource:
         return self._conditions.resource()
+
+    @app.route("/clock", branch=True)
+    def clock(self, request: IRequest) -> IResource:
+        return self._clock.resource()
 
     @app.route("/accounts", methods=["GET"])
     def list_accounts(self, request: IRequest) -> bytes:
@@ -121,6 +144,27 @@ class AdminAPI:
                 self._exchange.withdraw(name, asset, view.available, ts=now)
         self._venue.fund(name, balances)
         return respond(request, {"name": name, **self._balances_of(name)})
+
+    @app.route("/accounts/<name>", methods=["DELETE"])
+    def remove(self, request: IRequest, name: str) -> bytes:
+        """Remove an account made at run time: cancel its orders, withdraw its balances, close it and
+        forget its keys (the simulator's own and the configured accounts stay)."""
+        self._authorize(request)
+        if name in _KEPT_ACCOUNTS or name in self._venue.config.named_accounts:
+            what = _KEPT_ACCOUNTS.get(name, f"configured in [account:{name}]")
+            reason = f"{name} is {what}; only accounts made at run time can be removed"
+            raise ApiError(409, "ACCOUNT_RESERVED", reason, "name")
+        now = self._venue.now_ms()
+        canceled = len(self._exchange.open_orders(name))
+        self._exchange.cancel_all(name, ts=now)
+        held = self._balances_of(name)
+        for asset, view in self._exchange.balances(name).items():
+            if view.available:
+                self._exchange.withdraw(name, asset, view.available, ts=now)
+        self._exchange.close_account(name)
+        self._venue.authenticator.forget(name)
+        self.log.info("account {name} removed ({canceled} orders canceled)", name=name, canceled=canceled)
+        return respond(request, {"removed": name, "canceled_orders": canceled, **held})
 
     # -- market control ----------------------------------------------------------------------------
     @app.route("/market", methods=["GET"])

@@ -56,6 +56,32 @@ class AdminTests(AdminCase):
         assert body["balances"]["USD"]["total"] == "10" and body["balances"]["BTC"]["total"] == "0"
         assert self.as_bob("GET", "/orders")[1] == {"orders": []}
 
+    def test_remove_an_account_made_at_run_time(self):
+        code, carol = self.admin("POST", "/accounts", {"name": "carol", "balances": {"USD": "500"}})
+        key = {"X-API-Key": carol["api_key"]}
+        order = {"symbol": "BTC/USD", "side": "BUY", "type": "LIMIT", "quantity": "0.001", "price": "40000"}
+        assert self.call("POST", "/orders", order, headers=key)[0] == 201
+        code, body = self.admin("DELETE", "/accounts/carol")
+        assert code == 200, body
+        assert (body["removed"], body["canceled_orders"], body["balances"]["USD"]["total"]) == (
+            "carol",
+            1,
+            "500",
+        )
+        assert "carol" not in self.venue.exchange.account_names()
+        assert self.call("GET", "/balance", headers=key)[1]["error"]["code"] == "INVALID_API_KEY"
+        assert "carol" not in [a["name"] for a in self.admin("GET", "/accounts")[1]["accounts"]]
+        assert self.admin("DELETE", "/accounts/carol")[0] == 404
+        assert self.admin("POST", "/accounts", {"name": "carol", "api_key": carol["api_key"]})[0] == 201
+
+    def test_the_simulators_and_the_configured_accounts_stay(self):
+        for name in ("default", "fees", "agent-maker", "bob"):
+            code, body = self.admin("DELETE", f"/accounts/{name}")
+            assert (code, body["error"]["code"], body["error"]["field"]) == (409, "ACCOUNT_RESERVED", "name")
+            assert name in self.venue.exchange.account_names() or name == "agent-maker"
+        assert "configured in [account:bob]" in self.admin("DELETE", "/accounts/bob")[1]["error"]["message"]
+        assert self.admin("DELETE", "/accounts/carol", token="wrong")[0] == 401
+
 
 class MarketControlTests(AdminCase):
     def setUp(self):
