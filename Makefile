@@ -69,7 +69,7 @@ $(DEBIAN_TOOLS):
 	else echo "the tests need Debian's $(PACKAGE) for $@: run 'apt-get install $(PACKAGE)' as root" >&2; exit 1; fi
 
 test: install $(DEBIAN_TOOLS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(BIN)/python -m twisted.trial tests
 
 lint: install
