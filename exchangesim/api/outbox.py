@@ -21,7 +21,9 @@ __all__ = ["FlushScheduler", "Outbox"]
 
 CLOSE_TRY_AGAIN_LATER = 1013
 FLUSH_CHUNK = 20  # outboxes written in one reactor turn: a tick that falls due meanwhile runs between
-BATCH_LIMIT = 1000  # messages in one BATCH frame, so a frame stays far below clients' size limits
+BATCH_LIMIT = 1000  # messages in one BATCH frame at most
+BATCH_BYTES = 60_000  # and its bytes: frames stay below clients' size limits (64 KiB is a common one)
+_BATCH_HEAD, _BATCH_TAIL = b'{"type":"BATCH","messages":[', b"]}"
 
 
 class FlushScheduler:
@@ -130,10 +132,15 @@ class Outbox:
             return
         queue, self._queue = self._queue, deque()
         if self.batch and len(queue) > 1:
-            messages = list(queue)
-            for start in range(0, len(messages), BATCH_LIMIT):
-                batch = messages[start : start + BATCH_LIMIT]
-                self._send_frame(b'{"type":"BATCH","messages":[' + b",".join(batch) + b"]}")
+            batch: list[bytes] = []
+            size = 0
+            for message in queue:
+                if batch and (len(batch) == BATCH_LIMIT or size + len(message) > BATCH_BYTES):
+                    self._send_frame(_BATCH_HEAD + b",".join(batch) + _BATCH_TAIL)
+                    batch, size = [], 0
+                batch.append(message)
+                size += len(message) + 1
+            self._send_frame(_BATCH_HEAD + b",".join(batch) + _BATCH_TAIL)
         else:
             for message in queue:
                 self._send_frame(message)

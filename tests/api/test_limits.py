@@ -209,3 +209,18 @@ class IdleTimeoutTests(LimitCase):
         for path, websocket in idle.items():
             assert websocket.closed == (1000, "idle: nothing sent and no subscription for 10 s"), path
         assert subscribed.closed is None and pinging.closed is None
+
+
+class OutgoingSizeTests(LimitCase):
+    def test_ws_max_message_bytes_bounds_what_clients_send_not_what_the_server_sends(self):
+        sim = self.start(ws_max_message_bytes=256)
+        engine = sim.service.venue.exchange
+        for step in range(40):  # a book deeper than 256 bytes of snapshot
+            engine.place(
+                "alice", "BTC/USD", "BUY", "LIMIT", 10, 4_000_000 - step, ts=sim.service.venue.now_ms()
+            )
+        ws = sim.websocket("/ws")
+        received = sim.send_json(ws, {"op": "subscribe", "channel": "BOOK", "symbol": "BTC/USD"})
+        snapshots = [m for m in received if m.get("snapshot")]
+        assert snapshots and len(snapshots[0]["bids"]) == 40  # about 1.3 KB in one message
+        assert ws.closed is None

@@ -4,7 +4,7 @@ import json
 
 from twisted.internet.task import Clock
 
-from exchangesim.api.outbox import BATCH_LIMIT, FLUSH_CHUNK, FlushScheduler, Outbox
+from exchangesim.api.outbox import BATCH_BYTES, BATCH_LIMIT, FLUSH_CHUNK, FlushScheduler, Outbox
 
 
 def make(scheduler, limit=10, send=None):
@@ -93,3 +93,16 @@ def test_a_long_queue_goes_out_in_batches_of_bounded_size():
     clock.advance(0)
     assert [len(json.loads(frame)["messages"]) for frame in sent] == [BATCH_LIMIT, BATCH_LIMIT, 1]
     assert sent[-1] == b'{"type":"BATCH","messages":[%d]}' % (BATCH_LIMIT * 2)
+
+
+def test_a_batch_of_large_messages_is_split_below_clients_frame_limits():
+    clock = Clock()
+    outbox, sent, _ = make(FlushScheduler(clock), limit=100)
+    outbox.batch = True
+    level = b'{"levels":"%s"}' % (b"x" * 3000)  # a deep book's messages, 3 KB each
+    for _ in range(60):
+        outbox.push(level)
+    clock.advance(0)
+    assert len(sent) > 2
+    assert all(len(frame) <= BATCH_BYTES + 64 for frame in sent)
+    assert sum(len(json.loads(frame)["messages"]) for frame in sent) == 60
