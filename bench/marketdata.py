@@ -23,14 +23,19 @@ Prints one JSON line per price model (``"part": "paths"``), then one for the liv
 Live figures, over a ``--seconds`` window that opens ``--warmup`` seconds after every client has its
 subscriptions confirmed:
 
-* ``tick_lag_ms``: how late each tick was handed to its model, the time of the handler call minus the
-  time the tick fell due (``t0 + k * interval``), over every tick of every symbol. The library has no
-  hook for this, so the server wraps each ``TickSchedule``'s handler and reads ``lag()`` on entry: a
-  call that catches up k ticks counts each of them, the oldest k - 1 intervals later than the newest.
-  ``target_met`` is DESIGN §9's p99 < 5 ms. ``handler_ms`` is the time spent in one call of the
-  handler (model step, agents, engine commands and the stream fan-out they trigger).
-* ``ticks_per_s`` counts ticks handed over (all symbols; ``symbols * 1000 / tick_ms`` when on time),
-  ``calls_per_s`` handler calls and ``coalesced_calls`` the calls that caught up more than one tick.
+* ``tick_lag_ms``: how late each tick ran, over every tick of every symbol: the reactor's clock as the
+  tick's action starts, minus ``MarketClock.wall_seconds_at(ts)``, the wall time its market time
+  ``ts`` fell due. The schedule runs each tick on its own at its own time, so a turn that catches up
+  k ticks measures each when it runs (a later one also waits for the earlier ones). The library has
+  no hook for this, so the server wraps each market's ``Timer.action`` (and ``prepare``).
+  ``target_met`` is DESIGN §9's p99 < 5 ms. ``action_ms`` is the time in one tick's action (the
+  model's step, agents, engine commands, and the stream messages they queue: outboxes write in
+  later reactor turns).
+* ``ticks_per_s`` counts ticks run (all symbols; ``symbols * 1000 / tick_ms`` when on time).
+  ``turns_per_s`` counts the schedule's reactor calls (the probe also wraps the schedule's private
+  ``_run``), ``turn_ms`` times them and ``max_ticks_per_turn`` is the most ticks one of them ran;
+  ``spans_per_s`` counts ``prepare`` calls (one symbol's prices for one turn drawn at once),
+  ``prepare_ms`` times them and ``max_ticks_per_span`` is the most ticks one of them drew.
 * ``messages_per_s``: stream messages the clients received (each message of a BATCH frame counts);
   the first ``--check-clients`` clients parse every message and count breaks in each stream's
   contiguous ``seq`` (``seq_gaps``, which must be 0); ``closed`` counts clients the server closed.
@@ -58,7 +63,7 @@ from typing import Any
 import numpy as np
 from twisted.internet import task
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorCore
+from twisted.internet.interfaces import IReactorCore, IReactorTime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -66,10 +71,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 from serving import StdinControl, cpu_seconds, fresh_data_dir, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
-from exchangesim.config import Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
+from exchangesim.config import PRESETS, Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
+from exchangesim.marketdata.clock import MarketClock  # noqa: E402
 from exchangesim.marketdata.models import ModelSettings, rng_for  # noqa: E402
 from exchangesim.marketdata.registry import model_class, model_names  # noqa: E402
-from exchangesim.marketdata.schedule import TickSchedule  # noqa: E402
+from exchangesim.marketdata.schedule import MarketSchedule, Timer  # noqa: E402
 from exchangesim.service import ExchangeService  # noqa: E402
 
 TICKS_PER_S_TARGET = 10_000_000  # DESIGN §9 / §10.12, for the vectorizable models
@@ -90,6 +96,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--clients", type=int, default=100, help="WebSocket clients")
     ap.add_argument("--symbols", type=int, default=10, help="symbols, each a TICKER and a BOOK per client")
     ap.add_argument("--tick-ms", type=int, default=1, help="[exchange] tick_interval_ms of the live run")
+    ap.add_argument(
+        "--preset", choices=tuple(PRESETS), default="liquid", help="[liquidity] preset of the live run"
+    )
     ap.add_argument(
         "--batch", action=argparse.BooleanOptionalAction, default=True, help="subscribe with batch: true"
     )
@@ -149,12 +158,13 @@ def path_rates(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 
 # -- the serving process ----------------------------------------------------------------------------
-def live_config(symbols: list[str], tick_ms: int) -> Config:
+def live_config(symbols: list[str], tick_ms: int, preset: str = "liquid") -> Config:
     """The daemon's defaults (liquidity agents on) on an ephemeral loopback port, with ``symbols``."""
     config = Config()
     config.server.endpoint = "tcp:0:interface=127.0.0.1"
     config.exchange.symbols = symbols
     config.exchange.tick_interval_ms = tick_ms
+    config.liquidity.preset = preset
     fresh_data_dir(config)
     config.symbols = {symbol: SymbolConfig(initial_price=Decimal(INITIAL_PRICE)) for symbol in symbols}
     problems = check_config(config)
@@ -176,67 +186,100 @@ def percentiles_ms(seconds: np.ndarray) -> dict[str, float | None]:
 
 
 class TickProbe:
-    """Stands in for each schedule's tick handler: records how late its ticks came and how long it ran."""
+    """Wraps every market's tick action, and the schedule's turn, to record when each tick ran."""
 
-    def __init__(self, schedules: Iterable[TickSchedule], period: float) -> None:
-        self._period = period
+    def __init__(self, clock: IReactorTime, schedule: MarketSchedule, timers: Iterable[Timer]) -> None:
         self._since = time.perf_counter()
-        self._lags: list[float] = []  # per call: how late its oldest tick was, in seconds
-        self._counts: list[int] = []  # per call: the ticks it handed over
-        self._durations: list[float] = []  # per call: seconds in the handler
-        for schedule in schedules:
-            self._wrap(schedule)
+        self._lags: list[float] = []  # per tick: wall clock as its action starts less the time it fell due
+        self._actions: list[float] = []  # per tick: seconds in its action
+        self._turns: list[float] = []  # per reactor turn of the schedule: seconds it took
+        self._turn_ticks: list[int] = []  # per turn: the symbols' ticks it ran
+        self._spans: list[int] = []  # per prepare call (one symbol, one turn): the ticks drawn at once
+        self._prepares: list[float] = []  # per prepare call: seconds it took
+        self._running = 0  # ticks run by the turn under way
+        for timer in timers:
+            self._wrap_timer(clock, schedule.market_clock, timer)
+        self._wrap_turn(schedule)
 
-    def _wrap(self, schedule: TickSchedule) -> None:
-        handler = schedule._on_tick  # the library has no hook for this: the probe takes the handler's place
-        lags, counts, durations, period = self._lags, self._counts, self._durations, self._period
+    def _wrap_timer(self, clock: IReactorTime, market_clock: MarketClock, timer: Timer) -> None:
+        action, prepare = timer.action, timer.prepare
+        seconds, due_at = clock.seconds, market_clock.wall_seconds_at
 
-        def probed(ticks: int) -> object:
-            # lag() is how late the newest tick handed over is; the oldest fell due ticks - 1 periods earlier.
-            lags.append(schedule.lag() + (ticks - 1) * period)
-            counts.append(ticks)
+        def probed(ts: int) -> object:
+            # The reactor's clock, the one the market clock reads: lateness in the schedule's own terms.
+            self._lags.append(seconds() - due_at(ts))
+            self._running += 1
             started = time.perf_counter()
-            result = handler(ticks)
-            durations.append(time.perf_counter() - started)
+            result = action(ts)
+            self._actions.append(time.perf_counter() - started)
             return result
 
-        schedule._on_tick = probed
+        def prepared(ticks: int) -> object:
+            self._spans.append(ticks)
+            started = time.perf_counter()
+            result = prepare(ticks)
+            self._prepares.append(time.perf_counter() - started)
+            return result
+
+        timer.action = probed
+        if prepare is not None:
+            timer.prepare = prepared
+
+    def _wrap_turn(self, schedule: MarketSchedule) -> None:
+        # The library has no hook for a turn: the probe takes the place of the method each turn calls
+        # (the schedule plans every call with ``self._run``, so the next one is the probe's).
+        run = schedule._run
+
+        def probed() -> None:
+            self._running = 0
+            started = time.perf_counter()
+            run()
+            self._turns.append(time.perf_counter() - started)
+            self._turn_ticks.append(self._running)
+
+        schedule._run = probed  # type: ignore[method-assign]
 
     def mark(self) -> None:
-        """Open the window: forget the samples so far (emptied in place: the wrappers hold the lists)."""
+        """Open the window: forget the samples so far."""
         self._since = time.perf_counter()
-        for samples in (self._lags, self._counts, self._durations):
+        for samples in self._samples():
             samples.clear()
 
+    def _samples(self) -> tuple[list[Any], ...]:
+        return self._lags, self._actions, self._turns, self._turn_ticks, self._spans, self._prepares
+
     def report(self) -> dict[str, Any]:
-        """The figures of the window since ``mark``."""
-        seconds = time.perf_counter() - self._since
-        calls = len(self._durations)  # a call still running has its lag recorded but not its duration
-        first = np.array(self._lags[:calls])
-        counts = np.array(self._counts[:calls], dtype=np.int64)
-        # Every tick's own lateness: a call handing over k ticks late by L (the oldest) has them at
-        # L, L - period, ..., L - (k - 1) * period.
-        ends = np.cumsum(counts)
-        behind = np.arange(ends[-1] if calls else 0) - np.repeat(ends - counts, counts)
-        lags = np.repeat(first, counts) - behind * self._period
+        """The figures of the window since ``mark`` (the reactor reads the control line between two
+        turns, so a window never cuts one)."""
+        turn_ticks = np.array(self._turn_ticks, dtype=np.int64)
+        spans = np.array(self._spans, dtype=np.int64)
         return {
-            "seconds": seconds,
-            "ticks": int(counts.sum()),
-            "calls": calls,
-            "coalesced_calls": int((counts > 1).sum()),
-            "max_ticks_per_call": int(counts.max()) if calls else 0,
-            "tick_lag_ms": percentiles_ms(lags),
-            "handler_ms": percentiles_ms(np.array(self._durations)),
+            "seconds": time.perf_counter() - self._since,
+            "ticks": len(self._lags),
+            "turns": len(self._turns),
+            "spans": len(self._spans),
+            "max_ticks_per_turn": int(turn_ticks.max()) if turn_ticks.size else 0,
+            "max_ticks_per_span": int(spans.max()) if spans.size else 0,
+            "tick_lag_ms": percentiles_ms(np.array(self._lags)),
+            "action_ms": percentiles_ms(np.array(self._actions)),
+            "turn_ms": percentiles_ms(np.array(self._turns)),
+            "prepare_ms": percentiles_ms(np.array(self._prepares)),
         }
 
 
 async def serve(reactor: IReactorCore, args: argparse.Namespace) -> None:
     """Run the daemon's services with every tick probed, until stdin closes (or a bound on the run)."""
     log_warnings_only()
-    service = ExchangeService(seal(live_config(symbol_names(args.symbols), args.tick_ms)), reactor)
-    probe = TickProbe((market.schedule for market in service.market.markets.values()), args.tick_ms / 1000)
+    service = ExchangeService(
+        seal(live_config(symbol_names(args.symbols), args.tick_ms, args.preset)), reactor
+    )
     service.privilegedStartService()
-    service.startService()
+    service.startService()  # opens the markets: their timers exist from here on
+    schedule = service.market.schedule
+    assert schedule is not None
+    probe = TickProbe(
+        reactor, schedule, (market.timer for market in service.market.markets.values() if market.timer)
+    )
     port = (await service.web.listening).getHost().port
 
     def answer(line: bytes) -> dict[str, Any] | None:
@@ -282,6 +325,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         "--seconds": args.seconds,
         "--warmup": args.warmup,
         "--tick-ms": args.tick_ms,
+        "--preset": args.preset,
         "--check-clients": args.check_clients,
     }
     common = [
@@ -337,11 +381,14 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         "batch": args.batch,
         "seconds": round(served["seconds"], 2),
         "tick_lag_ms": served["tick_lag_ms"],
-        "handler_ms": served["handler_ms"],
+        "action_ms": served["action_ms"],
+        "turn_ms": served["turn_ms"],
+        "prepare_ms": served["prepare_ms"],
         "ticks_per_s": round(served["ticks"] / served["seconds"]),
-        "calls_per_s": round(served["calls"] / served["seconds"]),
-        "coalesced_calls": served["coalesced_calls"],
-        "max_ticks_per_call": served["max_ticks_per_call"],
+        "turns_per_s": round(served["turns"] / served["seconds"]),
+        "spans_per_s": round(served["spans"] / served["seconds"]),
+        "max_ticks_per_turn": served["max_ticks_per_turn"],
+        "max_ticks_per_span": served["max_ticks_per_span"],
         "messages_per_s": round(figures["updates"] / figures["wall"]),
         "frames_per_s": round(figures["frames"] / figures["wall"]),
         **{key: figures[key] for key in ("seq_checked", "seq_gaps", "closed")},
