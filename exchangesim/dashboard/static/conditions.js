@@ -5,26 +5,19 @@
 // when switched on. The list is polled, and drawn again at once when the FAULTS channel reports a
 // condition starting or ending.
 
-import {el, keepRows, setText, showResult} from "./dom.js";
+import {AdminPanel} from "./admin_panel.js";
+import {el, keepRows, setText} from "./dom.js";
 import {nextName} from "./faults.js";
 
 const OFF_KEY = "exchangesim.disabledConditions";
 const POLL_MS = 2000;
 const FIELDS = ["kind", "symbol", "factor", "start", "duration", "period"];
 
-export class ConditionsPanel {
+export class ConditionsPanel extends AdminPanel {
   constructor(rest, nodes, onChange) {
-    this.rest = rest;
-    this.nodes = nodes; // {locked, body, list, addForm, result}
-    this.onChange = onChange;
-    this.token = null;
+    super(rest, nodes, onChange, "/admin/conditions"); // nodes: {locked, body, list, addForm, result}
     this.conditions = null; // as GET lists them
     this.off = JSON.parse(sessionStorage.getItem(OFF_KEY) || "{}"); // name -> the body to add it again
-    this.order = [];
-    this.wanted = new Map(); // name -> on/off asked by a click and not yet done by the daemon
-    this.queues = new Map(); // name -> the promise of that condition's last queued request
-    this.changes = 0;
-    this.polling = null;
     nodes.addForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.add();
@@ -60,10 +53,6 @@ export class ConditionsPanel {
     form.factor.placeholder = halt ? "no factor" : form.kind.value === "crash" ? "factor: -0.1" : "factor";
   }
 
-  admin(method, path = "", body = null) {
-    return this.rest.call(method, `/admin/conditions${path}`, {body, headers: {"X-Admin-Token": this.token}});
-  }
-
   /** A FAULTS channel event: a condition that started or ended is shown so at once. */
   received(event) {
     if (event.fault === "admin" && String(event.action).startsWith("condition_")) this.refresh();
@@ -82,21 +71,6 @@ export class ConditionsPanel {
     if (changes !== this.changes) return; // changed meanwhile: a newer answer is on its way
     this.conditions = answer.conditions;
     this.onChange();
-  }
-
-  async act(method, path, done, body = null) {
-    this.changes += 1;
-    try {
-      const answer = await this.admin(method, path, body);
-      this.report("ok", done);
-      return answer;
-    } catch (error) {
-      this.report("error", error.describe());
-      return null;
-    } finally {
-      this.changes += 1;
-      this.refresh();
-    }
   }
 
   async add() {
@@ -157,10 +131,6 @@ export class ConditionsPanel {
 
   save() {
     sessionStorage.setItem(OFF_KEY, JSON.stringify(this.off));
-  }
-
-  report(kind, text) {
-    showResult(this.nodes.result, kind, text);
   }
 
   /** Every condition the page knows, on (listed by the daemon) or off (kept here), in the order first seen. */

@@ -11,7 +11,8 @@
 // fault's requests go one after the other in the order they were asked, and a poll that was under way
 // while a switch was acted on is not allowed to draw the state from before it.
 
-import {clockTime, el, keepRows, numCell, setNumber, setText, showResult} from "./dom.js";
+import {AdminPanel} from "./admin_panel.js";
+import {clockTime, el, keepRows, numCell, setNumber, setText} from "./dom.js";
 import {describeError} from "./rest.js";
 
 const TOKEN_KEY = "exchangesim.adminToken";
@@ -20,27 +21,21 @@ const POLL_MS = 2000;
 const LOG_LENGTH = 40;
 const SHOWN_KEYS = ["layer", "stage", "channel", "route", "symbol", "probability", "nth", "first", "after", "count"];
 
-export class FaultPanel {
+export class FaultPanel extends AdminPanel {
   /** `onAccess(token)` hears the admin token once it is accepted, and null when it is forgotten. */
   constructor(rest, socket, nodes, onChange, onAccess = () => {}) {
-    this.rest = rest;
+    // nodes: {unlock, body, status, halted, list, addForm, result, counters, log, halt, resume, forget}
+    super(rest, nodes, onChange, "/admin/failures");
     this.socket = socket;
-    this.nodes = nodes; // {unlock, body, status, halted, list, addForm, result, counters, log, halt, resume, forget}
-    this.onChange = onChange;
     this.onAccess = onAccess;
     this.token = sessionStorage.getItem(TOKEN_KEY);
     this.disabled = JSON.parse(sessionStorage.getItem(DISABLED_KEY) || "{}");
     this.described = null;
-    this.order = []; // fault names in the order first seen: the rows' order
-    this.wanted = new Map(); // name -> on/off asked by a click and not yet done by the daemon
-    this.queues = new Map(); // name -> the promise of that fault's last queued request
-    this.changes = 0; // bumped by every change the page makes; a poll begun before one is dropped
     this.counts = new Map(); // "fault|action" -> count, from the FAULTS channel
     this.injected = 0;
     this.toggles = 0; // switch changes made by people, for the tests and the curious
     this.log = [];
     this.logged = 0;
-    this.polling = null;
     nodes.unlock.addEventListener("submit", (event) => {
       event.preventDefault();
       this.unlock(nodes.unlock.elements.token.value.trim());
@@ -57,10 +52,6 @@ export class FaultPanel {
   start() {
     if (this.token) this.unlock(this.token);
     else this.showLocked();
-  }
-
-  admin(method, path = "", body = null) {
-    return this.rest.call(method, `/admin/failures${path}`, {body, headers: {"X-Admin-Token": this.token}});
   }
 
   async unlock(token) {
@@ -122,21 +113,6 @@ export class FaultPanel {
     if (changes !== this.changes || this.token === null) return; // changed by the page meanwhile: ask again later
     this.described = described;
     this.changed();
-  }
-
-  async act(method, path, done, body = null) {
-    this.changes += 1;
-    try {
-      const answer = await this.admin(method, path, body);
-      this.report("ok", done);
-      return answer;
-    } catch (error) {
-      this.report("error", error.describe());
-      return null;
-    } finally {
-      this.changes += 1;
-      this.refresh();
-    }
   }
 
   async add() {
@@ -222,10 +198,6 @@ export class FaultPanel {
     this.log.unshift({...event, key: this.logged});
     if (this.log.length > LOG_LENGTH) this.log.length = LOG_LENGTH;
     this.changed();
-  }
-
-  report(kind, text) {
-    showResult(this.nodes.result, kind, text);
   }
 
   changed() {
