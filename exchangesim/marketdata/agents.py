@@ -19,6 +19,7 @@ by a deposit (the simulator mints it; it is not taken from anyone) when one fall
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from decimal import Decimal
@@ -247,16 +248,9 @@ class MarketMaker(_Agent):
 class _ArrivingAgent(_Agent):
     """An agent that acts at arrival times of its own (``Arrivals``, from its own stream)."""
 
-    def __init__(
-        self,
-        exchange: Exchange,
-        account: str,
-        symbol: str,
-        settings: AgentSettings,
-        rng: np.random.Generator,
-    ) -> None:
-        super().__init__(exchange, account, symbol, settings, rng)
-        self._arrivals = self._arrivals_for(settings, rng)
+    @functools.cached_property
+    def _arrivals(self) -> Arrivals:
+        return self._arrivals_for(self._settings, self._rng)
 
     def _arrivals_for(self, settings: AgentSettings, rng: np.random.Generator) -> Arrivals:
         raise NotImplementedError

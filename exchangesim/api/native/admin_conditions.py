@@ -41,10 +41,9 @@ class ConditionsAdmin:
 
     def add(self, spec: ConditionSpec) -> dict[str, Any]:
         """Schedule ``spec`` from now and audit it; what the market's flash crash control uses too."""
-        conditions = self._conditions()
-        conditions.add(spec, self._venue.now_ms())
+        self._conditions().add(spec, self._venue.now_ms())
         self._venue.faults.audit.control(self._venue.now_ms(), "condition_added", **spec.describe())
-        return next(item for item in conditions.describe() if item["name"] == spec.name)
+        return {**spec.describe(), "active": False}  # it starts at the market's next event
 
     @app.route("/", methods=["GET"], strict_slashes=False)
     def list_conditions(self, request: IRequest) -> bytes:
