@@ -14,7 +14,7 @@ FAULTS ?=
 RUN_CONFIGS = etc/sim.ini etc/demo.ini $(CONFIG)
 ADMIN_TOKEN ?= $(shell sed -n 's/^admin_token *= *//p' etc/demo.ini)
 
-.PHONY: install run scenarios shell test lint bench config docs FORCE
+.PHONY: install run scenarios shell test lint bench config docs client-venvs FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,19 +68,37 @@ $(DEBIAN_TOOLS):
 	elif command -v sudo >/dev/null; then sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y $(PACKAGE); \
 	else echo "the tests need Debian's $(PACKAGE) for $@: run 'apt-get install $(PACKAGE)' as root" >&2; exit 1; fi
 
-test: install $(DEBIAN_TOOLS)
+# The Binance client libraries tests/e2e drives, one venv each under .venv-clients/ (binance-connector and
+# python-binance both install a top-level `binance` package), pinned by tests/e2e/clients/requirements/;
+# a venv is built anew only when its requirements file changes.
+CLIENT_VENVS := .venv-clients
+CLIENT_STAMPS := $(patsubst tests/e2e/clients/requirements/%.txt,$(CLIENT_VENVS)/%/.installed,\
+	$(wildcard tests/e2e/clients/requirements/*.txt))
+
+$(CLIENT_VENVS)/%/.installed: tests/e2e/clients/requirements/%.txt
+	rm -rf $(@D)
+	$(PYTHON) -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet -r $<
+	@touch $@
+
+client-venvs: $(CLIENT_STAMPS)
+
+test: install $(DEBIAN_TOOLS) client-venvs
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2
 	$(BIN)/python -m twisted.trial tests
 
 lint: install
 	$(BIN)/ruff check exchangesim tests bench twisted
 	$(BIN)/ruff format --check exchangesim tests bench twisted
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/journal.py
 	$(BIN)/python bench/rest.py
 	$(BIN)/python bench/ws.py
+	$(BIN)/python bench/wsapi.py
 	$(BIN)/python bench/marketdata.py
 	$(BIN)/python bench/faults.py
 

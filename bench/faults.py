@@ -144,7 +144,8 @@ async def _serve(reactor: Any, args: argparse.Namespace) -> None:
     from twisted.internet.task import LoopingCall
     from ws import BookDriver
 
-    from exchangesim.config import ConfigError, check_config, seal
+    from exchangesim.config import ConfigError, seal
+    from exchangesim.config_checks import check_config
     from exchangesim.service import ExchangeService
 
     log_warnings_only()

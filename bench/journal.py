@@ -7,7 +7,7 @@ Prints one JSON line per variant, each with its ratio to the plain ``Exchange`` 
     python bench/journal.py -n 1000000 --dir /var/tmp
 
 * ``exchange``: the plain ``Exchange`` (baseline), as ``bench/engine.py``'s ``engine`` runs it.
-* ``journaled, no journal``: ``JournaledExchange`` with nothing attached (the daemon while recovering).
+* ``journaled, no journal``: an ``Exchange`` with no journal executor set (the daemon while recovering).
 * ``fsync off`` / ``fsync batch`` / ``fsync always``: every command written to a journal segment file in
   ``--dir`` with that policy (``batch``: 5 ms, on a clock advanced to real time every 64 commands).
   ``always`` syncs each command, so it runs on a shorter prefix (``--always-n``); its ops/s is what counts.
@@ -34,9 +34,10 @@ from engine import drive_exchange, load_stream, make_exchange  # noqa: E402
 from twisted.internet.task import Clock  # noqa: E402
 
 from exchangesim.engine import Exchange  # noqa: E402
-from exchangesim.persistence.commands import JournaledExchange, apply_record  # noqa: E402
+from exchangesim.persistence.commands import JournaledExecutor, JournalWriter  # noqa: E402
+from exchangesim.persistence.formats import FORMAT  # noqa: E402
 from exchangesim.persistence.journal import Journal, read_journal  # noqa: E402
-from exchangesim.persistence.snapshots import exchange_state, restore_exchange  # noqa: E402
+from exchangesim.persistence.recovery import replay_record  # noqa: E402
 
 TICK_EVERY = 64  # commands between two advances of the batch policy's clock
 
@@ -67,16 +68,15 @@ def run(stream, exchange: Exchange, clock: Clock | None, limit: int) -> float:
     return time.perf_counter() - t0
 
 
-def journaled(folder: Path, name: str, policy: str | None) -> tuple[JournaledExchange, Journal | None, Clock]:
-    exchange = JournaledExchange()
-    restore_exchange(exchange, exchange_state(make_exchange()))
+def journaled(folder: Path, name: str, policy: str | None) -> tuple[Exchange, Journal | None, Clock]:
+    exchange = make_exchange()
     clock = Clock()
     clock.advance(time.perf_counter())
     journal = None
     if policy is not None:
         journal = Journal(policy, 5, clock)
-        journal.start(folder / name, {"format": 1, "segment": 1})
-        exchange.journal = journal
+        journal.start(folder / name, {"format": FORMAT, "segment": 1})
+        exchange.set_executor(JournaledExecutor(exchange, JournalWriter(journal)))
     return exchange, journal, clock
 
 
@@ -86,7 +86,7 @@ def recovery(path: Path, baseline: float) -> dict:
     records = read_journal(path).records
     exchange = make_exchange()
     for record in records:
-        apply_record(exchange, record)
+        replay_record(exchange, record)
     rate = len(records) / (time.perf_counter() - t0)
     return {
         "variant": "recovery replay",

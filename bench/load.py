@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load on a real daemon: WebSocket subscribers under an order flood, or many idle WebSocket connections.
+"""Load on a real daemon: WebSocket subscribers under an order flood, many idle or subscribed connections.
 
 Starts ``twistd exchangesim`` as a subprocess on a free loopback port (raising the open-file limit,
 soft to hard, first: the daemon inherits it) and prints JSON lines: one per RSS sample of the daemon,
@@ -8,6 +8,7 @@ then one summary line.
     python bench/load.py flood                  # 200 subscribers (10 slow), 16 order connections, 30 s
     python bench/load.py flood --seconds 60 --subscribers 500 --slow 20
     python bench/load.py idle                   # 10,000 idle WebSocket connections: the daemon's RSS
+    python bench/load.py subscribed             # 1,000 connections on BOOK of 25 symbols: peak RSS
     python bench/load.py slowloris              # 200 slow connections from one address, health from another
 
 * ``flood``: ``--subscribers`` clients of ``/ws`` subscribed to TICKER, TRADES and BOOK of BTC/USD,
@@ -20,6 +21,18 @@ then one summary line.
   the daemon's RSS before and with them open, per connection, and against DESIGN §9's 1 GiB; then
   the daemon is sent SIGTERM with them all open: how long it took to exit, its exit code, and how many
   clients got the 1001 close (DESIGN §10.14: within 5 s).
+* ``subscribed``: a market of ``--symbols`` symbols (25) at the default 1 ms ticks, the liquidity
+  agents on with ``--preset`` (liquid), and ``--connections`` clients of ``/ws`` (1,000) that each
+  subscribe to BOOK of every symbol (per-message frames, the default, or ``"batch": true`` with
+  ``--batch``), then read for ``--seconds``. The market starts paused (``clock = manual``) and is
+  resumed through the admin API once every client is subscribed: on two shared cores, a running
+  market of this size keeps the daemon too busy to answer the later clients' subscriptions within a
+  minute. Reported: the daemon's RSS before and with them subscribed, and its peak over the run
+  (of the ``--sample`` samples) against issue 25's 2 GiB; the BOOK messages/s they received (each
+  message of a BATCH frame counts; per connection too); the daemon's and the clients' CPU over the
+  window; the daemon's ``market_lag_ms`` (health) as the window ends; how many clients the daemon
+  closed, with which codes, how many it logged closing as too slow (1013), and how long after the
+  market resumed it closed the first.
 * ``slowloris``: ``--connections`` clients from 127.0.0.1 each send a request head one byte every
   ``--trickle`` seconds, and open a new connection whenever the daemon closes one, while a client from
   127.0.0.2 asks ``/api/v1/health`` every 100 ms for ``--seconds``; the daemon keeps its default
@@ -27,10 +40,10 @@ then one summary line.
   ``--slots`` (200). Reported: health latency p50/p99/max, how many health checks were not answered
   200 within 1 s (the goal: none), and what the slow clients got (408, 503, or a close).
 
-The daemon runs with the package defaults except: liquidity agents off (the flood is the only
-trading), ``request_rate_limit`` out of the way (the flood is one client), ``max_connections`` and
-``idle_timeout_s`` raised to hold the idle connections; persistence as packaged (its policy is in the
-summary line). Not run by the test suite.
+The daemon runs with the package defaults except: liquidity agents off but in ``subscribed`` (the
+flood is the only trading), ``request_rate_limit`` out of the way (the flood is one client),
+``max_connections`` and ``idle_timeout_s`` raised to hold the idle connections; persistence as
+packaged (its policy is in the summary line). Not run by the test suite.
 """
 
 from __future__ import annotations
@@ -52,13 +65,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from rest import Load, drive, order_requests, percentile  # noqa: E402
-from wsload import READY_TIMEOUT_S, CountingClient  # noqa: E402
+from rest import Load, drive, order_requests, percentile, read_response  # noqa: E402
+from serving import cpu_seconds  # noqa: E402
+from wsload import READY_TIMEOUT_S, CountingClient, symbol_names  # noqa: E402
 
 from exchangesim.config import Config  # noqa: E402
 from exchangesim.pytest_plugin import Daemon  # noqa: E402
 
 SYMBOL = "BTC/USD"
+INITIAL_PRICE = "100.00"  # of each symbol of the subscribed mode
+ADMIN_TOKEN = "bench-load-admin-token"  # the subscribed mode resumes the market with it
 CHANNELS = ("TICKER", "TRADES", "BOOK")
 GIB = 1 << 30
 CONNECT_BATCH = 200  # idle connections opened at once: the daemon's listen backlog is 50
@@ -68,16 +84,22 @@ DRAIN_S = 2.0  # after the window, how long the slow subscribers get to read wha
 
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("flood", "idle", "slowloris"))
-    ap.add_argument("--seconds", type=float, default=30.0, help="flood: measured seconds")
-    ap.add_argument("--warmup", type=float, default=2.0, help="flood: seconds of load before measuring")
+    ap.add_argument("mode", choices=("flood", "idle", "slowloris", "subscribed"))
+    ap.add_argument("--seconds", type=float, default=30.0, help="flood, subscribed: measured seconds")
+    ap.add_argument(
+        "--warmup", type=float, default=2.0, help="flood, subscribed: seconds of load before measuring"
+    )
     ap.add_argument("--subscribers", type=int, default=200, help="flood: WebSocket subscribers")
     ap.add_argument("--slow", type=int, default=10, help="flood: subscribers that stop reading")
     ap.add_argument(
         "--connections",
         type=int,
-        help="flood: order connections (16); idle: WebSocket connections (10000); slowloris: slow ones (200)",
+        help="flood: order connections (16); idle: WebSocket connections (10000); slowloris: slow ones"
+        " (200); subscribed: subscribed WebSocket connections (1000)",
     )
+    ap.add_argument("--symbols", type=int, default=25, help="subscribed: symbols, BOOK of each subscribed")
+    ap.add_argument("--preset", default="liquid", help="subscribed: [liquidity] preset of the market")
+    ap.add_argument("--batch", action="store_true", help='subscribed: subscribe with "batch": true')
     ap.add_argument(
         "--trickle", type=float, default=5.0, help="slowloris: seconds between a slow head's bytes"
     )
@@ -85,13 +107,15 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument(
         "--queue-limit",
         type=int,
-        default=1000,
-        help="[server] ws_send_queue_limit (1000: tighter than the package's 10000, so the slow meet it)",
+        help="[server] ws_send_queue_limit (flood: 1000, tighter than the package's 10000, so the slow meet"
+        " it; the other modes: the package's)",
     )
     ap.add_argument("--sample", type=float, default=1.0, help="seconds between RSS samples")
     args = ap.parse_args()
+    if args.queue_limit is None and args.mode == "flood":
+        args.queue_limit = 1000
     if args.connections is None:
-        args.connections = {"flood": 16, "idle": 10_000, "slowloris": 200}[args.mode]
+        args.connections = {"flood": 16, "idle": 10_000, "slowloris": 200, "subscribed": 1000}[args.mode]
     return args
 
 
@@ -123,6 +147,20 @@ def start_daemon(workdir: Path, args: argparse.Namespace) -> Daemon:
             f"max_connections_per_address = {connections}",
             "idle_timeout_s = 86400",
         ]
+    if args.mode == "subscribed":  # a market of --symbols symbols, paused until the clients subscribed
+        symbols = symbol_names(args.symbols)
+        server.append(f"admin_token = {ADMIN_TOKEN}")
+        market = [
+            "[liquidity]",
+            f"preset = {args.preset}",
+            "[exchange]",
+            "clock = manual",
+            f"symbols = {', '.join(symbols)}",
+        ]
+        for symbol in symbols:
+            market += [f"[symbol:{symbol}]", f"initial_price = {INITIAL_PRICE}"]
+    else:
+        market = ["[liquidity]", "enabled = false"]
     config = workdir / "load.ini"
     config.write_text(
         "\n".join(
@@ -130,9 +168,8 @@ def start_daemon(workdir: Path, args: argparse.Namespace) -> Daemon:
                 "[server]",
                 "request_rate_limit = 100000000",
                 *server,
-                f"ws_send_queue_limit = {args.queue_limit}",
-                "[liquidity]",
-                "enabled = false",
+                *([] if args.queue_limit is None else [f"ws_send_queue_limit = {args.queue_limit}"]),
+                *market,
             ]
         )
         + "\n",
@@ -276,6 +313,92 @@ async def idle(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) ->
     }
 
 
+async def subscribed(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) -> dict[str, Any]:
+    port = daemon.port
+    batch = {"batch": True} if args.batch else {}
+    operations = [
+        json.dumps({"op": "subscribe", "channel": "BOOK", "symbol": symbol, **batch}).encode()
+        for symbol in symbol_names(args.symbols)
+    ]
+    before = sampler.take()
+    clients: list[Subscriber] = []
+    started = time.perf_counter()
+    while len(clients) < args.connections:
+        size = min(CONNECT_BATCH, args.connections - len(clients))
+        opened = await asyncio.gather(
+            *(connect(port, lambda: Subscriber(port, operations)) for _ in range(size))
+        )
+        # A client the daemon closes while the others subscribe is counted below, not a failed run.
+        confirmed = asyncio.gather(*(c.subscribed for c in opened), return_exceptions=True)
+        await asyncio.wait_for(confirmed, READY_TIMEOUT_S)
+        clients += opened
+    connect_s = time.perf_counter() - started
+    await resume_market(port)
+    first_close = asyncio.ensure_future(seconds_until_first_close(clients, time.perf_counter()))
+    await asyncio.sleep(args.warmup)
+    with_them = sampler.take()
+    received, wall, cpu = sum(c.updates for c in clients), time.perf_counter(), time.process_time()
+    daemon_cpu = cpu_seconds(daemon.process.pid)
+    await asyncio.sleep(args.seconds)
+    received = sum(c.updates for c in clients) - received
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    daemon_cpu = cpu_seconds(daemon.process.pid) - daemon_cpu
+    lag_ms = await market_lag_ms(port)
+    first_close_s = round(first_close.result(), 1) if first_close.done() else None
+    first_close.cancel()
+    closed = [c for c in clients if c.lost or c.close_code is not None]
+    for client in clients:
+        client.close()
+    return {
+        "connections": args.connections,
+        "symbols": args.symbols,
+        "preset": args.preset,
+        "batch": args.batch,
+        "connect_and_subscribe_s": round(connect_s, 2),
+        "rss_before_mib": round(before / 2**20, 1),
+        "rss_subscribed_mib": round(with_them / 2**20, 1),
+        "messages_per_s": round(received / wall),
+        "messages_per_s_per_connection": round(received / wall / args.connections, 1),
+        "daemon_cpu_busy": round(daemon_cpu / wall, 3),
+        "client_cpu_busy": round(cpu / wall, 3),
+        "market_lag_ms_at_end": lag_ms,
+        "closed_by_daemon": len(closed),
+        "close_codes": sorted({c.close_code for c in closed if c.close_code is not None}),
+        "closed_as_slow_in_daemon_log": daemon.printed().count("closing WebSocket client"),
+        "first_close_after_resume_s": first_close_s,
+        "target_rss_gib": 2,
+    }
+
+
+async def seconds_until_first_close(clients: list[Subscriber], since: float) -> float:
+    """Seconds from ``since`` until the daemon has closed one of ``clients`` (checked every 0.25 s)."""
+    while not any(c.lost or c.close_code is not None for c in clients):
+        await asyncio.sleep(0.25)
+    return time.perf_counter() - since
+
+
+async def market_lag_ms(port: int) -> int:
+    """How far the daemon's market runs behind its schedule, from its health answer."""
+    return (await call(port, "GET /api/v1/health"))["market_lag_ms"]
+
+
+async def resume_market(port: int) -> None:
+    """Start the paused market's clock (the admin API)."""
+    await call(port, "POST /api/v1/admin/clock/resume", f"X-Admin-Token: {ADMIN_TOKEN}\r\n")
+
+
+async def call(port: int, request_line: str, headers: str = "") -> Any:
+    """The JSON answer of one bodiless request to the daemon; anything but 200 fails the run."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"{request_line} HTTP/1.1\r\nHost: sim\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    writer.write(head.encode())
+    status, body = await asyncio.wait_for(read_response(reader), READY_TIMEOUT_S)
+    writer.close()
+    if status != 200:
+        raise RuntimeError(f"{request_line} answered {status}: {body[:300]!r}")
+    return json.loads(body)
+
+
 async def slowloris(daemon: Daemon, args: argparse.Namespace, sampler: RssSampler) -> dict[str, Any]:
     port, stop = daemon.port, asyncio.Event()
     outcomes: dict[str, int] = {}
@@ -358,12 +481,13 @@ async def run(daemon: Daemon, args: argparse.Namespace) -> dict[str, Any]:
     sampler = RssSampler(daemon.process.pid, args.sample)
     sampling = asyncio.ensure_future(sampler.run())
     try:
-        figures = await {"flood": flood, "idle": idle, "slowloris": slowloris}[args.mode](
-            daemon, args, sampler
-        )
+        modes = {"flood": flood, "idle": idle, "slowloris": slowloris, "subscribed": subscribed}
+        figures = await modes[args.mode](daemon, args, sampler)
     finally:
         sampling.cancel()
-    return {**figures, "rss_max_mib": round(max(sampler.samples) / 2**20, 1)}
+    peak = max(sampler.samples)
+    met = {"met": peak < 2 * GIB} if args.mode == "subscribed" else {}
+    return {**figures, "rss_max_mib": round(peak / 2**20, 1), **met}
 
 
 def main() -> None:

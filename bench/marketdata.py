@@ -27,15 +27,13 @@ subscriptions confirmed:
   tick's action starts, minus ``MarketClock.wall_seconds_at(ts)``, the wall time its market time
   ``ts`` fell due. The schedule runs each tick on its own at its own time, so a turn that catches up
   k ticks measures each when it runs (a later one also waits for the earlier ones). The library has
-  no hook for this, so the server wraps each market's ``Timer.action`` (and ``prepare``).
+  no hook for this, so the server wraps each market's ``Timer.action``.
   ``target_met`` is DESIGN §9's p99 < 5 ms. ``action_ms`` is the time in one tick's action (the
   model's step, agents, engine commands, and the stream messages they queue: outboxes write in
   later reactor turns).
 * ``ticks_per_s`` counts ticks run (all symbols; ``symbols * 1000 / tick_ms`` when on time).
   ``turns_per_s`` counts the schedule's reactor calls (the probe also wraps the schedule's private
-  ``_run``), ``turn_ms`` times them and ``max_ticks_per_turn`` is the most ticks one of them ran;
-  ``spans_per_s`` counts ``prepare`` calls (one symbol's prices for one turn drawn at once),
-  ``prepare_ms`` times them and ``max_ticks_per_span`` is the most ticks one of them drew.
+  ``_run``), ``turn_ms`` times them and ``max_ticks_per_turn`` is the most ticks one of them ran.
 * ``messages_per_s``: stream messages the clients received (each message of a BATCH frame counts);
   the first ``--check-clients`` clients parse every message and count breaks in each stream's
   contiguous ``seq`` (``seq_gaps``, which must be 0); ``closed`` counts clients the server closed.
@@ -71,7 +69,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 from serving import StdinControl, cpu_seconds, fresh_data_dir, log_warnings_only, serve_until_stdin_closes  # noqa: E402
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
-from exchangesim.config import PRESETS, Config, ConfigError, SymbolConfig, check_config, seal  # noqa: E402
+from exchangesim.config import PRESETS, Config, ConfigError, SymbolConfig, seal  # noqa: E402
+from exchangesim.config_checks import check_config  # noqa: E402
 from exchangesim.marketdata.clock import MarketClock  # noqa: E402
 from exchangesim.marketdata.models import ModelSettings, rng_for  # noqa: E402
 from exchangesim.marketdata.registry import model_class, model_names  # noqa: E402
@@ -159,9 +158,17 @@ def path_rates(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
 
 # -- the serving process ----------------------------------------------------------------------------
 def live_config(symbols: list[str], tick_ms: int, preset: str = "liquid") -> Config:
-    """The daemon's defaults (liquidity agents on) on an ephemeral loopback port, with ``symbols``."""
+    """The daemon's defaults (liquidity agents on) on an ephemeral loopback port, with ``symbols``.
+
+    Each load client subscribes to two streams a symbol, all in one burst: the per-connection limits
+    (``ws_max_subscriptions`` and ``ws_max_messages_per_second``, 100 each) would close every client
+    before it subscribed past 50 symbols, so they are raised to what the bench's clients send.
+    """
     config = Config()
     config.server.endpoint = "tcp:0:interface=127.0.0.1"
+    streams = 2 * len(symbols)
+    config.server.ws_max_subscriptions = max(config.server.ws_max_subscriptions, streams)
+    config.server.ws_max_messages_per_second = max(config.server.ws_max_messages_per_second, streams)
     config.exchange.symbols = symbols
     config.exchange.tick_interval_ms = tick_ms
     config.liquidity.preset = preset
@@ -194,15 +201,13 @@ class TickProbe:
         self._actions: list[float] = []  # per tick: seconds in its action
         self._turns: list[float] = []  # per reactor turn of the schedule: seconds it took
         self._turn_ticks: list[int] = []  # per turn: the symbols' ticks it ran
-        self._spans: list[int] = []  # per prepare call (one symbol, one turn): the ticks drawn at once
-        self._prepares: list[float] = []  # per prepare call: seconds it took
         self._running = 0  # ticks run by the turn under way
         for timer in timers:
             self._wrap_timer(clock, schedule.market_clock, timer)
         self._wrap_turn(schedule)
 
     def _wrap_timer(self, clock: IReactorTime, market_clock: MarketClock, timer: Timer) -> None:
-        action, prepare = timer.action, timer.prepare
+        action = timer.action
         seconds, due_at = clock.seconds, market_clock.wall_seconds_at
 
         def probed(ts: int) -> object:
@@ -214,16 +219,7 @@ class TickProbe:
             self._actions.append(time.perf_counter() - started)
             return result
 
-        def prepared(ticks: int) -> object:
-            self._spans.append(ticks)
-            started = time.perf_counter()
-            result = prepare(ticks)
-            self._prepares.append(time.perf_counter() - started)
-            return result
-
         timer.action = probed
-        if prepare is not None:
-            timer.prepare = prepared
 
     def _wrap_turn(self, schedule: MarketSchedule) -> None:
         # The library has no hook for a turn: the probe takes the place of the method each turn calls
@@ -246,24 +242,20 @@ class TickProbe:
             samples.clear()
 
     def _samples(self) -> tuple[list[Any], ...]:
-        return self._lags, self._actions, self._turns, self._turn_ticks, self._spans, self._prepares
+        return self._lags, self._actions, self._turns, self._turn_ticks
 
     def report(self) -> dict[str, Any]:
         """The figures of the window since ``mark`` (the reactor reads the control line between two
         turns, so a window never cuts one)."""
         turn_ticks = np.array(self._turn_ticks, dtype=np.int64)
-        spans = np.array(self._spans, dtype=np.int64)
         return {
             "seconds": time.perf_counter() - self._since,
             "ticks": len(self._lags),
             "turns": len(self._turns),
-            "spans": len(self._spans),
             "max_ticks_per_turn": int(turn_ticks.max()) if turn_ticks.size else 0,
-            "max_ticks_per_span": int(spans.max()) if spans.size else 0,
             "tick_lag_ms": percentiles_ms(np.array(self._lags)),
             "action_ms": percentiles_ms(np.array(self._actions)),
             "turn_ms": percentiles_ms(np.array(self._turns)),
-            "prepare_ms": percentiles_ms(np.array(self._prepares)),
         }
 
 
@@ -383,12 +375,9 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
         "tick_lag_ms": served["tick_lag_ms"],
         "action_ms": served["action_ms"],
         "turn_ms": served["turn_ms"],
-        "prepare_ms": served["prepare_ms"],
         "ticks_per_s": round(served["ticks"] / served["seconds"]),
         "turns_per_s": round(served["turns"] / served["seconds"]),
-        "spans_per_s": round(served["spans"] / served["seconds"]),
         "max_ticks_per_turn": served["max_ticks_per_turn"],
-        "max_ticks_per_span": served["max_ticks_per_span"],
         "messages_per_s": round(figures["updates"] / figures["wall"]),
         "frames_per_s": round(figures["frames"] / figures["wall"]),
         **{key: figures[key] for key in ("seq_checked", "seq_gaps", "closed")},

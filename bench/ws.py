@@ -76,9 +76,9 @@ from exchangesim.config import (  # noqa: E402
     Config,
     ConfigError,
     SymbolConfig,
-    check_config,
     seal,
 )
+from exchangesim.config_checks import check_config  # noqa: E402
 from exchangesim.service import ExchangeService  # noqa: E402
 from exchangesim.venue import Venue  # noqa: E402
 

@@ -48,6 +48,7 @@ class CountingClient(asyncio.Protocol):
     """A WebSocket client that subscribes, then counts the updates (``"seq":`` keys) of each text frame."""
 
     _transport: asyncio.Transport
+    path = "/ws"  # the request target of the upgrade
 
     def __init__(self, port: int, operations: list[bytes], checker: SeqChecker | None) -> None:
         self._port = port
@@ -67,7 +68,7 @@ class CountingClient(asyncio.Protocol):
         self._transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
         transport.write(
-            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{self._port}\r\nUpgrade: websocket\r\n"
+            f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self._port}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )
 
@@ -133,10 +134,13 @@ class CountingClient(asyncio.Protocol):
 
 
 def masked_frame(payload: bytes) -> bytes:
-    """One small client text frame, masked as RFC 6455 requires of clients."""
-    assert len(payload) < 126
+    """One client text frame of under 64 KiB, masked as RFC 6455 requires of clients."""
+    size = len(payload)
+    assert size < 1 << 16
+    head = bytes((0x81, 0x80 | size)) if size < 126 else bytes((0x81, 0x80 | 126)) + size.to_bytes(2, "big")
     mask = os.urandom(4)
-    return bytes((0x81, 0x80 | len(payload))) + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
+    keys = int.from_bytes((mask * (size // 4 + 1))[:size], "big")  # XOR the payload as one integer
+    return head + mask + (int.from_bytes(payload, "big") ^ keys).to_bytes(size, "big")
 
 
 def totals(clients: list[CountingClient]) -> tuple[int, int, float, float]:

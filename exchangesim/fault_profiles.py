@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, fault_problems, ini_parser
+from .config import ConfigError, ini_parser
 
 if TYPE_CHECKING:
     from .failures.spec import FaultSpec
@@ -74,6 +74,7 @@ def check_profile(path: str | os.PathLike[str], faults: Mapping[str, Mapping[str
     """Each fault parsed as the daemon parses it; ``ProfileError`` lists every problem at once."""
     # Imported here: the failure modes (and Twisted) load only for a check.
     from .failures.registry import mode_for
+    from .failures.sections import fault_problems
     from .failures.spec import parse_fault
 
     problems = fault_problems(faults, lambda section: os.fspath(path))

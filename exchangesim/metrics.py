@@ -19,29 +19,33 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
 
 from .api.native import NativeWebSocketFactory
-from .api.ws_connection import FaultedWebSocketFactory
-from .venue import Venue
+from .api.ws_connection import FaultyWebSocketFactory
+from .engine import Exchange
+from .marketdata.service import MovingMarket
 
 __all__ = ["MetricsPage", "VenueCollector"]
 
 
 class VenueCollector(Collector):
-    """Engine, market, HTTP and WebSocket figures of one venue."""
+    """Engine, market, HTTP and WebSocket figures of one venue: its ``exchange`` and moving ``markets``,
+    the HTTP answers by status, and the WebSocket endpoints (``ws`` the native one)."""
 
     def __init__(
         self,
-        venue: Venue,
+        exchange: Exchange,
+        markets: Mapping[str, MovingMarket],
         ws: NativeWebSocketFactory,
         http_answers: Counter[int],
-        ws_endpoints: Mapping[str, FaultedWebSocketFactory] = MappingProxyType({}),
+        ws_endpoints: Mapping[str, FaultyWebSocketFactory] = MappingProxyType({}),
     ) -> None:
-        self._venue = venue
+        self._exchange = exchange
+        self._markets = markets
         self._ws = ws
         self._http_answers = http_answers
         self._ws_endpoints = {"/ws": ws, **ws_endpoints}  # path -> factory, for connection counts
 
     def collect(self) -> Iterator[Metric]:
-        exchange = self._venue.exchange
+        exchange = self._exchange
         trades = CounterMetricFamily(
             "exchangesim_trades", "Trades (maker fills) since start", labels=["symbol"]
         )
@@ -82,7 +86,7 @@ class VenueCollector(Collector):
             connections.add_metric([endpoint], len(factory.connections))
         yield connections
         yield GaugeMetricFamily(
-            "exchangesim_ws_subscriptions", "WebSocket subscriptions held", self._ws.hub.subscriptions
+            "exchangesim_ws_subscriptions", "WebSocket subscriptions held", self._ws.feed.subscriptions
         )
         queued = sum(
             connection.outbox.queued
@@ -103,8 +107,8 @@ class VenueCollector(Collector):
         paused = GaugeMetricFamily(
             "exchangesim_market_paused", "1 while a symbol's market is paused", labels=["symbol"]
         )
-        for symbol, market in self._venue.markets.items():
-            tick_size = self._venue.exchange.instrument(symbol).tick_size
+        for symbol, market in self._markets.items():
+            tick_size = self._exchange.instrument(symbol).tick_size
             fair.add_metric([symbol], float(tick_size * market.fair))
             lag.add_metric([symbol], market.lag())
             paused.add_metric([symbol], int(market.paused))

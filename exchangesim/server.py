@@ -6,7 +6,8 @@ from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorCore
 from twisted.python.failure import Failure
 
-from .config import Config, ConfigError, check_config, seal
+from .config import Config, ConfigError, seal
+from .config_checks import check_config
 from .service import ExchangeService
 
 __all__ = ["ExchangeServer"]

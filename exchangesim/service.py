@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 from autobahn.twisted.websocket import WebSocketServerFactory
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
@@ -14,28 +15,47 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import __version__
+from .api.admin import AdminAPI, AdminGuard
 from .api.admin_listener import AdminOnly
 from .api.binance import BinanceAPI, engine_symbol_of
 from .api.binance import account_of as binance_account_of
 from .api.binance.errors import BINANCE_FAULT_ERRORS
+from .api.binance.listen_keys import ListenKeys
 from .api.binance.market_streams import MarketStreamFactory
+from .api.binance.stream_feed import MarketStreamFeed
+from .api.binance.trading import Trading
+from .api.binance.user_data_feed import UserDataFeed
 from .api.binance.ws_api import WsApiFactory
+from .api.conflation import Conflator
 from .api.connection_limit import ConnectionLimit
 from .api.errors import NATIVE_FAULT_ERRORS
 from .api.native import NativeAPI, NativeWebSocketFactory
+from .api.native.feeds import StreamFeed
 from .api.native.rate_limit import RateLimitedResource
 from .api.site import BoundedSite, build_root
+from .api.streams import StreamHub
 from .config import Config
 from .failures.metrics import FaultCollector
 from .failures.rest import FaultyResource
 from .failures.tcp import FaultyFactory, TrackingFactory
-from .marketdata.service import MarketService
 from .metrics import MetricsPage, VenueCollector
 from .persistence.service import PersistenceService
+from .persistence.venue_state import VenueState
 from .shutdown import CLOSE_TIMEOUT_S, drain
-from .venue import open_venue
+from .venue import Venue, open_venue
 
-__all__ = ["ExchangeService", "ListeningService"]
+__all__ = [
+    "ExchangeService",
+    "ListeningService",
+    "Streams",
+    "admin_api",
+    "binance_market_streams",
+    "binance_rest",
+    "binance_ws_api",
+    "native_rest",
+    "native_websocket",
+    "venue_streams",
+]
 
 
 class ListeningService(Service):
@@ -115,11 +135,18 @@ class ExchangeService(MultiService):
         self.config = config
         self.venue = open_venue(config, reactor)
         if config.persistence.enabled:  # first in, so it recovers before the rest starts and stops last
-            PersistenceService(self.venue, config.persistence, self.journal_failed).setServiceParent(self)
-        native = NativeAPI(self.venue)
-        self.ws_factory = NativeWebSocketFactory(self.venue)
-        self.binance_streams = MarketStreamFactory(self.venue)
-        self.binance_ws_api = WsApiFactory(self.venue)
+            venue = self.venue
+            state = VenueState(
+                venue.exchange, venue.keys, venue.statistics, venue.market.markets, venue.market_clock
+            )
+            PersistenceService(
+                config, reactor, state, venue.provisioner, self.journal_failed
+            ).setServiceParent(self)
+        streams = venue_streams(self.venue)  # one hub for both dialects' streams
+        native = native_rest(self.venue)
+        self.ws_factory = native_websocket(self.venue, streams)
+        self.binance_streams = binance_market_streams(self.venue, streams)
+        self.binance_ws_api = binance_ws_api(self.venue, streams)
         # Each dialect words what faults answer on its routes; Binance's market streams answer no
         # refused request (Binance closes a client over its message rate), so they keep none.
         self.ws_factory.error_shape = NATIVE_FAULT_ERRORS
@@ -140,7 +167,7 @@ class ExchangeService(MultiService):
             admin,
         )
         binance_api = FaultyResource(
-            BinanceAPI(self.venue).resource(),
+            binance_rest(self.venue, streams).resource(),
             faults,
             binance_account_of(self.venue.authenticator),
             symbol_of=engine_symbol_of(self.venue.exchange),
@@ -162,7 +189,11 @@ class ExchangeService(MultiService):
             request_head_timeout=config.server.request_head_timeout_s,
         )
         ws_endpoints = {"/ws/<stream>": self.binance_streams, "/ws-api/v3": self.binance_ws_api}
-        registry.register(VenueCollector(self.venue, self.ws_factory, site.answers, ws_endpoints))
+        registry.register(
+            VenueCollector(
+                self.venue.exchange, self.venue.market.markets, self.ws_factory, site.answers, ws_endpoints
+            )
+        )
         registry.register(FaultCollector(faults))
         self.connections = ConnectionLimit(
             FaultyFactory(site, faults),
@@ -170,7 +201,7 @@ class ExchangeService(MultiService):
             per_address=config.server.max_connections_per_address,
         )
         # The markets open (a reference price, a two-sided book) before the port serves a request.
-        self.market = MarketService(self.venue)
+        self.market = self.venue.market
         self.market.setServiceParent(self)
         self.admin: ListeningService | None = None
         self.admin_connections: ConnectionLimit | None = None
@@ -256,3 +287,117 @@ class ExchangeService(MultiService):
 
     def _ws_factories(self) -> tuple[WebSocketServerFactory, ...]:
         return (self.ws_factory, self.binance_streams, self.binance_ws_api)
+
+
+def admin_api(venue: Venue) -> AdminAPI:
+    """The admin API over the venue's parts."""
+    server = venue.config.server
+    return AdminAPI(
+        AdminGuard(venue.admin_token, server.admin_allow_remote, server.max_body_bytes),
+        venue.exchange,
+        venue.keys,
+        venue.provisioner,
+        venue.market,
+        venue.faults,
+        venue.market_clock,
+        venue.config.exchange.clock,
+    )
+
+
+@attrs.frozen
+class Streams:
+    """The venue's streams: one hub and one conflator for both dialects, the feeds rendering into them,
+    and the listenKeys (REST, the market streams and the WS-API share them)."""
+
+    hub: StreamHub
+    conflator: Conflator
+    native: StreamFeed
+    market: MarketStreamFeed
+    listen_keys: ListenKeys
+
+
+def venue_streams(venue: Venue) -> Streams:
+    """The stream hub of the venue, its feeds subscribed to the engine and to the fault audit."""
+    hub, conflator = StreamHub(), Conflator(venue.clock)
+    native = StreamFeed(venue.exchange, venue.statistics, hub, conflator, venue.now_ms)
+    venue.faults.audit.listeners.append(native.publish_fault)
+    market = MarketStreamFeed(venue.exchange, venue.statistics, hub, conflator, venue.now_ms)
+    user_data = UserDataFeed(venue.exchange, hub, venue.now_ms)
+    return Streams(hub, conflator, native, market, ListenKeys(venue.clock, user_data, venue.now_ms))
+
+
+def native_rest(venue: Venue) -> NativeAPI:
+    """The native REST routes over the venue's parts, the admin API under them."""
+    return NativeAPI(
+        venue.exchange,
+        venue.statistics,
+        venue.authenticator,
+        admin_api(venue).resource(),
+        clock=venue.clock,
+        now_ms=venue.now_ms,
+        markets=venue.market.markets,
+        seed=venue.config.exchange.seed,
+        max_body_bytes=venue.config.server.max_body_bytes,
+    )
+
+
+def native_websocket(venue: Venue, streams: Streams) -> NativeWebSocketFactory:
+    """The native WebSocket over the venue's streams."""
+    return NativeWebSocketFactory(
+        venue.clock,
+        venue.faults,
+        venue.config.server,
+        feed=streams.native,
+        conflator=streams.conflator,
+        exchange=venue.exchange,
+        authenticator=venue.authenticator,
+        admin_token=venue.admin_token,
+        now_ms=venue.now_ms,
+    )
+
+
+def binance_rest(venue: Venue, streams: Streams) -> BinanceAPI:
+    """The Binance REST routes over the venue's parts."""
+    config = venue.config
+    return BinanceAPI(
+        venue.exchange,
+        venue.statistics,
+        Trading(venue.exchange, venue.now_ms),
+        streams.listen_keys,
+        venue.authenticator,
+        venue.limiter,
+        now_ms=venue.now_ms,
+        wall_ms=venue.wall_ms,
+        max_body_bytes=config.server.max_body_bytes,
+        fees=config.exchange,
+        accounts=config.named_accounts,
+    )
+
+
+def binance_market_streams(venue: Venue, streams: Streams) -> MarketStreamFactory:
+    """Binance's market streams (``/ws/<stream>``, ``/stream``) over the venue's streams."""
+    return MarketStreamFactory(
+        venue.clock,
+        venue.faults,
+        venue.config.server,
+        exchange=venue.exchange,
+        feed=streams.market,
+        conflator=streams.conflator,
+        listen_keys=streams.listen_keys,
+    )
+
+
+def binance_ws_api(venue: Venue, streams: Streams) -> WsApiFactory:
+    """Binance's WS-API (``/ws-api/v3``) over the venue's parts and streams."""
+    return WsApiFactory(
+        venue.clock,
+        venue.faults,
+        venue.config.server,
+        exchange=venue.exchange,
+        trading=Trading(venue.exchange, venue.now_ms),
+        listen_keys=streams.listen_keys,
+        authenticator=venue.authenticator,
+        limiter=venue.limiter,
+        now_ms=venue.now_ms,
+        wall_ms=venue.wall_ms,
+    )

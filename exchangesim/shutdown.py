@@ -13,7 +13,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.web.server import Request
 
-from .api.ws_connection import FaultedWebSocket
+from .api.ws_connection import FaultyWebSocket
 
 __all__ = ["CLOSE_TIMEOUT_S", "DRAIN_TIMEOUT_S", "drain"]
 
@@ -28,7 +28,7 @@ log = Logger()
 def drain(
     clock: IReactorTime,
     stop_listening: Callable[[], Deferred[None] | None],
-    websockets: Iterable[FaultedWebSocket],
+    websockets: Iterable[FaultyWebSocket],
     in_flight: Iterable[Request],
     timeout: float = DRAIN_TIMEOUT_S,
 ) -> Deferred[bool]:
@@ -64,7 +64,7 @@ def _fire(finished: Deferred[bool], everything: bool, overdue: IDelayedCall | No
 
 
 def _report(
-    everything: bool, websockets: list[FaultedWebSocket], in_flight: list[Request], timeout: float
+    everything: bool, websockets: list[FaultyWebSocket], in_flight: list[Request], timeout: float
 ) -> bool:
     if not everything:
         log.warn(

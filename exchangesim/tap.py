@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import errno
-import os
 import platform
-import signal
 import sys
 from typing import Any
 
 from twisted.copyright import version as twisted_version
-from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorCore
 from twisted.python import usage
 from twisted.python.failure import Failure
 
 from . import __version__
-from .config import ConfigError, SettingError, load_config, seal
+from .config import ConfigError, SettingError, seal
+from .config_checks import load_config
 from .persistence.directory import PersistenceError, StateDirectory
 from .persistence.recovery import SettingsChangedError
+from .process_exit import exit_with_status_at_exit, stop_in_order, stop_on_sigterm
 from .service import ExchangeService
 
 __all__ = ["CONFIG_ERROR_EXIT", "JOURNAL_FAILED_EXIT", "Options", "makeService"]
@@ -93,7 +92,9 @@ JOURNAL_FAILED_EXIT = 74
 
 class _DaemonService(ExchangeService):
     """The service under twistd: failing to listen or to recover ends the process with the reason, a
-    journal that cannot be written stops it with status 74, and a stop on SIGTERM exits 0."""
+    journal that cannot be written stops it with status 74, and a stop on SIGTERM exits 0 (DESIGN
+    §10.14), as supervisors other than systemd (containers, scripts) expect; SIGINT keeps twistd's
+    status (killed by the signal)."""
 
     def __init__(self, *args: Any, listen: str | None = None, fresh: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,6 +131,7 @@ class _DaemonService(ExchangeService):
         return f"exchangesim: cannot listen on {origin}: {reason}; {change}"
 
     def startService(self) -> None:
+        stop_on_sigterm(self.venue.clock)  # under twistd, the reactor itself
         if self._fresh:
             self._move_state_aside()
         try:
@@ -161,34 +163,12 @@ class _DaemonService(ExchangeService):
             )
 
     def journal_failed(self, error: Exception) -> None:
+        # Once the services have stopped in order, the process ends with JOURNAL_FAILED_EXIT, so systemd's
+        # Restart=on-failure (and any supervisor) sees the failure and starts it again, recovering once
+        # the disk is fixed.
         reactor: Any = self.venue.clock  # under twistd, the reactor itself
-        reactor.addSystemEventTrigger("after", "shutdown", _exit_journal_failed)
-        reactor.callLater(0, reactor.stop)
-
-    def stopService(self) -> Deferred[None]:
-        stopped = super().stopService()
-        stopped.addCallback(self._exit_zero)
-        return stopped
-
-    def _exit_zero(self, result: None) -> None:
-        # twistd re-raises the signal that stopped the reactor, so the exit status would say "killed by
-        # SIGTERM"; a shutdown that completed in order exits 0 instead (DESIGN §10.14), as supervisors
-        # other than systemd (containers, scripts) expect. SIGINT keeps twistd's behaviour.
-        reactor: Any = self.venue.clock
-        if getattr(reactor, "_exitSignal", None) == signal.SIGTERM:
-            reactor._exitSignal = None
-        return result
-
-
-def _exit_journal_failed() -> None:
-    # twistd ends a process whose reactor stopped with status 0 and offers no other; once the services
-    # have stopped in order, this one ends with JOURNAL_FAILED_EXIT, so systemd's Restart=on-failure
-    # (and any supervisor) sees the failure and starts it again, recovering once the disk is fixed.
-    # twistd's own last steps are skipped: a --pidfile stays, and the next twistd start finds it stale.
-    for stream in (sys.__stdout__, sys.__stderr__):  # twistd logs to the original ones
-        if stream is not None:
-            stream.flush()
-    os._exit(JOURNAL_FAILED_EXIT)
+        reactor.addSystemEventTrigger("after", "shutdown", exit_with_status_at_exit, JOURNAL_FAILED_EXIT)
+        reactor.callLater(0, stop_in_order, reactor, "the journal cannot be written")
 
 
 def makeService(options: Any, reactor: IReactorCore | None = None) -> ExchangeService:

@@ -8,11 +8,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
-from exchangesim.api.binance.market_streams import MarketStreamFactory
-from exchangesim.api.native import NativeWebSocketFactory
 from exchangesim.config import Config, seal
-from exchangesim.marketdata.service import MarketService
 from exchangesim.metrics import MetricsPage, VenueCollector
+from exchangesim.service import binance_market_streams, native_websocket, venue_streams
 from exchangesim.venue import open_venue
 
 
@@ -27,15 +25,19 @@ def scrape():
     config = Config()
     config.exchange.tick_interval_ms = 10
     venue = open_venue(seal(config), clock)
-    market = MarketService(venue)
-    market.startService()
+    venue.market.startService()
     clock.pump([0.01] * 300)
     registry = CollectorRegistry()
-    streams = MarketStreamFactory(venue)
+    hub = venue_streams(venue)
+    streams = binance_market_streams(venue, hub)
     streams.connections.add(_OpenClient())
     registry.register(
         VenueCollector(
-            venue, NativeWebSocketFactory(venue), Counter({200: 3, 400: 1}), {"/ws/<stream>": streams}
+            venue.exchange,
+            venue.market.markets,
+            native_websocket(venue, hub),
+            Counter({200: 3, 400: 1}),
+            {"/ws/<stream>": streams},
         )
     )
     response = StubTreq(MetricsPage(registry)).get("http://sim/metrics")

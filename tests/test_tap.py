@@ -13,7 +13,8 @@ from twisted.plugin import getPlugins
 from twisted.trial.unittest import SynchronousTestCase
 
 from exchangesim import __version__
-from exchangesim.tap import CONFIG_ERROR_EXIT, Options, makeService
+from exchangesim.process_exit import exit_with_status_at_exit
+from exchangesim.tap import CONFIG_ERROR_EXIT, JOURNAL_FAILED_EXIT, Options, makeService
 
 
 def _temp_path(case, name):
@@ -139,6 +140,16 @@ class MakeServiceTests(SynchronousTestCase):
             str(caught.exception.code),
         )
         self.assertIn("; choose another port in [server] admin_endpoint", str(caught.exception.code))
+
+    def test_a_journal_failure_stops_the_reactor_and_sets_status_74_for_after_the_shutdown(self):
+        reactor = MemoryReactorClock()
+        service = makeService(self._options(), reactor=reactor)
+        service.journal_failed(OSError(28, "No space left on device"))
+        after_shutdown = reactor.triggers["after"]["shutdown"]
+        self.assertEqual(after_shutdown, [(exit_with_status_at_exit, (JOURNAL_FAILED_EXIT,), {})])
+        self.assertFalse(reactor.hasStopped)  # not from inside the failing command
+        reactor.advance(0)
+        self.assertTrue(reactor.hasStopped)
 
     def test_fresh_moves_the_saved_state_aside_and_deletes_nothing(self):
         folder = _temp_path(self, "data")

@@ -39,4 +39,4 @@ def test_an_account_with_fee_rates_trades_on_its_own_tier():
 def test_named_accounts_are_funded_and_their_keys_act_for_them():
     venue = venue_with(alice=AccountConfig(api_key="alice-key-0001", balances={"USD": Decimal("7")}))
     assert venue.exchange.balances("alice")["USD"].available == parse_amount("7")
-    assert venue.authenticator.owner_of("alice-key-0001") == "alice"
+    assert venue.keys.owner_of("alice-key-0001") == "alice"

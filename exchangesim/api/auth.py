@@ -1,4 +1,5 @@
-"""Who is asking: API keys and signatures select an account; the admin token guards admin routes."""
+"""Who is asking: API keys (``credentials``) and signatures select an account; the admin token guards
+admin routes."""
 
 from __future__ import annotations
 
@@ -6,26 +7,18 @@ import heapq
 import hmac
 import ipaddress
 import re
+import weakref
 
-import attrs
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 
+from ..credentials import ApiKey, KeyStore
 from ..signing import payload_signature_matches, signature_matches
 from .errors import ApiError
 
-__all__ = ["ApiKey", "Authenticator", "require_admin"]
+__all__ = ["Authenticator", "check_admin", "require_admin"]
 
 _EPOCH_MS = re.compile(r"[0-9]{1,16}")
-
-
-@attrs.frozen
-class ApiKey:
-    """An account's credentials; ``secret`` signs requests."""
-
-    account: str
-    key: str
-    secret: str = attrs.field(repr=False)
 
 
 class _UsedSignatures:
@@ -61,68 +54,48 @@ class _UsedSignatures:
 
 
 class Authenticator:
-    """Maps a request to the account it may act for, checking key, signature and receive window.
+    """Maps a request to the account it may act for, checking its key (in ``keys``), signature and
+    receive window.
 
     A signature is good once: the route that acts on a request ``admit``s it, which uses its signature
     up until the signed timestamp leaves the receive window; a repeat is refused (REPLAYED_SIGNATURE).
+    A request's signature is computed once: one that ``authenticate`` proved (the rate limit, charging
+    its key) is only used up by ``admit``, its timestamp checked again.
     """
 
     def __init__(
         self,
         clock: IReactorTime,
+        keys: KeyStore,
         *,
         anonymous_account: str | None,
         require_signature: bool,
         recv_window_ms: int,
     ) -> None:
         self._clock = clock
+        self.keys = keys
         self._anonymous_account = anonymous_account
         self._require_signature = require_signature
         self._recv_window_ms = recv_window_ms
-        self._keys: dict[str, ApiKey] = {}
         self._used = _UsedSignatures()
+        self._proven: weakref.WeakKeyDictionary[IRequest, None] = weakref.WeakKeyDictionary()
 
     @property
     def used_signatures(self) -> int:
         """How many signatures are remembered now (they expire with the receive window)."""
         return len(self._used)
 
-    def register(self, api_key: ApiKey) -> None:
-        """Accept ``api_key`` from now on; a key can belong to one account only."""
-        existing = self._keys.get(api_key.key)
-        if existing is not None and existing.account != api_key.account:
-            raise ValueError(f"API key already belongs to account {existing.account}")
-        self._keys[api_key.key] = api_key
-
-    def forget(self, account: str) -> None:
-        """Accept none of ``account``'s keys from now on (the account is closed)."""
-        for key in [key for key, api_key in self._keys.items() if api_key.account == account]:
-            del self._keys[key]
-
-    def owner_of(self, key: str) -> str | None:
-        """The account ``key`` belongs to, if any."""
-        api_key = self._keys.get(key)
-        return None if api_key is None else api_key.account
-
-    def lookup(self, key: str) -> ApiKey | None:
-        """The registered credentials of ``key``, if any."""
-        return self._keys.get(key)
-
     @staticmethod
     def signs(api_key: ApiKey, payload: bytes, signature: str) -> bool:
         """Whether ``signature`` is ``api_key``'s HMAC-SHA256 of ``payload`` (a dialect's raw request)."""
         return payload_signature_matches(signature, api_key.secret, payload)
-
-    def keys_of(self, account: str) -> list[ApiKey]:
-        """The keys registered for ``account``."""
-        return [key for key in self._keys.values() if key.account == account]
 
     def account_of(self, request: IRequest) -> str | None:
         """Who ``request`` says it acts for, unverified (fault targeting, not authorization)."""
         key_header = request.getHeader(b"x-api-key")
         if key_header is None:
             return self._anonymous_account
-        return self.owner_of(key_header.decode("utf-8", "replace"))
+        return self.keys.owner_of(key_header.decode("utf-8", "replace"))
 
     def authenticate(self, request: IRequest) -> str:
         """The account ``request`` acts for, without using its signature up (to charge rate limits);
@@ -145,7 +118,7 @@ class Authenticator:
             return self._known(key_header.decode("utf-8", "replace")).account
         body = request.content.read()
         request.content.seek(0)
-        return self.verify(
+        account = self.verify(
             key_header.decode("utf-8", "replace"),
             (request.getHeader(b"x-timestamp") or b"").decode("ascii", "replace"),
             (signature or b"").decode("ascii", "replace"),
@@ -153,7 +126,11 @@ class Authenticator:
             request.uri.decode("utf-8", "replace"),
             body,
             spend=spend,
+            proven=request in self._proven,
         )
+        if not spend:
+            self._proven[request] = None
+        return account
 
     def verify(
         self,
@@ -165,9 +142,11 @@ class Authenticator:
         body: bytes = b"",
         *,
         spend: bool = True,
+        proven: bool = False,
     ) -> str:
         """The account of ``key`` when ``signature`` signs the request within the receive window and was
-        not used before; ``spend`` uses it up (the WebSocket ``auth`` operation, a route acting)."""
+        not used before; ``spend`` uses it up (the WebSocket ``auth`` operation, a route acting);
+        ``proven``: this very request's signature was checked already."""
         api_key = self._known(key)
         if not signature:
             raise ApiError(401, "SIGNATURE_REQUIRED", "this server requires signed requests", "x-signature")
@@ -182,7 +161,9 @@ class Authenticator:
                 "x-timestamp",
                 server_time=now_ms,
             )
-        if not signature_matches(signature, api_key.secret, int(timestamp), method, target, body):
+        if not proven and not signature_matches(
+            signature, api_key.secret, int(timestamp), method, target, body
+        ):
             raise ApiError(
                 401, "INVALID_SIGNATURE", "the signature does not match the request", "x-signature"
             )
@@ -201,7 +182,7 @@ class Authenticator:
         return api_key.account
 
     def _known(self, key: str) -> ApiKey:
-        api_key = self._keys.get(key)
+        api_key = self.keys.lookup(key)
         if api_key is None:
             raise ApiError(401, "INVALID_API_KEY", "unknown API key", "x-api-key")
         return api_key

@@ -52,6 +52,7 @@ class BoundedChannel(HTTPChannel):
 
     log = Logger()
     _head_deadline: IDelayedCall | None = None
+    _awaiting_head = False  # the deadline is for a head not yet complete (else it is left to lapse)
     _answered = False  # a refusal went out: what else arrives is ignored
 
     def connectionMade(self) -> None:
@@ -61,7 +62,7 @@ class BoundedChannel(HTTPChannel):
     def dataReceived(self, data: bytes) -> None:
         if self._answered:
             return
-        if self._head_deadline is None and self.line_mode and not self._handlingRequest:
+        if not self._awaiting_head and self.line_mode and not self._handlingRequest:
             self._expect_head()  # the first byte of a keep-alive connection's next request
         super().dataReceived(data)
 
@@ -84,7 +85,7 @@ class BoundedChannel(HTTPChannel):
         return bool(super().headerReceived(line))
 
     def allHeadersReceived(self) -> None:
-        self._cancel_head_deadline()
+        self._awaiting_head = False  # its deadline stays set, moved for the next request (see _expect_head)
         limit = self.site.max_body_bytes
         if self.length is not None and self.length > limit:  # refused before the body is sent
             message = f"the body is larger than {limit} bytes"
@@ -101,15 +102,25 @@ class BoundedChannel(HTTPChannel):
             super().rawDataReceived(data)
 
     def connectionLost(self, reason: Any) -> None:
-        self._cancel_head_deadline()
+        self.stop_head_deadline()
         super().connectionLost(reason)
 
     def _expect_head(self) -> None:
+        """Start the deadline of a head. On a keep-alive connection the last head's deadline, when it
+        has not lapsed yet, is moved: a later time is only noted until the call comes due, which costs
+        less than a new call and the cancelled one in the reactor's heap on every request."""
+        self._awaiting_head = True
         timeout = self.site.request_head_timeout
-        if timeout is not None:
+        if timeout is None:
+            return
+        if self._head_deadline is not None and self._head_deadline.active():
+            self._head_deadline.reset(timeout)
+        else:
             self._head_deadline = self.callLater(timeout, self._head_overdue)
 
-    def _cancel_head_deadline(self) -> None:
+    def stop_head_deadline(self) -> None:
+        """No head deadline stays scheduled: the connection is refused, closed, or no longer HTTP."""
+        self._awaiting_head = False
         if self._head_deadline is not None:
             if self._head_deadline.active():
                 self._head_deadline.cancel()
@@ -117,6 +128,8 @@ class BoundedChannel(HTTPChannel):
 
     def _head_overdue(self) -> None:
         self._head_deadline = None
+        if not self._awaiting_head:  # the deadline of a head that came in time, not moved since
+            return
         timeout = self.site.request_head_timeout
         overdue = self.site.answers[408] + 1
         if overdue == 1 or overdue % 1000 == 0:  # a slowloris opens hundreds: a line now and then
@@ -141,7 +154,7 @@ class BoundedChannel(HTTPChannel):
     def _answer(self, status: int, payload: Any) -> None:
         """Write a whole answer and close; what else the client sends is not read."""
         self._answered = True
-        self._cancel_head_deadline()
+        self.stop_head_deadline()
         self.setTimeout(None)
         self.clearLineBuffer()
         self.site.answers[status] += 1

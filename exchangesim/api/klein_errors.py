@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import attrs
@@ -16,7 +17,14 @@ from ..persistence.commands import JournalFailedError
 from .errors import ApiError, from_engine_error, journal_unavailable
 from .responses import error_payload, respond
 
-__all__ = ["NATIVE_ERRORS", "ErrorShape", "answer_errors_as_json"]
+__all__ = [
+    "NATIVE_ERRORS",
+    "ErrorHandler",
+    "ErrorShape",
+    "answer_errors_as_json",
+    "answer_failure",
+    "error_handlers",
+]
 
 log = Logger()
 
@@ -66,30 +74,62 @@ class _NativeErrors:
 NATIVE_ERRORS: ErrorShape = _NativeErrors()
 
 
-def answer_errors_as_json(app: Klein, shape: ErrorShape = NATIVE_ERRORS) -> None:
-    """Register the handlers on ``app``: refusals, engine errors, a journal that cannot be written (503,
-    no traceback: the critical log line says why), unknown paths or methods, bugs (500)."""
+ErrorHandler = Callable[[IRequest, Failure], bytes]
+"""Answers a failure on a request: sets its status and headers, returns the JSON body."""
 
-    def refusal(instance: Any, request: IRequest, failure: Failure) -> bytes:
+
+def error_handlers(
+    shape: ErrorShape = NATIVE_ERRORS,
+) -> list[tuple[tuple[type[Exception], ...], ErrorHandler]]:
+    """The handlers answering in ``shape``, in the order they are tried, each with the exceptions it takes:
+    refusals, engine errors, a journal that cannot be written (503, no traceback: the critical log line
+    says why), unknown paths or methods, bugs (500)."""
+
+    def refusal(request: IRequest, failure: Failure) -> bytes:
         status, payload = shape.refusal(failure.value)
         return respond(request, payload, status)
 
-    def not_found(instance: Any, request: IRequest, failure: Failure) -> bytes:
+    def not_found(request: IRequest, failure: Failure) -> bytes:
         status, payload = shape.unknown_path(request.path.decode("utf-8", "replace"))
         return respond(request, payload, status)
 
-    def method_not_allowed(instance: Any, request: IRequest, failure: Failure) -> bytes:
+    def method_not_allowed(request: IRequest, failure: Failure) -> bytes:
         allowed = ", ".join(failure.value.valid_methods or ())
         request.setHeader(b"allow", allowed.encode("ascii"))
         status, payload = shape.wrong_method(request.method.decode("ascii", "replace"), allowed)
         return respond(request, payload, status)
 
-    def internal_error(instance: Any, request: IRequest, failure: Failure) -> bytes:
+    def internal_error(request: IRequest, failure: Failure) -> bytes:
         log.failure("request {method} {uri} failed", failure, method=request.method, uri=request.uri)
         status, payload = shape.internal()
         return respond(request, payload, status)
 
-    app.handle_errors(*shape.refused, EngineError, JournalFailedError)(refusal)
-    app.handle_errors(NotFound)(not_found)
-    app.handle_errors(MethodNotAllowed)(method_not_allowed)
-    app.handle_errors(internal_error)
+    return [
+        ((*shape.refused, EngineError, JournalFailedError), refusal),
+        ((NotFound,), not_found),
+        ((MethodNotAllowed,), method_not_allowed),
+        ((Exception,), internal_error),
+    ]
+
+
+def answer_errors_as_json(app: Klein, shape: ErrorShape = NATIVE_ERRORS) -> None:
+    """Register ``error_handlers(shape)`` on ``app``, tried in their order."""
+    for exceptions, handler in error_handlers(shape):
+        app.handle_errors(*exceptions)(_unbound(handler))
+
+
+def answer_failure(shape: ErrorShape = NATIVE_ERRORS) -> ErrorHandler:
+    """``error_handlers(shape)`` as one handler, the first that takes the failure answering: what
+    ``answer_errors_as_json`` has Klein do, for routes answered outside Klein (see ``exact_routes``)."""
+    handlers = error_handlers(shape)
+
+    def answer(request: IRequest, failure: Failure) -> bytes:
+        handler = next(handler for exceptions, handler in handlers if failure.check(*exceptions))
+        return handler(request, failure)
+
+    return answer
+
+
+def _unbound(handler: ErrorHandler) -> Callable[[Any, IRequest, Failure], bytes]:
+    """``handler`` as a Klein app's error handler, which gets the app's instance first."""
+    return lambda instance, request, failure: handler(request, failure)

@@ -2,9 +2,10 @@
 
 Streams encode each message once and push the bytes to every subscriber's outbox. An outbox writes
 what it holds when the reactor next turns (one frame per message, or one ``BATCH`` frame carrying all
-of them when the client asked for batching), stops writing while the transport says its buffers are
-full, and closes a client that falls further behind than its limit instead of growing memory; what
-faults hold back for the connection counts toward that limit too (``room_beside``).
+of them when the client asked for batching), or at once when it is the answer to a request
+(``push_and_write``); it stops writing while the transport says its buffers are full, and closes a
+client that falls further behind than its limit instead of growing memory; what faults hold back for
+the connection counts toward that limit too (``room_beside``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,15 @@ class Outbox:
         if not queue and not self._paused:  # marked once per batch; resumeProducing marks a paused one
             self._scheduler.mark(self)
         queue.append(message)
+
+    def push_and_write(self, message: bytes) -> None:
+        """Queue one message and write what is queued now rather than at the next turn: the answer a
+        client waits for. While the transport is paused it waits in the queue, as ``push`` leaves it."""
+        if not self._queue and not self._paused and not self._closed:
+            self._send_frame(message)  # nothing waits before it, so it needs no queue and no flush turn
+            return
+        self.push(message)
+        self.flush()
 
     def room_beside(self, held: int) -> bool:
         """Whether one more message fits beside ``held`` ones that faults hold back for this connection

@@ -4,7 +4,8 @@ A key spends weight in fixed one-minute windows. A request past the limit is ref
 a key that keeps sending after that in the same window is banned until the window ends (``BANNED``).
 A request is charged to the API key it proved it holds (its credentials passed the dialect's check;
 one budget per key across both dialects), else to its client address: inventing keys, or sending
-someone else's key without its secret, neither buys weight nor spends theirs.
+someone else's key without its secret, neither buys weight nor spends theirs. Each dialect words a
+refusal its own way (a native 429 ``RATE_LIMITED``; Binance's -1003, 429 then 418).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import math
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
-from twisted.web.iweb import IRequest
 
 __all__ = ["ALLOWED", "BANNED", "THROTTLED", "Charge", "WeightLimiter"]
 
@@ -42,26 +42,21 @@ class WeightLimiter:
         self._used: dict[str, int] = {}
         self._refused: set[str] = set()
 
-    def charge(self, key: str, weight: int) -> Charge:
-        """Spend ``weight`` for ``key`` now; refused requests count too, as on Binance."""
+    def charge(self, client: object, weight: int, key: str | None = None) -> Charge:
+        """Spend ``weight`` now for ``key``, an API key the request proved it holds, else for the address
+        of ``client`` (a ``twisted.internet`` address): the one place REST and WS-API requests of both
+        dialects are charged. Refused requests count too, as on Binance."""
+        budget = f"key:{key}" if key else f"ip:{getattr(client, 'host', '')}"
         now_ms = int(self._clock.seconds() * 1000)
         window, into = divmod(now_ms, WINDOW_MS)
         if window != self._window:  # a new minute: everybody starts over
             self._window, self._used, self._refused = window, {}, set()
-        used = self._used[key] = self._used.get(key, 0) + weight
+        used = self._used[budget] = self._used.get(budget, 0) + weight
         retry_after = max(1, math.ceil((WINDOW_MS - into) / 1000))
         resets_ms = (window + 1) * WINDOW_MS
-        if key in self._refused:
+        if budget in self._refused:
             return Charge(BANNED, used, retry_after, resets_ms)
         if used > self.limit:
-            self._refused.add(key)
+            self._refused.add(budget)
             return Charge(THROTTLED, used, retry_after, resets_ms)
         return Charge(ALLOWED, used, 0, resets_ms)
-
-    def charge_request(self, request: IRequest, weight: int, key: str | None = None) -> Charge:
-        """Spend ``weight`` for ``key``, an API key ``request`` authenticated with, else for its address."""
-        return self.charge_client(request.getClientAddress(), weight, key)
-
-    def charge_client(self, address: object, weight: int, key: str | None = None) -> Charge:
-        """Spend ``weight`` for ``key``, an API key the client authenticated with, else for its address."""
-        return self.charge(f"key:{key}" if key else f"ip:{getattr(address, 'host', '')}", weight)

@@ -1,32 +1,31 @@
 """A WebSocket connection under failure injection: one outbox as its send path, faults both ways.
 
-``FaultedWebSocket`` is the base of the Binance protocols: it opens the connection's ``Outbox`` and
-``FaultedConnection`` (registered with the venue's faults, so ws-layer faults act on it as on the
-native ``/ws``), limits inbound messages per second, closes a client idle past ``[server]
-idle_timeout_s`` that holds no subscription, and hands each inbound message, once faults let it
-through, to ``handle``. Subclasses say how faults see their messages (``describe``) and whether they
-hold a subscription (``subscribed``).
+``FaultyWebSocket`` is the base of every protocol here: it opens the connection's ``Outbox`` and
+``FaultyConnection`` (registered with the ``FaultController``, so ws-layer faults act on it), limits
+inbound messages per second, closes a client idle past ``[server] idle_timeout_s`` that holds no
+subscription, and hands each inbound message, once faults let it through, to ``handle``. Subclasses say
+how faults see their messages (``describe``) and whether they hold a subscription (``subscribed``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from ..config import ServerConfig
 from ..failures.answers import FaultErrorShape
-from ..failures.connections import FaultedConnection
-from ..venue import Venue
+from ..failures.connections import FaultyConnection
+from ..failures.controller import FaultController
 from .outbox import FlushScheduler, Outbox
+from .streams import fields_of
 
 __all__ = [
     "CLOSE_GOING_AWAY",
     "CLOSE_POLICY_VIOLATION",
-    "FaultedWebSocket",
-    "FaultedWebSocketFactory",
-    "LabeledMessage",
+    "FaultyWebSocket",
+    "FaultyWebSocketFactory",
 ]
 
 CLOSE_NORMAL = 1000
@@ -35,43 +34,28 @@ CLOSE_POLICY_VIOLATION = 1008
 IDLE_SWEEPS = 4  # sweeps per idle timeout
 
 
-class LabeledMessage(bytes):
-    """An encoded message that carries what faults target and the audit names (``fields``)."""
-
-    fields: dict[str, Any]
-
-    @classmethod
-    def of(cls, message: bytes, fields: dict[str, Any]) -> LabeledMessage:
-        labeled = cls(message)
-        labeled.fields = fields
-        return labeled
-
-
-def fields_of(message: bytes) -> dict[str, Any]:
-    """``describe`` of a connection sending ``LabeledMessage``s: replies have no fields."""
-    return getattr(message, "fields", {})
-
-
-class FaultedWebSocketFactory(WebSocketServerFactory):
-    """A factory over the venue: its clock, one flush scheduler, and the open connections."""
+class FaultyWebSocketFactory(WebSocketServerFactory):
+    """A factory over the clock and the faults: one flush scheduler, the ``[server]`` WebSocket limits,
+    and the open connections."""
 
     error_shape: FaultErrorShape | None = None
     """How faults answer a request they refuse on these connections: the dialect's, set where the
     daemon is wired (None: they answer none)."""
 
-    def __init__(self, venue: Venue) -> None:
-        super().__init__(reactor=venue.clock)
-        self.venue = venue
-        self.clock = venue.clock
-        self.scheduler = FlushScheduler(venue.clock)
-        self.connections: set[FaultedWebSocket] = set()
-        limit = venue.config.server.ws_max_message_bytes
+    def __init__(self, clock: IReactorTime, faults: FaultController, server: ServerConfig) -> None:
+        super().__init__(reactor=clock)
+        self.clock = clock
+        self.faults = faults
+        self.server = server
+        self.scheduler = FlushScheduler(clock)
+        self.connections: set[FaultyWebSocket] = set()
+        limit = server.ws_max_message_bytes
         # failByDrop=False: an oversized or invalid frame gets a close frame with a code and reason
         # (1009, 1007) rather than a dropped connection.
         self.setProtocolOptions(maxMessagePayloadSize=limit, maxFramePayloadSize=limit, failByDrop=False)
-        self.idle_timeout = float(venue.config.server.idle_timeout_s)
+        self.idle_timeout = float(server.idle_timeout_s)
         self._idle_sweep = LoopingCall(self.close_idle)
-        self._idle_sweep.clock = venue.clock
+        self._idle_sweep.clock = clock
 
     def startFactory(self) -> None:
         # One sweep for all connections rather than a timer each: idle ones close within 1.25 timeouts.
@@ -89,22 +73,22 @@ class FaultedWebSocketFactory(WebSocketServerFactory):
             connection.close_with(CLOSE_NORMAL, reason)
 
 
-class FaultedWebSocket(WebSocketServerProtocol):
+class FaultyWebSocket(WebSocketServerProtocol):
     """One client connection; subclasses implement ``handle`` and may extend ``opened`` and ``closed``."""
 
     # Not ``log``: Autobahn keeps its own logger there, filtered to info; a twisted Logger in its
     # place would print Autobahn's debug lines (one per frame) into the daemon's log.
     logger = Logger()
-    factory: FaultedWebSocketFactory
+    factory: FaultyWebSocketFactory
     describe = staticmethod(fields_of)
     """How faults see a message: channel, symbol, seq (``LabeledMessage`` fields by default)."""
 
     def onOpen(self) -> None:
         try:
-            venue = self.factory.venue
-            limit = venue.config.server.ws_send_queue_limit
+            factory = self.factory
+            limit = factory.server.ws_send_queue_limit
             self.outbox = Outbox(self.factory.scheduler, self._write, self.close_with, limit, self.peer)
-            self.link = FaultedConnection(
+            self.link = FaultyConnection(
                 "ws",
                 self.peer,
                 {"out": self.outbox.push, "in": self._receive},
@@ -114,11 +98,11 @@ class FaultedWebSocket(WebSocketServerProtocol):
                 lambda: self.outbox.queued,
                 self.factory.error_shape,
             )
-            venue.faults.connect(self.link)
+            factory.faults.connect(self.link)
             # Twisted web's channel registered itself as the producer; the outbox takes over.
             self.transport.unregisterProducer()
             self.transport.registerProducer(self.outbox, True)
-            self._allowance = float(venue.config.server.ws_max_messages_per_second)
+            self._allowance = float(factory.server.ws_max_messages_per_second)
             self._allowance_at = self.heard_at = self.factory.clock.seconds()
             self.factory.connections.add(self)
             self.opened()
@@ -150,7 +134,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
     def onClose(self, wasClean: bool, code: int | None, reason: str | None) -> None:
         self.factory.connections.discard(self)
         if getattr(self, "outbox", None) is not None:
-            self.factory.venue.faults.disconnect(self.link)
+            self.factory.faults.disconnect(self.link)
             self.outbox.discard()
             self.closed()
 
@@ -177,6 +161,14 @@ class FaultedWebSocket(WebSocketServerProtocol):
         link = self.link  # per message and subscriber: _room_for_one_more, inlined
         if not link.faulted or self.outbox.room_beside(link.held):
             link.pipelines["out"].send(message)
+
+    def answer(self, message: bytes) -> None:
+        """Send the answer to a request: as ``send``, but while no fault acts on the connection (the
+        outbound pipeline is then the outbox itself) it is written in this reactor turn, not the next."""
+        if self.link.faulted:
+            self.send(message)
+        else:
+            self.outbox.push_and_write(message)
 
     def _room_for_one_more(self) -> bool:
         """Whether the send queue and what faults hold (both ways) leave room for one more message
@@ -212,7 +204,7 @@ class FaultedWebSocket(WebSocketServerProtocol):
 
     def _within_rate(self) -> bool:
         """A token bucket over inbound messages at ``ws_max_messages_per_second``, bursting one second."""
-        rate = self.factory.venue.config.server.ws_max_messages_per_second
+        rate = self.factory.server.ws_max_messages_per_second
         now = self.factory.clock.seconds()
         self._allowance = min(float(rate), self._allowance + (now - self._allowance_at) * rate)
         self._allowance_at = now

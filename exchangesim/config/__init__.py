@@ -1,12 +1,27 @@
-"""Configuration: INI files (or the seed's JSON) read into attrs classes that validate every change."""
+"""Configuration: INI files (or the seed's JSON) read into attrs classes that validate every change.
+
+The sections other packages read (``[failure:NAME]``, ``[condition:NAME]``, price models) are checked by
+those packages' ``SectionValidator``s: ``exchangesim.config_checks`` loads and checks with all of them.
+"""
 
 from ._kinds import BALANCES, SettingError
 from ._liquidity import PRESETS, AgentSettings
-from ._loader import ConfigError, Problem, check_config, fault_problems, ini_parser, load_config
+from ._loader import (
+    PROGRAMMATIC,
+    ConfigError,
+    Problem,
+    SectionValidator,
+    SourceOf,
+    check_config,
+    ini_parser,
+    load_config,
+)
 from ._render import render_ini
 from ._section import seal
 from ._sections import (
+    CONDITION_PREFIX,
     DEFAULT_ACCOUNT,
+    FAILURE_PREFIX,
     FEE_ACCOUNT,
     LIMIT_ACCOUNT,
     MAKER_ACCOUNT,
@@ -27,11 +42,14 @@ parse_balances = BALANCES.convert
 """``{"USD": "100"}`` or ``"USD:100, BTC:1"`` as ``{asset: Decimal}``; raises ValueError with the reason."""
 
 __all__ = [
+    "CONDITION_PREFIX",
     "DEFAULT_ACCOUNT",
+    "FAILURE_PREFIX",
     "FEE_ACCOUNT",
     "LIMIT_ACCOUNT",
     "MAKER_ACCOUNT",
     "PRESETS",
+    "PROGRAMMATIC",
     "TAKER_ACCOUNT",
     "AccountConfig",
     "AccountsConfig",
@@ -44,11 +62,12 @@ __all__ = [
     "MarketDataConfig",
     "PersistenceConfig",
     "Problem",
+    "SectionValidator",
     "ServerConfig",
     "SettingError",
+    "SourceOf",
     "SymbolConfig",
     "check_config",
-    "fault_problems",
     "ini_parser",
     "load_config",
     "parse_balances",

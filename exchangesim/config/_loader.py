@@ -1,4 +1,9 @@
-"""Read INI (or the seed's JSON) files into a ``Config``, collecting every problem before refusing."""
+"""Read INI (or the seed's JSON) files into a ``Config``, collecting every problem before refusing.
+
+The package checks the sections it owns; the packages that read others (``[failure:NAME]``, a price
+model's keys) check theirs through the ``SectionValidator`` they hand to ``load_config`` and
+``check_config``, so one load still reports every problem at once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import configparser
 import difflib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +33,9 @@ __all__ = ()
 
 PROGRAMMATIC = "<Config>"
 """The source named in problems found in a ``Config`` built in Python rather than read from a file."""
+
+SourceOf = Callable[[str], str]
+"""The file a section (``"failure:lag"``) came from, or ``PROGRAMMATIC``."""
 
 
 @attrs.frozen
@@ -73,8 +81,16 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
-    """Defaults, then each file in turn (later files override earlier ones); raise ``ConfigError``."""
+SectionValidator = Callable[[Config, SourceOf], list[Problem]]
+"""One package's check of the sections it reads: the problems in a whole configuration, each naming its
+source (``source_of(section)``), section and key; ``load_config`` adds the line and the key as written."""
+
+
+def load_config(
+    paths: Iterable[str | os.PathLike[str]] = (), *, validators: Iterable[SectionValidator]
+) -> Config:
+    """Defaults, then each file in turn (later files override earlier ones), checked by this package and
+    by each of ``validators``; raise ``ConfigError`` with every problem."""
     config = Config()
     problems: list[Problem] = []
     origins: dict[str, str] = {}
@@ -87,14 +103,17 @@ def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
         prefix, _, name = section.partition(":")
         if prefix == "symbol" and name in config.symbols and name not in config.exchange.symbols:
             problems.append(Problem(source, "this symbol is not listed in [exchange] symbols", section))
-    problems += check_config(config, origins)
+    problems += check_config(config, origins, validators=validators)
     if problems:
         raise ConfigError([_located(problem, located) for problem in problems])
     return config
 
 
-def check_config(config: Config, origins: dict[str, str] | None = None) -> list[Problem]:
-    """Problems of values that are valid alone but not together (also run on programmatic configs)."""
+def check_config(
+    config: Config, origins: dict[str, str] | None = None, *, validators: Iterable[SectionValidator]
+) -> list[Problem]:
+    """Problems of values that are valid alone but not together, then each of ``validators``' (also run
+    on programmatic configs); ``origins`` maps a section to its file."""
     origins = origins or {}
     problems = []
     for name in config.exchange.symbols:
@@ -131,54 +150,8 @@ def check_config(config: Config, origins: dict[str, str] | None = None) -> list[
         if untraded:
             reason = f"no listed symbol trades {', '.join(untraded)}; traded: {', '.join(sorted(traded))}"
             problems.append(Problem(source, reason, section, "balances", account.balances))
-    return (
-        problems
-        + _model_problems(config, origins)
-        + _fault_problems(config, origins)
-        + _condition_problems(config, origins)
-    )
-
-
-def fault_problems(
-    faults: Mapping[str, Mapping[str, Any]],
-    source_of: Callable[[str], str],
-    max_fault_duration: int | None = None,
-) -> list[Problem]:
-    """Each fault (``[failure:NAME]`` keys by name) checked against its mode's schema: unknown modes,
-    keys and values, durations past ``max_fault_duration`` seconds (None: its default);
-    ``source_of(section)`` names the file a section came from."""
-    # Imported here: the failure modes load only when a configuration names them.
-    from ..failures.registry import mode_for
-    from ..failures.spec import FaultSpecError, parse_fault
-
-    problems = []
-    bound_ms = () if max_fault_duration is None else (max_fault_duration * 1000.0,)
-    for name, raw in faults.items():
-        section = f"{FAILURE_PREFIX}:{name}"
-        try:
-            parse_fault(name, dict(raw), mode_for, *bound_ms)
-        except FaultSpecError as error:
-            problems += [
-                Problem(source_of(section), reason, section, key, raw.get(key or ""))
-                for key, reason in error.problems
-            ]
-    return problems
-
-
-def _condition_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
-    """Each [condition:NAME] checked: its kind, factor, symbol and schedule."""
-    from ..marketdata.conditions import ConditionError, parse_condition
-
-    problems = []
-    for name, raw in config.conditions.items():
-        section = f"{CONDITION_PREFIX}:{name}"
-        try:
-            parse_condition(name, raw, config.exchange.symbols)
-        except ConditionError as error:
-            source = origins.get(section, PROGRAMMATIC)
-            problems += [
-                Problem(source, reason, section, key, raw.get(key)) for key, reason in error.problems
-            ]
+    for validate in validators:
+        problems += validate(config, lambda section: origins.get(section, PROGRAMMATIC))
     return problems
 
 
@@ -188,51 +161,6 @@ def ini_parser() -> configparser.ConfigParser:
     return configparser.ConfigParser(
         interpolation=None, default_section="\0", inline_comment_prefixes=("#", ";")
     )
-
-
-def _fault_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
-    """Each [failure:NAME] checked against its mode's schema, and their number against the limit."""
-    problems = fault_problems(
-        config.faults, lambda section: origins.get(section, PROGRAMMATIC), config.failures.max_fault_duration
-    )
-    if len(config.faults) > config.failures.max_active_faults:
-        reason = f"{len(config.faults)} [failure:NAME] sections are more than max_active_faults"
-        problems.append(
-            Problem(origins.get("failures", PROGRAMMATIC), reason, "failures", "max_active_faults")
-        )
-    return problems
-
-
-def _model_problems(config: Config, origins: dict[str, str]) -> list[Problem]:
-    """Unknown or broken price models, and csv models without a readable recording."""
-    # Imported here: the price models (numpy) load only when a configuration is checked.
-    from ..marketdata.registry import model_class
-    from ..marketdata.replay import ReplayFileError, read_prices
-
-    problems = []
-    named = [("market_data", config.market_data.model)]
-    named += [(f"symbol:{name}", config.symbols[name].model) for name in config.traded_symbols()]
-    for section, model in named:
-        if model is not None:
-            try:
-                model_class(model)
-            except LookupError as error:
-                problems.append(
-                    Problem(origins.get(section, PROGRAMMATIC), str(error), section, "model", model)
-                )
-    for name, symbol in config.traded_symbols().items():
-        if (symbol.model or config.market_data.model) != "csv":
-            continue
-        section = f"symbol:{name}"
-        source = origins.get(section, PROGRAMMATIC)
-        if symbol.replay_file is None:
-            problems.append(Problem(source, "required by the csv price model", section, "replay_file"))
-            continue
-        try:
-            read_prices(symbol.replay_file)
-        except ReplayFileError as error:
-            problems.append(Problem(source, str(error), section, "replay_file", symbol.replay_file))
-    return problems
 
 
 def _section_problems(settings: Any, section: str, origins: dict[str, str]) -> list[Problem]:
@@ -348,10 +276,10 @@ def _read_seed_json(
 
 def _apply(config: Config, source: str, section: str, items: dict[str, Any], problems: list[Problem]) -> None:
     prefix, _, name = section.partition(":")
-    if prefix == FAILURE_PREFIX:  # keys depend on the mode: check_config checks them against its schema
+    if prefix == FAILURE_PREFIX:  # keys depend on the mode: the failures package's validator checks them
         config.faults.setdefault(name, {}).update(items)
         return
-    if prefix == CONDITION_PREFIX:  # keys depend on the kind: check_config checks them
+    if prefix == CONDITION_PREFIX:  # keys depend on the kind: the market data's validator checks them
         config.conditions.setdefault(name, {}).update(items)
         return
     target = _section_target(config, source, section, problems)

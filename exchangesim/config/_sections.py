@@ -570,9 +570,11 @@ class Config:
     persistence: PersistenceConfig = attrs.field(factory=PersistenceConfig)
     failures: FailuresConfig = attrs.field(factory=FailuresConfig)
     faults: dict[str, dict[str, Any]] = attrs.field(factory=dict)
-    """[failure:NAME] sections: the keys as given, checked against the mode's schema by check_config."""
+    """[failure:NAME] sections: the keys as given, checked against the mode's schema by the failures
+    package's validator."""
     conditions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
-    """[condition:NAME] sections: market conditions, the keys as given, checked by check_config."""
+    """[condition:NAME] sections: market conditions, the keys as given, checked by the market data's
+    validator."""
 
     def traded_symbols(self) -> dict[str, SymbolConfig]:
         """The [symbol:NAME] sections of the symbols [exchange] lists, in that order."""

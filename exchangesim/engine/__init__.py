@@ -1,11 +1,28 @@
 """exchangesim's matching engine: a sans-IO core (no Twisted, no I/O, no clock, no floats).
 
-Commands go through ``Exchange`` and return ``CommandResult``; prices are integer ticks, quantities
-integer lots and asset amounts integer units of 10**-18, converted at the edge by ``Instrument`` and
-``parse_amount`` / ``format_amount``.
+Commands are values (``PlaceOrder``, ``CancelOrder``, ...) that ``Exchange.execute`` runs (its methods of
+the same names build them) and return ``CommandResult``; ``Exchange.state`` / ``restore`` give and take
+its whole state as plain data. Prices are integer ticks, quantities integer lots and asset amounts
+integer units of 10**-18, converted at the edge by ``Instrument`` and ``parse_amount`` / ``format_amount``.
 """
 
 from .accounts import CLOSED_KEPT, FILLS_KEPT, FeeTier
+from .commands import (
+    AddInstrument,
+    CancelAll,
+    CancelOrder,
+    CloseAccount,
+    Command,
+    Deposit,
+    Executor,
+    OpenAccount,
+    OpenMarket,
+    PlaceOrder,
+    ReplaceOrder,
+    SetFeeTier,
+    SetTrading,
+    Withdraw,
+)
 from .errors import ERROR_CODES, EngineError, ErrorCode
 from .events import (
     BalanceChanged,
@@ -43,22 +60,31 @@ __all__ = [
     "CLOSED_KEPT",
     "ERROR_CODES",
     "FILLS_KEPT",
+    "AddInstrument",
     "BalanceChanged",
     "BalanceTransferred",
     "BalanceView",
     "BookLevelChanged",
+    "CancelAll",
+    "CancelOrder",
     "ClientIdScope",
+    "CloseAccount",
+    "Command",
     "CommandResult",
+    "Deposit",
     "DepthView",
     "EngineError",
     "ErrorCode",
     "Event",
     "Exchange",
+    "Executor",
     "ExpireReason",
     "FeeTier",
     "FillView",
     "Instrument",
     "MarketStats",
+    "OpenAccount",
+    "OpenMarket",
     "OrderAccepted",
     "OrderBook",
     "OrderCanceled",
@@ -70,11 +96,16 @@ __all__ = [
     "OrderTriggered",
     "OrderType",
     "OrderView",
+    "PlaceOrder",
     "PositionView",
+    "ReplaceOrder",
     "SelfTradePrevention",
+    "SetFeeTier",
+    "SetTrading",
     "Side",
     "TimeInForce",
     "Trade",
+    "Withdraw",
     "format_amount",
     "parse_amount",
 ]

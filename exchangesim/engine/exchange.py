@@ -1,16 +1,37 @@
 """The engine facade: the one object the services call. Commands in, CommandResult (events) out.
 
-Every command takes ``ts`` (int epoch ms) and either raises EngineError (nothing changed) or returns
-a CommandResult whose events are built once, on first use; subscribers are called synchronously
-with each command's events after it completes. Numbers are engine units: prices in ticks,
-quantities in lots, asset amounts in units of 10**-18 (``Instrument`` and ``units`` convert).
+A command is a value (``commands.py``); ``execute`` runs one, and the method of its name (``place``,
+``cancel``, ...) builds and runs it. A command either raises EngineError (nothing changed) or returns
+a CommandResult whose events are built once, on first use; subscribers are called synchronously with
+each result after its command completes. An executor (the journal) may stand between the commands and
+the engine: it runs each with ``apply`` and hands the result to ``publish``. Numbers are engine units:
+prices in ticks, quantities in lots, asset amounts in units of 10**-18 (``Instrument`` and ``units``
+convert); ``ts`` is int epoch milliseconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
+from . import state
 from .accounts import Account, FeeTier, Seat
+from .commands import (
+    AddInstrument,
+    CancelAll,
+    CancelOrder,
+    CloseAccount,
+    Command,
+    Deposit,
+    Executor,
+    OpenAccount,
+    OpenMarket,
+    PlaceOrder,
+    ReplaceOrder,
+    SetFeeTier,
+    SetTrading,
+    Withdraw,
+)
 from .errors import EngineError, ErrorCode
 from .events import (
     ACCEPTED,
@@ -28,7 +49,6 @@ from .instruments import Instrument
 from .market import Market
 from .orderbook import BUY
 from .orders import (
-    CLIENT_ID_SCOPES,
     FILLED,
     ID,
     LOCKED,
@@ -47,29 +67,37 @@ from .orders import (
     OrderStatus,
     OrderType,
     SelfTradePrevention,
-    TimeInForce,
-    check_client_order_id,
     check_enum,
 )
 from .queries import Queries
-from .stops import is_triggered
 from .validation import (
     check_lots,
+    check_maker,
     check_notional,
-    check_side,
     check_ticks,
+    check_trading,
     check_ts,
     check_units,
+    check_untriggered,
+    check_unused_client_id,
     order_fields,
 )
 
 Subscriber = Callable[[CommandResult], object]
+_NO_STP = SelfTradePrevention.NONE
+_LIMIT_MAKER = OrderType.LIMIT_MAKER
 
 
 class Exchange(Queries):
     """Instruments, accounts, books and orders of one simulated exchange."""
 
     def __init__(self, fee_account: str = "fees") -> None:
+        self._subscribers: list[Subscriber] = []
+        self._executor: Executor | None = None
+        self._empty(fee_account)
+
+    def _empty(self, fee_account: str) -> None:
+        """Hold nothing: no instrument, and only the fee account."""
         self._instruments: dict[str, Instrument] = {}
         self._markets: dict[str, Market] = {}
         self._accounts: dict[str, Account] = {}
@@ -77,13 +105,28 @@ class Exchange(Queries):
         self._assets: set[str] = set()
         self._next_id = 1
         self._trade_ids = [1]  # the next trade id, shared by every market
-        self._subscribers: list[Subscriber] = []
         self._fees = self._accounts[fee_account] = Account(fee_account)
 
     @property
     def fee_account(self) -> str:
         """Name of the account that collects every fee."""
         return self._fees.name
+
+    @property
+    def next_order_id(self) -> int:
+        """The id the next accepted order gets."""
+        return self._next_id
+
+    # -- state ---------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Everything the exchange holds, as plain data (what a snapshot keeps; see ``state.py``).
+        Subscribers and the executor are not part of it. Call it between two commands."""
+        return state.capture(self)
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Replace everything the exchange holds by ``saved`` (from ``state()``), keeping its
+        subscribers and executor."""
+        state.rebuild(self, saved)
 
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
@@ -98,92 +141,82 @@ class Exchange(Queries):
         """Stop calling ``callback``."""
         self._subscribers.remove(callback)
 
-    def _publish(self, result: CommandResult) -> CommandResult:
+    def publish(self, result: CommandResult) -> None:
+        """Call every subscriber with a command's result (an executor's last step)."""
         for callback in tuple(self._subscribers):
             callback(result)
+
+    # -- running commands ----------------------------------------------------------------------
+    @property
+    def executor(self) -> Executor | None:
+        """What runs the commands given to this exchange (None: the exchange itself)."""
+        return self._executor
+
+    def set_executor(self, executor: Executor | None) -> None:
+        """Send every command from now on to ``executor``, which runs it with ``apply`` and tells the
+        subscribers with ``publish`` (a journal records it between the two); None: run them here."""
+        self._executor = executor
+
+    def execute(self, command: Command) -> CommandResult | None:
+        """Run one command (through the executor, if one is set); its result goes to the subscribers.
+        Administration (accounts, instruments, markets) returns None."""
+        if self._executor is not None:
+            return self._executor.execute(command)
+        result = self.apply(command)
+        if result is not None and self._subscribers:
+            self.publish(result)
         return result
 
-    # -- administration ------------------------------------------------------------------------
+    def apply(self, command: Command) -> CommandResult | None:
+        """Run one command on the state and return its result, not yet published (an executor's step).
+        A refused order is announced to the subscribers (OrderRejected) before its EngineError."""
+        run = _RULES.get(type(command))
+        if run is None:
+            raise TypeError(f"not an engine command: {command!r}")
+        return run(self, *command)
+
+    # -- commands, each built from its arguments and executed ----------------------------------
     def add_instrument(self, instrument: Instrument) -> None:
         """List a new instrument (its book starts empty)."""
-        if not isinstance(instrument, Instrument):
-            raise TypeError("add_instrument takes an Instrument")
-        if instrument.symbol in self._instruments:
-            raise EngineError(ErrorCode.DUPLICATE_SYMBOL, f"{instrument.symbol} is already listed", "symbol")
-        self._instruments[instrument.symbol] = instrument
-        market = self._markets[instrument.symbol] = Market(instrument, self._orders, self._trade_ids)
-        market.collect_fees_in(self._fees.seat(market))
-        self._assets.update((instrument.base, instrument.quote))
+        self.execute(AddInstrument(instrument))
 
     def set_trading(self, symbol: str, trading: bool) -> None:
         """Halt a market (new orders and amends are refused with MARKET_HALTED; cancels go through, and
         resting orders stay) or let it trade again."""
-        if type(trading) is not bool:
-            raise TypeError("trading is true or false")
-        self._market(symbol).halted = not trading
+        self.execute(SetTrading(symbol, trading))
 
     def open_market(self, symbol: str, price: int) -> None:
         """Give a market nothing has traded in yet its reference price (``last_price``), as a venue
         opens with one; a market that has traded keeps its last trade's price."""
-        market = self._market(symbol)
-        if type(price) is not int or price < 1:
-            raise EngineError(
-                ErrorCode.NOT_POSITIVE, "a reference price is a positive number of ticks", "price"
-            )
-        if market.last_price is None:
-            market.last_price = price
+        self.execute(OpenMarket(symbol, price))
 
     def open_account(self, name: str, fee_tier: FeeTier | None = None) -> None:
         """Open an empty account; ``fee_tier`` overrides every instrument's fee rates for it."""
-        if type(name) is str and name in self._accounts:
-            raise EngineError(ErrorCode.DUPLICATE_ACCOUNT, f"account {name!r} already exists", "account")
-        self._accounts[name] = Account(name, fee_tier)
+        self.execute(OpenAccount(name, fee_tier))
 
     def close_account(self, name: str) -> None:
         """Close an account that holds nothing (no open order, every balance zero): it goes with its
         order history, and the name may be opened again."""
-        acct = self._account(name)
-        if acct is self._fees:
-            raise EngineError(ErrorCode.INVALID_NAME, "the fee account cannot be closed", "account")
-        if acct.open or any(available or locked for available, locked in acct.balances.values()):
-            raise EngineError(
-                ErrorCode.ACCOUNT_NOT_EMPTY,
-                f"account {name!r} still has open orders or balances: cancel and withdraw them first",
-                "account",
-            )
-        for order in acct.closed:
-            self._orders.pop(order[ID], None)
-        del self._accounts[name]
+        self.execute(CloseAccount(name))
 
     def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
         """Move an account to another fee tier (None: the instruments' own rates)."""
-        self._account(account).set_fee_tier(fee_tier, self._instruments)
+        self.execute(SetFeeTier(account, fee_tier))
 
     def deposit(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
         """Credit ``amount`` units of ``asset`` to the account's available balance."""
-        check_ts(ts)
-        cell = self._account(account).cell(self._asset(asset))
-        amount = check_units(amount)
-        cell[0] += amount
-        records = [(TRANSFER, account, asset, amount), (BALANCE, account, asset, cell[0], cell[1])]
-        return self._publish(CommandResult(None, None, records))
+        return cast(CommandResult, self.execute(Deposit(account, asset, amount, ts)))
 
     def withdraw(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
         """Debit ``amount`` units of ``asset`` from the account's available balance."""
-        check_ts(ts)
-        acct = self._account(account)
-        self._asset(asset)
-        amount = check_units(amount)
-        cell = acct.balances.get(asset, [0, 0])
-        if cell[0] < amount:
-            raise EngineError(
-                ErrorCode.INSUFFICIENT_BALANCE, f"only {cell[0]} units of {asset} available", "amount"
-            )
-        cell[0] -= amount
-        records = [(TRANSFER, account, asset, -amount), (BALANCE, account, asset, cell[0], cell[1])]
-        return self._publish(CommandResult(None, None, records))
+        return cast(CommandResult, self.execute(Withdraw(account, asset, amount, ts)))
 
-    # -- orders --------------------------------------------------------------------------------
+    def cancel_all(self, account: str, symbol: str | None = None, *, ts: int) -> CommandResult:
+        """Cancel every open order of this account (in one symbol, or everywhere)."""
+        return cast(CommandResult, self.execute(CancelAll(account, symbol, ts)))
+
+    # The order commands below run their rule directly when no executor is set: a command value per
+    # order would cost the bare engine's matching path measurably (bench/engine.py).
     def place(
         self,
         account: str,
@@ -210,74 +243,200 @@ class Exchange(Queries):
         a market buy by base quantity (released after it ran). A stop market buy locks nothing
         until it triggers, then all available quote. Fees come out of what each side receives.
         """
-        acct = self._accounts.get(account) if type(account) is str else None
-        market = self._markets.get(symbol) if type(symbol) is str else None
+        if self._executor is not None:
+            command = PlaceOrder(
+                account,
+                symbol,
+                side,
+                order_type,
+                quantity,
+                price,
+                ts,
+                time_in_force,
+                stop_price,
+                quote_quantity,
+                client_order_id,
+                stp,
+                client_id_scope,
+            )
+            return cast(CommandResult, self._executor.execute(command))
+        result = self._place(
+            account,
+            symbol,
+            side,
+            order_type,
+            quantity,
+            price,
+            ts,
+            time_in_force,
+            stop_price,
+            quote_quantity,
+            client_order_id,
+            stp,
+            client_id_scope,
+        )
+        if self._subscribers:
+            self.publish(result)
+        return result
+
+    def cancel(
+        self, account: str, order_id: int | None = None, *, client_order_id: str | None = None, ts: int
+    ) -> CommandResult:
+        """Cancel an open order of this account, by order id or client order id."""
+        if self._executor is not None:
+            command = CancelOrder(account, order_id, client_order_id, ts)
+            return cast(CommandResult, self._executor.execute(command))
+        result = self._cancel(account, order_id, client_order_id, ts)
+        if self._subscribers:
+            self.publish(result)
+        return result
+
+    def replace(
+        self,
+        account: str,
+        order_id: int | None = None,
+        *,
+        client_order_id: str | None = None,
+        quantity: int | None = None,
+        price: int | None = None,
+        ts: int,
+    ) -> CommandResult:
+        """Amend a resting limit order's total quantity (lots) and/or price (ticks), keeping its id.
+
+        Lowering the quantity at the same price keeps the order's place in its queue; a price change
+        or a larger quantity sends it to the back of its (new) level, where it trades if it crosses.
+        """
+        if self._executor is not None:
+            command = ReplaceOrder(account, order_id, client_order_id, quantity, price, ts)
+            return cast(CommandResult, self._executor.execute(command))
+        result = self._replace(account, order_id, client_order_id, quantity, price, ts)
+        if self._subscribers:
+            self.publish(result)
+        return result
+
+    # -- the rules: one per command, its arguments in the command's field order ------------------
+    def _add_instrument(self, instrument: Instrument) -> None:
+        if not isinstance(instrument, Instrument):
+            raise TypeError("add_instrument takes an Instrument")
+        if instrument.symbol in self._instruments:
+            raise EngineError(ErrorCode.DUPLICATE_SYMBOL, f"{instrument.symbol} is already listed", "symbol")
+        self._list(instrument)
+
+    def _list(self, instrument: Instrument) -> Market:
+        """Open the market of an instrument, its fees collected in the fee account."""
+        self._instruments[instrument.symbol] = instrument
+        market = self._markets[instrument.symbol] = Market(instrument, self._orders, self._trade_ids)
+        market.collect_fees_in(self._fees.seat(market))
+        self._assets.update((instrument.base, instrument.quote))
+        return market
+
+    def _set_trading(self, symbol: str, trading: bool) -> None:
+        if type(trading) is not bool:
+            raise TypeError("trading is true or false")
+        self._market(symbol).halted = not trading
+
+    def _open_market(self, symbol: str, price: int) -> None:
+        market = self._market(symbol)
+        price = check_ticks(price, market.instrument)
+        if market.last_price is None:
+            market.last_price = price
+
+    def _open_account(self, name: str, fee_tier: FeeTier | None) -> None:
+        if type(name) is str and name in self._accounts:
+            raise EngineError(ErrorCode.DUPLICATE_ACCOUNT, f"account {name!r} already exists", "account")
+        self._accounts[name] = Account(name, fee_tier)
+
+    def _close_account(self, name: str) -> None:
+        acct = self._account(name)
+        if acct is self._fees:
+            raise EngineError(ErrorCode.INVALID_NAME, "the fee account cannot be closed", "account")
+        if acct.open or any(available or locked for available, locked in acct.balances.values()):
+            raise EngineError(
+                ErrorCode.ACCOUNT_NOT_EMPTY,
+                f"account {name!r} still has open orders or balances: cancel and withdraw them first",
+                "account",
+            )
+        for order in acct.closed:
+            self._orders.pop(order[ID], None)
+        del self._accounts[name]
+
+    def _set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
+        self._account(account).set_fee_tier(fee_tier, self._instruments)
+
+    def _deposit(self, account: str, asset: str, amount: int, ts: int) -> CommandResult:
+        check_ts(ts)
+        cell = self._account(account).cell(self._asset(asset))
+        amount = check_units(amount)
+        cell[0] += amount
+        records = [(TRANSFER, account, asset, amount), (BALANCE, account, asset, cell[0], cell[1])]
+        return CommandResult(None, None, records)
+
+    def _withdraw(self, account: str, asset: str, amount: int, ts: int) -> CommandResult:
+        check_ts(ts)
+        acct = self._account(account)
+        self._asset(asset)
+        amount = check_units(amount)
+        cell = acct.balances.get(asset, [0, 0])
+        if cell[0] < amount:
+            raise EngineError(
+                ErrorCode.INSUFFICIENT_BALANCE, f"only {cell[0]} units of {asset} available", "amount"
+            )
+        cell[0] -= amount
+        records = [(TRANSFER, account, asset, -amount), (BALANCE, account, asset, cell[0], cell[1])]
+        return CommandResult(None, None, records)
+
+    def _place(
+        self,
+        account: str,
+        symbol: str,
+        side: str,
+        order_type: str,
+        quantity: int | None,
+        price: int | None,
+        ts: int,
+        time_in_force: str | None,
+        stop_price: int | None,
+        quote_quantity: int | None,
+        client_order_id: str | None,
+        stp: str,
+        client_id_scope: str,
+    ) -> CommandResult:
         try:
-            # The common shapes (LIMIT good-till-cancel, MARKET by quantity) are checked inline here;
-            # anything else, and anything failing these checks, goes through _admit, which applies
-            # every rule and raises the precise error.
-            instrument = market.instrument if market is not None else None
-            if (
-                acct is not None
-                and instrument is not None
-                and not market.halted  # type: ignore[union-attr]
-                and type(ts) is int
-                and ts >= 0
-                and type(quantity) is int
-                and instrument.min_lots <= quantity <= instrument.max_lots
-                and (side == "BUY" or side == "SELL")
-                and time_in_force is None
-                and stop_price is None
-                and quote_quantity is None
-                and client_order_id is None
-                and stp == SelfTradePrevention.NONE
-                and (
-                    (order_type == "MARKET" and price is None)
-                    or (
-                        order_type == "LIMIT"
-                        and type(price) is int
-                        and 0 < price <= instrument.max_ticks
-                        and price * quantity >= instrument.min_notional_steps
-                    )
-                )
-            ):
-                tif, stop = (None if price is None else TimeInForce.GTC), None
-            else:
-                tif, price, quantity, quote_quantity, stop = self._admit(
-                    account,
-                    symbol,
-                    side,
-                    order_type,
-                    quantity,
-                    price,
-                    ts,
-                    time_in_force,
-                    stop_price,
-                    quote_quantity,
-                    client_order_id,
-                    stp,
-                    client_id_scope,
-                )
+            check_ts(ts)
+            try:
                 acct, market = self._accounts[account], self._markets[symbol]
-                instrument = market.instrument
-            buy = side == "BUY"
-            seat = acct.seats.get(symbol) or acct.seat(market)  # type: ignore[union-attr,arg-type]
+            except (KeyError, TypeError):  # not both found: the lookups say which, precisely
+                acct, market = self._account(account), self._market(symbol)
+            side_code, tif, price, quantity, quote_quantity, stop = order_fields(
+                market, side, order_type, quantity, price, time_in_force, stop_price, quote_quantity
+            )
+            if stp is not _NO_STP:  # the default is valid
+                check_enum(stp, STP_MODES, "stp")
+            if client_order_id is not None:
+                check_unused_client_id(acct, client_order_id, client_id_scope)
+            if order_type == _LIMIT_MAKER:
+                check_maker(market.book, side_code, price)  # type: ignore[arg-type]
+            if stop is not None:
+                check_untriggered(market, order_type, side_code, stop)
+            buy = side_code == BUY
+            instrument = market.instrument
+            seat = acct.seats.get(symbol) or acct.seat(market)
             if buy:
                 cell = seat.quote
                 if price is not None:
-                    lock = price * quantity * instrument.quote_per_step  # type: ignore[operator,union-attr]
+                    lock = price * quantity * instrument.quote_per_step  # type: ignore[operator]
                 elif quote_quantity is not None:
                     lock = quote_quantity
                 else:  # market buy by quantity: all available quote; a stop one: nothing until triggered
                     lock = cell[0] if stop is None else 0
             else:
                 cell = seat.base
-                lock = quantity * instrument.base_per_lot  # type: ignore[operator,union-attr]
+                lock = quantity * instrument.base_per_lot  # type: ignore[operator]
             if cell[0] < lock or (not lock and stop is None):
-                asset = instrument.quote if buy else instrument.base  # type: ignore[union-attr]
                 raise EngineError(
                     ErrorCode.INSUFFICIENT_BALANCE,
-                    f"order needs {lock or 'some'} units of {asset}, {cell[0]} available",
+                    f"order needs {lock or 'some'} units of {instrument.quote if buy else instrument.base},"
+                    f" {cell[0]} available",
                     "quantity" if quote_quantity is None else "quote_quantity",
                 )
         except EngineError as error:
@@ -310,97 +469,40 @@ class Exchange(Queries):
         cell[0] -= lock
         cell[1] += lock
         self._orders[oid] = order
-        acct.open[oid] = order  # type: ignore[union-attr]
+        acct.open[oid] = order
         if client_order_id is not None:
-            acct.by_client[client_order_id] = order  # type: ignore[union-attr]
+            acct.by_client[client_order_id] = order
         records: list[tuple] = [(ACCEPTED, order, price, quantity)]
         touched: dict[Seat, None] = {}
         if stop is None:
-            market.execute(order, ts, records, touched)  # type: ignore[union-attr]
-            if market.stops.pending:  # type: ignore[union-attr]
-                self._trigger_stops(market, ts, records, touched)  # type: ignore[arg-type]
+            market.execute(order, ts, records, touched)
+            if market.stops.pending:
+                self._trigger_stops(market, ts, records, touched)
         else:
-            market.stops.add(order)  # type: ignore[union-attr]
+            market.stops.add(order)
         if touched:
             self._record_balances(touched, records)
         elif lock:
-            asset = instrument.quote if buy else instrument.base  # type: ignore[union-attr]
-            records.append((BALANCE, acct.name, asset, cell[0], cell[1]))  # type: ignore[union-attr]
-        result = CommandResult(order, order[STATE:] if order[STATUS] in OPEN_STATUSES else None, records)
-        if self._subscribers:
-            self._publish(result)
-        return result
+            records.append((BALANCE, acct.name, instrument.quote if buy else instrument.base, *cell))
+        return CommandResult(order, order[STATE:] if order[STATUS] in OPEN_STATUSES else None, records)
 
-    def _admit(
-        self,
-        account: object,
-        symbol: object,
-        side: object,
-        order_type: object,
-        quantity: object,
-        price: object,
-        ts: object,
-        time_in_force: object,
-        stop_price: object,
-        quote_quantity: object,
-        client_order_id: object,
-        stp: object,
-        client_id_scope: object,
-    ) -> tuple[str | None, int | None, int | None, int | None, int | None]:
-        """Apply every rule of a new order (not its balance); return (tif, price, qty, quote_qty, stop)."""
-        check_ts(ts)
-        acct = self._account(account)
-        market = self._market(symbol)
-        check_trading(market)
-        buy = check_side(side) == BUY
-        fields = order_fields(
-            market.instrument, order_type, buy, quantity, price, time_in_force, stop_price, quote_quantity
-        )
-        _, price, quantity, quote_quantity, stop = fields
-        check_enum(stp, STP_MODES, "stp")
-        if client_order_id is not None:
-            scope = check_enum(client_id_scope, CLIENT_ID_SCOPES, "client_id_scope")
-            existing = acct.by_client.get(check_client_order_id(client_order_id))
-            if existing is not None and (scope == ClientIdScope.KEPT or existing[STATUS] in OPEN_STATUSES):
-                raise EngineError(
-                    ErrorCode.DUPLICATE_CLIENT_ORDER_ID,
-                    f"client_order_id {client_order_id!r} is used by order {existing[ID]}",
-                    "client_order_id",
-                    existing[ID],
-                )
-        side_code = 0 if buy else 1
-        if order_type == OrderType.LIMIT_MAKER and market.book.would_take(side_code, price):  # type: ignore[arg-type]
-            raise EngineError(ErrorCode.WOULD_TAKE, "LIMIT_MAKER order would trade immediately", "price")
-        last = market.last_price
-        if stop is not None and last is not None and is_triggered(order_type, side_code, stop, last):  # type: ignore[arg-type]
-            raise EngineError(
-                ErrorCode.WOULD_TRIGGER_IMMEDIATELY,
-                "the last trade price already reaches stop_price",
-                "stop_price",
-            )
-        return fields
-
-    def cancel(
-        self, account: str, order_id: int | None = None, *, client_order_id: str | None = None, ts: int
+    def _cancel(
+        self, account: str, order_id: int | None, client_order_id: str | None, ts: int
     ) -> CommandResult:
-        """Cancel an open order of this account, by order id or client order id."""
+        check_ts(ts)
         acct = self._accounts.get(account) if type(account) is str else None
-        order = (
-            acct.open.get(order_id)
-            if acct is not None and type(order_id) is int and client_order_id is None
-            else None
-        )
-        if order is None or type(ts) is not int or ts < 0:  # not the plain case: find the precise error
-            check_ts(ts)
+        order = None
+        if acct is not None and type(order_id) is int and client_order_id is None:
+            order = acct.open.get(order_id)  # an open order of the account: nothing else to check
+        if order is None:
             order = self._open_order(self._account(account), order_id, client_order_id)
         records: list[tuple] = []
         touched: dict[Seat, None] = {}
-        self._cancel(order, ts, records, touched)
+        self._take_off(order, ts, records, touched)
         self._record_balances(touched, records)
-        return self._publish(CommandResult(order, None, records))
+        return CommandResult(order, None, records)
 
-    def cancel_all(self, account: str, symbol: str | None = None, *, ts: int) -> CommandResult:
-        """Cancel every open order of this account (in one symbol, or everywhere)."""
+    def _cancel_all(self, account: str, symbol: str | None, ts: int) -> CommandResult:
         check_ts(ts)
         acct = self._account(account)
         if symbol is not None:
@@ -409,25 +511,19 @@ class Exchange(Queries):
         touched: dict[Seat, None] = {}
         for order in list(acct.open.values()):
             if symbol is None or order[SEAT].instrument.symbol == symbol:
-                self._cancel(order, ts, records, touched)
+                self._take_off(order, ts, records, touched)
         self._record_balances(touched, records)
-        return self._publish(CommandResult(None, None, records))
+        return CommandResult(None, None, records)
 
-    def replace(
+    def _replace(
         self,
         account: str,
-        order_id: int | None = None,
-        *,
-        client_order_id: str | None = None,
-        quantity: int | None = None,
-        price: int | None = None,
+        order_id: int | None,
+        client_order_id: str | None,
+        quantity: int | None,
+        price: int | None,
         ts: int,
     ) -> CommandResult:
-        """Amend a resting limit order's total quantity (lots) and/or price (ticks), keeping its id.
-
-        Lowering the quantity at the same price keeps the order's place in its queue; a price change
-        or a larger quantity sends it to the back of its (new) level, where it trades if it crosses.
-        """
         check_ts(ts)
         order = self._open_order(self._account(account), order_id, client_order_id)
         seat = order[SEAT]
@@ -462,8 +558,8 @@ class Exchange(Queries):
                 "quantity",
             )
         kept = new_price == old_price and new_qty < old_qty
-        if not kept and order[TYPE] == OrderType.LIMIT_MAKER and book.would_take(order[SIDE], new_price):
-            raise EngineError(ErrorCode.WOULD_TAKE, "LIMIT_MAKER order would trade immediately", "price")
+        if not kept and order[TYPE] == _LIMIT_MAKER:
+            check_maker(book, order[SIDE], new_price)
         cell[0] -= extra
         cell[1] += extra
         order[LOCKED] = lock
@@ -482,12 +578,10 @@ class Exchange(Queries):
             if market.stops.pending:
                 self._trigger_stops(market, ts, records, touched)
         self._record_balances(touched, records)
-        return self._publish(
-            CommandResult(order, order[STATE:] if order[STATUS] in OPEN_STATUSES else None, records)
-        )
+        return CommandResult(order, order[STATE:] if order[STATUS] in OPEN_STATUSES else None, records)
 
     # -- command internals ---------------------------------------------------------------------
-    def _cancel(self, order: list, ts: int, records: list, touched: dict) -> None:
+    def _take_off(self, order: list, ts: int, records: list, touched: dict) -> None:
         """Take an open order off the book (or the stop watch list) and release its lock."""
         seat = order[SEAT]
         market = seat.market
@@ -544,13 +638,21 @@ class Exchange(Queries):
                 error.field,
                 ts if type(ts) is int else 0,
             )
-            self._publish(CommandResult.of_events((event,)))
+            self.publish(CommandResult.of_events((event,)))
 
 
-def check_trading(market: Market) -> None:
-    """Refuse a new order or an amend in a halted market."""
-    if market.halted:
-        symbol = market.instrument.symbol
-        raise EngineError(
-            ErrorCode.MARKET_HALTED, f"{symbol} is halted: new orders and amends are refused", "symbol"
-        )
+_RULES: dict[type, Callable[..., CommandResult | None]] = {
+    PlaceOrder: Exchange._place,
+    CancelOrder: Exchange._cancel,
+    CancelAll: Exchange._cancel_all,
+    ReplaceOrder: Exchange._replace,
+    Deposit: Exchange._deposit,
+    Withdraw: Exchange._withdraw,
+    OpenAccount: Exchange._open_account,
+    CloseAccount: Exchange._close_account,
+    SetFeeTier: Exchange._set_fee_tier,
+    AddInstrument: Exchange._add_instrument,
+    OpenMarket: Exchange._open_market,
+    SetTrading: Exchange._set_trading,
+}
+"""The rule that runs each command, called with the command's values."""

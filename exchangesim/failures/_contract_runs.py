@@ -7,19 +7,18 @@ import contextlib
 import json
 import math
 from collections.abc import Callable, Iterator
-from io import BytesIO
 from typing import Any
 
 import attrs
 from twisted.internet.task import Clock
 from twisted.web.http_headers import Headers
 from twisted.web.server import Request
-from twisted.web.test.requesthelper import DummyChannel
 
 from ..config import FailuresConfig
 from ._contract_declarations import raised
+from ._received import received_request
 from .answers import FaultError
-from .connections import FaultedConnection
+from .connections import FaultyConnection
 from .controller import FaultController
 from .interface import IFailureMode
 from .requests import Answer, Delay, Lose, Repeat, RequestEffect, Response, RestCall, Rewrite
@@ -118,7 +117,7 @@ def _stream_run(mode: IFailureMode, layer: str, direction: str, probability: flo
         phase["gone"] = True
 
     describe = _ws_fields if layer == "ws" else (lambda data: {"bytes": len(data)})
-    link = FaultedConnection(
+    link = FaultyConnection(
         layer,
         "127.0.0.1:40000",
         {"out": sink("out"), "in": sink("in")},
@@ -339,10 +338,6 @@ def _ws_fields(data: bytes) -> dict[str, Any]:
 
 def _request(index: int) -> Request:
     """``POST /api/v1/orders`` with a JSON body, as the rest wrapper sees it."""
-    request = Request(DummyChannel(), False)
-    request.method = b"POST"
-    request.uri = request.path = b"/api/v1/orders"
-    request.args = {}
     body = {
         "symbol": "BTC/USD",
         "side": "BUY",
@@ -351,10 +346,8 @@ def _request(index: int) -> Request:
         "price": "49000",
         "client_order_id": f"contract-{index}",
     }
-    request.content = BytesIO(json.dumps(body).encode())
-    request.requestHeaders.setRawHeaders(b"content-type", [b"application/json"])
-    request.requestHeaders.setRawHeaders(b"x-api-key", [b"contract-key"])
-    return request
+    headers = {"Content-Type": "application/json", "X-API-Key": "contract-key"}
+    return received_request("POST", "/api/v1/orders", headers, json.dumps(body).encode())
 
 
 def _response(index: int) -> Response:

@@ -9,10 +9,10 @@ from .answers import FaultError, FaultErrorShape
 from .fault import Describe, Fault, Scope
 from .stream import Pipeline, Sink, StreamEffect
 
-__all__ = ["FaultedConnection"]
+__all__ = ["FaultyConnection"]
 
 
-class FaultedConnection:
+class FaultyConnection:
     """One ws or tcp connection: ``send(direction, data)`` passes data through that direction's faults.
 
     ``close`` ends it with a code and reason (ws close codes; tcp closes cleanly), ``abort`` resets it,

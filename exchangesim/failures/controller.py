@@ -15,7 +15,7 @@ from twisted.web.iweb import IRequest
 from ..config import FailuresConfig
 from .answers import FaultError, FaultRefusedError
 from .audit import AuditLog
-from .connections import FaultedConnection
+from .connections import FaultyConnection
 from .fault import Fault, Scope
 from .interface import IFailureMode
 from .registry import mode_for
@@ -50,7 +50,7 @@ class FaultController:
         self.rest_faults: list[RestFault] = []
         self.header_active: dict[str, HeaderFault] = {}
         """Faults from X-Sim-Fault-* headers whose request is still open, by name."""
-        self.connections: dict[str, FaultedConnection] = {}
+        self.connections: dict[str, FaultyConnection] = {}
         self._lookup = lookup
         self._accepted: Counter[str] = Counter()
         self._timers: dict[Fault, IDelayedCall] = {}
@@ -201,7 +201,7 @@ class FaultController:
             self._arm(fault)
 
     # -- connections ---------------------------------------------------------------------------------
-    def connect(self, connection: FaultedConnection) -> None:
+    def connect(self, connection: FaultyConnection) -> None:
         """Number a new connection on its layer and chain the faults that target it."""
         self._accepted[connection.layer] += 1
         connection.ordinal = self._accepted[connection.layer]
@@ -224,7 +224,7 @@ class FaultController:
         if connection is not None:
             connection.rebuild(self._active(connection.layer))
 
-    def disconnect(self, connection: FaultedConnection) -> None:
+    def disconnect(self, connection: FaultyConnection) -> None:
         self.connections.pop(connection.id, None)
         connection.stop()
 

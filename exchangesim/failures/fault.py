@@ -15,7 +15,7 @@ from .spec import FaultSpec
 
 if TYPE_CHECKING:
     from .audit import AuditLog
-    from .connections import FaultedConnection
+    from .connections import FaultyConnection
 
 __all__ = ["Fault", "Scope"]
 
@@ -57,7 +57,7 @@ class Scope:
         layer: str,
         key: str,
         describe: Describe,
-        connection: FaultedConnection | None = None,
+        connection: FaultyConnection | None = None,
         direction: str | None = None,
     ) -> None:
         self.fault = fault

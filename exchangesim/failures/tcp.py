@@ -11,7 +11,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IProtocolFactory
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 
-from .connections import FaultedConnection
+from .connections import FaultyConnection
 from .controller import FaultController
 
 __all__ = ["FaultyFactory"]
@@ -24,7 +24,7 @@ class FaultyProtocol(ProtocolWrapper):
 
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
-        self.link = FaultedConnection(
+        self.link = FaultyConnection(
             "tcp",
             f"{getattr(peer, 'host', peer)}:{getattr(peer, 'port', '')}",
             {"out": self._write_out, "in": self._receive},

@@ -15,15 +15,19 @@ checks that the mode declares itself as the registry and the INI parser expect, 
 - ws, tcp: removing the fault releases what its effect held, in order, and nothing arrives from it later;
 - rest: its verdicts are the known ones the stage allows (Delay, Answer, Lose, and Repeat before the
   engine or Rewrite after it), with sane values.
+
+A mode's own tests of its rest effect get a real request, parsed as the server parses it, from
+``received_request("POST", "/api/v1/orders", {"X-API-Key": "k"}, body)``.
 """
 
 from __future__ import annotations
 
 from ._contract_declarations import declaration_problems, raised
 from ._contract_runs import rest_problems, stream_problems
+from ._received import received_request
 from .interface import IFailureMode
 
-__all__ = ["ModeContractError", "check_mode"]
+__all__ = ["ModeContractError", "check_mode", "received_request"]
 
 
 class ModeContractError(AssertionError):

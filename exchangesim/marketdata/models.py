@@ -4,6 +4,11 @@ Random numbers come from one numpy Generator per symbol, drawn a whole block of 
 in order; each model carries its state so that a tick follows from the previous one in exactly the same
 floating-point operations however the ticks are grouped. So ``path(10**6)`` and a thousand ``advance(1000)``
 calls give the same prices, bit for bit, and a stalled reactor that catches up lands on the same path.
+
+``advance`` works the path out ahead, up to ``ahead`` ticks at a time at the present drift and volatility,
+so that a tick at a time costs a few attribute reads. The random numbers of those ticks are kept until the
+ticks run: a change of the parameters, or a jump, works the rest out again from the same numbers and the
+state reached. So when a change comes makes no difference to the path either.
 """
 
 from __future__ import annotations
@@ -86,7 +91,8 @@ class PriceModel:
     """
 
     name: ClassVar[str] = ""
-    block: ClassVar[int] = 4096  # increments are drawn this many at a time
+    block: ClassVar[int] = 4096  # random numbers are drawn this many ticks at a time
+    ahead: ClassVar[int] = 1024  # advance works out this many ticks ahead at most
 
     def __init__(self, settings: ModelSettings, rng: np.random.Generator) -> None:
         self.settings = settings
@@ -95,8 +101,19 @@ class PriceModel:
         self.volatility = settings.volatility
         self.dt = settings.tick_seconds / YEAR_SECONDS  # one tick, in years
         self._one_by_one = _steps_by_next_price(type(self))
-        self._draws = self._draw(0)  # drawn, not yet used: an empty array of the model's shape
+        self._draws = self._draw(0)  # drawn, not used by a tick yet: an empty array of the model's shape
+        self._clear_ahead()
         self._move_to(settings.initial_price)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled as the present state and the random numbers kept, without the ticks worked out ahead."""
+        state = {name: value for name, value in self.__dict__.items() if name not in _AHEAD}
+        state["_draws"] = self._draws[:, self._next :]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._clear_ahead()
 
     def calculate_trend(self) -> float:
         """The expected relative change over one tick (drift * dt), as the seed's models use it."""
@@ -104,11 +121,27 @@ class PriceModel:
 
     def next_price(self, current: float) -> float:
         """One tick of the model from ``current``, using up that tick's random numbers (the seed's hook)."""
-        return self._price_of(self._states(self._state_of(current), 1)).item()
+        return self._price_of(self._states(self._state_of(current), self._take(1))).item()
 
     def advance(self, ticks: int) -> float:
-        """Move ``ticks`` ticks (a catch-up draws every tick's increments) and return the new price."""
-        self.path(ticks)
+        """Move ``ticks`` ticks (a catch-up draws every tick's increments) and return the new price.
+
+        Ticks come from the path worked out ahead, twice as far each time it runs out (up to ``ahead``)
+        and from one tick again after a change: a model changed every tick works out just that tick.
+        """
+        if ticks < 0:
+            raise ValueError(f"cannot move {ticks} ticks")
+        end = self._next + ticks
+        if end > len(self._prices_ahead):
+            if self._one_by_one or ticks > self.ahead:
+                self.path(ticks)
+                return self.price
+            self._look_ahead(max(ticks, min(self.ahead, 2 * self._next)))
+            end = ticks
+        if ticks:
+            self._next = end
+            self.price = self._prices_ahead[end - 1]
+            self._state = self._states_ahead[end - 1]
         return self.price
 
     def path(self, n: int) -> np.ndarray:
@@ -120,7 +153,7 @@ class PriceModel:
             for i in range(n):
                 self.price = prices[i] = float(self.next_price(self.price))
             return prices
-        states = self._states(self._state, n)
+        states = self._states(self._state, self._take(n))
         if n:
             self._state = states[-1].item()  # before _price_of, which may reuse the array
         prices = self._price_of(states)
@@ -134,6 +167,7 @@ class PriceModel:
             raise ValueError(f"drift must be between {-MAX_DRIFT} and {MAX_DRIFT}, got {drift!r}")
         if volatility is not None and not 0 <= volatility <= MAX_VOLATILITY:
             raise ValueError(f"volatility must be between 0 and {MAX_VOLATILITY}, got {volatility!r}")
+        self._forget_ahead()
         if drift is not None:
             self.drift = drift
         if volatility is not None:
@@ -145,6 +179,7 @@ class PriceModel:
             raise ValueError(
                 f"a jump must leave the price positive (-1 < fraction <= {MAX_JUMP}), got {fraction!r}"
             )
+        self._forget_ahead()
         self._move_to(self.price * (1.0 + fraction))
 
     def _move_to(self, price: float) -> None:
@@ -160,8 +195,9 @@ class PriceModel:
         """The prices at ``states`` (a model may write them over ``states``)."""
         return states
 
-    def _states(self, start: float, n: int) -> np.ndarray:
-        """The states of the next ``n`` ticks after ``start``, using up their random numbers."""
+    def _states(self, start: float, draws: np.ndarray) -> np.ndarray:
+        """The states of the ticks after ``start`` whose random numbers are ``draws`` (a column a tick,
+        the caller's to overwrite)."""
         raise NotImplementedError(f"{type(self).__name__} must override next_price(current)")
 
     def _draw(self, n: int) -> np.ndarray:
@@ -169,15 +205,41 @@ class PriceModel:
         return self.rng.standard_normal((1, n))
 
     def _take(self, n: int) -> np.ndarray:
-        """The next ``n`` ticks' random numbers, the caller's to overwrite; drawn a whole block at a time."""
-        spare = self._draws
-        if n <= spare.shape[1]:
-            self._draws = spare[:, n:]
-            return spare[:, :n]
-        blocks = -(-(n - spare.shape[1]) // self.block)
-        drawn = np.concatenate([spare, *(self._draw(self.block) for _ in range(blocks))], axis=1)
-        self._draws = drawn[:, n:].copy()  # a copy, so a long path's draws are not kept alive
-        return drawn[:, :n]
+        """The next ``n`` ticks' random numbers, used up: the caller's to overwrite."""
+        kept = self._kept(n)
+        rest = kept[:, n:]
+        self._draws = rest.copy() if n > self.block else rest  # a long path's draws are not kept alive
+        return kept[:, :n]
+
+    def _kept(self, n: int) -> np.ndarray:
+        """The random numbers of the next ``n`` ticks or more (drawn a whole block at a time), kept."""
+        self._forget_ahead()
+        kept = self._draws
+        missing = n - kept.shape[1]
+        if missing > 0:
+            blocks = (self._draw(self.block) for _ in range(-(-missing // self.block)))
+            self._draws = kept = np.concatenate([kept, *blocks], axis=1)
+        return kept
+
+    def _look_ahead(self, n: int) -> None:
+        """Work out the next ``n`` ticks at the present parameters, keeping their random numbers."""
+        states = self._states(self._state, self._kept(n)[:, :n].copy())
+        self._states_ahead = states.tolist()  # before _price_of, which may reuse the array
+        self._prices_ahead = self._price_of(states).tolist()
+
+    def _forget_ahead(self) -> None:
+        """Drop the ticks worked out ahead (they no longer hold once the price or a parameter changes),
+        and the random numbers of those of them already run."""
+        self._draws = self._draws[:, self._next :]
+        self._clear_ahead()
+
+    def _clear_ahead(self) -> None:
+        self._prices_ahead: list[float] = []  # the next ticks' prices and states, worked out ahead ...
+        self._states_ahead: list[float] = []
+        self._next = 0  # ... of which this many have run (their random numbers are still in _draws)
+
+
+_AHEAD = ("_prices_ahead", "_states_ahead", "_next")  # what a pickled model leaves out
 
 
 def _steps_by_next_price(cls: type) -> bool:
@@ -243,8 +305,8 @@ class _LogWalk(PriceModel):
     def _price_of(self, states: np.ndarray) -> np.ndarray:
         return np.exp(states, out=states)
 
-    def _states(self, start: float, n: int) -> np.ndarray:
-        return _accumulate(start, self._log_steps(self._take(n)))
+    def _states(self, start: float, draws: np.ndarray) -> np.ndarray:
+        return _accumulate(start, self._log_steps(draws))
 
     def _log_steps(self, draws: np.ndarray) -> np.ndarray:
         """The log-returns of the ticks whose random numbers are ``draws`` (shocks in row 0)."""
@@ -386,9 +448,9 @@ class ArithmeticRandomWalk(PriceModel):
     def _state_of(self, price: float) -> float:
         return max(price, self.settings.tick_size)
 
-    def _states(self, start: float, n: int) -> np.ndarray:
+    def _states(self, start: float, draws: np.ndarray) -> np.ndarray:
         initial_price = self.settings.initial_price
-        steps = self._take(n)[0]
+        steps = draws[0]
         steps *= self.volatility * math.sqrt(self.dt) * initial_price
         steps += self.drift * self.dt * initial_price
         return _accumulate_floored(start, steps, self.settings.tick_size)
@@ -415,14 +477,14 @@ class OrnsteinUhlenbeck(PriceModel):
         states += self._log_mean
         return np.exp(states, out=states)
 
-    def _states(self, start: float, n: int) -> np.ndarray:
+    def _states(self, start: float, draws: np.ndarray) -> np.ndarray:
         theta = self.settings.reversion_rate
         decay = math.exp(-theta * self.dt)
         variance = -math.expm1(-2 * theta * self.dt) / (2 * theta) if theta > 0 else self.dt
-        states = self._take(n)[0]
+        states = draws[0]
         states *= self.volatility * math.sqrt(variance)
         state = start
-        for begin in range(0, n, self.block):  # a block at a time, as Python floats
+        for begin in range(0, states.size, self.block):  # a block at a time, as Python floats
             chunk = states[begin : begin + self.block].tolist()
             for i, shock in enumerate(chunk):
                 state = decay * state + shock

@@ -238,5 +238,9 @@ class CsvReplay(PriceModel):
         times = self._times[0] + ticks * self._ms_per_tick
         return self._recorded[np.searchsorted(self._times, times, side="right") - 1]
 
-    def _states(self, start: int, n: int) -> np.ndarray:
-        return np.arange(start + 1, start + n + 1)
+    def _draw(self, n: int) -> np.ndarray:
+        """No random numbers: a recording plays as it is."""
+        return np.empty((0, n))
+
+    def _states(self, start: int, draws: np.ndarray) -> np.ndarray:
+        return np.arange(start + 1, start + draws.shape[1] + 1)

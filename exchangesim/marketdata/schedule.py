@@ -35,17 +35,12 @@ LAG_WARNING_EVERY_S = 10.0
 
 @attrs.define(eq=False)
 class Timer:
-    """One market event: ``action(ts)`` every ``interval_ms`` of market time (0: once).
-
-    ``prepare(n)``, when given, hears before a span how many runs the span holds (a market draws its
-    prices for them at once).
-    """
+    """One market event: ``action(ts)`` every ``interval_ms`` of market time (0: once)."""
 
     interval_ms: int
     action: Callable[[int], object]
     order: int
     next_ms: int
-    prepare: Callable[[int], object] | None = None
     runs: int = 0
     running: bool = True
     generation: int = 0  # heap entries of an earlier generation are stale (paused, then resumed)
@@ -62,7 +57,6 @@ class MarketSchedule:
         self._span_ms = span_ms
         self._timers: list[Timer] = []
         self._early = 0  # order of the one-off timers: before every periodic one at the same time
-        self._once: list[Timer] = []
         self._heap: list[tuple[int, int, int, Timer]] = []
         self._call: IDelayedCall | None = None
         self._started = False
@@ -101,7 +95,6 @@ class MarketSchedule:
         interval_ms: int,
         action: Callable[[int], object],
         first_ms: int | None = None,
-        prepare: Callable[[int], object] | None = None,
     ) -> Timer:
         """A timer running ``action`` every ``interval_ms``, first at ``first_ms`` (default: one interval
         after the market time reached)."""
@@ -109,7 +102,7 @@ class MarketSchedule:
             raise ValueError("interval_ms must be at least 1")
         if first_ms is None:
             first_ms = self.market_clock.reached_ms + interval_ms
-        timer = Timer(interval_ms, action, len(self._timers), first_ms, prepare)
+        timer = Timer(interval_ms, action, len(self._timers), first_ms)
         self._timers.append(timer)
         self._push(timer)
         return timer
@@ -119,7 +112,6 @@ class MarketSchedule:
         before the ticks of that time: a change of conditions applies to the tick it falls on."""
         self._early -= 1
         timer = Timer(period_ms or 0, action, self._early, at_ms)
-        self._once = [*(done for done in self._once if done.running), timer]
         self._push(timer)
         return timer
 
@@ -180,19 +172,11 @@ class MarketSchedule:
                 self._call = self._clock.callLater(max(0.0, delay), self._run)
 
     def _run(self) -> None:
-        """Run every event due, up to ``span_ms`` of market time; then plan the next call.
-
-        One-off timers (market conditions) change the market: those at the head run first, and a span
-        stops short of the next one, so no tick whose prices a span drew ahead misses a change.
-        """
+        """Run every event due, up to ``span_ms`` of market time; then plan the next call."""
         self._call = None
         market_clock = self.market_clock
         due = market_clock.due_ms()
-        while self._heap and self._next_ms() <= due and self._heap[0][1] < 0:
-            self._fire()
-        barrier = min((timer.next_ms for timer in self._once if timer.running), default=math.inf)
-        until = int(min(due, market_clock.reached_ms + self._span_ms, barrier - 1))
-        self._prepare(until)
+        until = min(due, market_clock.reached_ms + self._span_ms)
         while self._next_ms() <= until:
             self._fire()
         if self._next_ms() > due:  # nothing else is due: the market has reached the due time
@@ -220,11 +204,6 @@ class MarketSchedule:
             timer.action(ts)
         except Exception:
             self.log.failure("a market event at {ts} failed; the market goes on", ts=ts)
-
-    def _prepare(self, until: int) -> None:
-        for timer in self._timers:
-            if timer.running and timer.prepare is not None and timer.next_ms <= until:
-                timer.prepare((until - timer.next_ms) // timer.interval_ms + 1)
 
     def _warn_if_behind(self) -> None:
         lag = self.lag()

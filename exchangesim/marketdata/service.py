@@ -9,21 +9,32 @@ model's initial price and the maker quotes both sides.
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import attrs
-import numpy as np
 from twisted.application.service import Service
+from twisted.internet.interfaces import IReactorTime
 
-from ..config import LIMIT_ACCOUNT, MAKER_ACCOUNT, TAKER_ACCOUNT, AgentSettings, Config
-from ..venue import Venue
+from ..config import (
+    LIMIT_ACCOUNT,
+    MAKER_ACCOUNT,
+    TAKER_ACCOUNT,
+    AgentSettings,
+    ExchangeConfig,
+    LiquidityConfig,
+    MarketDataConfig,
+    SymbolConfig,
+)
+from ..engine import Exchange
 from .agents import LimitTrader, MarketMaker, Taker, funding_for, refill
+from .clock import MarketClock
 from .conditions import MarketConditions, parse_condition
 from .models import MAX_JUMP, MAX_VOLATILITY, ModelSettings, PriceModel, rng_for
 from .registry import model_class
 from .schedule import MarketSchedule, Timer
+from .statistics import MarketStatistics
 
 __all__ = ["MarketService", "MovingMarket"]
 
@@ -47,7 +58,7 @@ class MovingMarket:
 
     def __init__(
         self,
-        venue: Venue,
+        exchange: Exchange,
         symbol: str,
         model_name: str,
         model: PriceModel,
@@ -56,23 +67,21 @@ class MovingMarket:
         seed: int,
         phase_ms: int = 0,
     ) -> None:
-        self._venue = venue
+        self._exchange = exchange
         self.symbol = symbol
         self.model = model
         self.model_name = model_name
         self.interval_ms = interval_ms
-        self._instrument = venue.exchange.instrument(symbol)
+        self._instrument = exchange.instrument(symbol)
         self._tick_size = float(self._instrument.tick_size)
         self.timer: Timer | None = None  # set when the market opens on its schedule
         self._schedule: MarketSchedule | None = None
         self._jump: Jump | None = None
-        self._prepared: deque[int] = deque()  # fair prices of the ticks the current span will run
         self.fair = self._on_grid(model.price)
         self._maker: MarketMaker | None = None
         self._taker: Taker | None = None
         self._limits: LimitTrader | None = None
         if agents is not None:
-            exchange = venue.exchange
             self._maker = MarketMaker(
                 exchange,
                 MAKER_ACCOUNT,
@@ -102,7 +111,7 @@ class MovingMarket:
 
     def open(self, schedule: MarketSchedule, ts: int) -> None:
         """Open at market time ``ts``: a reference price and a two-sided book, then ticks on ``schedule``."""
-        self._venue.exchange.open_market(self.symbol, self.fair)
+        self._exchange.open_market(self.symbol, self.fair)
         if self._taker is not None and self._taker.next_arrival == math.inf:  # not restored
             self._refill(ts)
             self._taker.begin(ts)
@@ -110,7 +119,7 @@ class MovingMarket:
                 self._limits.begin(self.fair, ts)
         self._act(ts)
         self._schedule = schedule
-        self.timer = schedule.add(self.interval_ms, self.tick, prepare=self.prepare)
+        self.timer = schedule.add(self.interval_ms, self.tick)
 
     def start(self) -> None:
         """Resume a paused market at its next tick."""
@@ -154,28 +163,18 @@ class MovingMarket:
         if self._maker is not None:
             self._maker.adopt()
 
-    def prepare(self, ticks: int) -> None:
-        """Schedule hook: the next span runs ``ticks`` ticks, so draw their prices in one go (a jump
-        under way moves the price tick by tick instead)."""
-        if self._jump is None:
-            prices = self.model.path(ticks)
-            np.rint(prices / self._tick_size, out=prices)
-            self._prepared.extend(np.maximum(prices, 1).astype(np.int64).tolist())
-
     def tick(self, ts: int) -> None:
-        """One tick at market time ``ts``: the model moves one step, then the agents act."""
-        if self._prepared:
-            self.fair = self._prepared.popleft()
-        else:
-            self.model.advance(1)
-            if self._jump is not None:
-                self._step_jump()
-            self.fair = self._on_grid(self.model.price)
+        """One tick at market time ``ts``: the model moves one step (from the path it worked out ahead),
+        then the agents act."""
+        self.model.advance(1)
+        if self._jump is not None:
+            self._step_jump()
+        self.fair = self._on_grid(self.model.price)
         self._act(ts)
 
     def condition(self, kind: str, factor: float | None, duration_ms: int, ts: int) -> Callable[[], None]:
         """Apply a market condition (see ``conditions``) from market time ``ts``; return what undoes it."""
-        model, exchange = self.model, self._venue.exchange
+        model, exchange = self.model, self._exchange
         if kind == "volatility":
             before = model.volatility
             model.set_parameters(volatility=min(before * factor, MAX_VOLATILITY))  # type: ignore[operator]
@@ -243,65 +242,92 @@ class MovingMarket:
 
     def _refill(self, ts: int) -> None:
         for account in AGENT_ACCOUNTS:
-            refill(self._venue.exchange, account, self._funding, ts)
+            refill(self._exchange, account, self._funding, ts)
 
     def _inventory(self) -> float:
         """The maker's base over (or under) its starting balance, in starting balances."""
         base = self._instrument.base
         start = self._funding[base]
-        view = self._venue.exchange.balances(MAKER_ACCOUNT).get(base)
+        view = self._exchange.balances(MAKER_ACCOUNT).get(base)
         held = 0 if view is None else view.available + view.locked
         return (held - start) / start
 
     def _on_grid(self, price: float) -> int:
-        """The fair price on the tick grid (at least one tick), as ``prepare`` rounds it."""
+        """The fair price on the tick grid (at least one tick)."""
         return max(1, round(price / self._tick_size))
 
 
 class MarketService(Service):
-    """Runs every symbol's ``MovingMarket`` and the candle closes on one schedule of market time."""
+    """Runs every symbol's ``MovingMarket`` and the candle closes on one schedule of market time.
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
-        if venue.config.liquidity.enabled:
+    ``markets``, ``schedule`` and ``conditions`` exist from the start, for the controls to act on; the
+    markets open and the schedule runs once the service starts. ``audit(ts, action, **detail)`` hears
+    of every condition that starts or ends.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        market_clock: MarketClock,
+        exchange: Exchange,
+        statistics: MarketStatistics,
+        audit: Callable[..., object],
+        *,
+        symbols: Mapping[str, SymbolConfig],
+        market_data: MarketDataConfig,
+        liquidity: LiquidityConfig,
+        settings: ExchangeConfig,
+        conditions: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        """``symbols``: the traded symbols' sections, in order; ``settings``: [exchange] (the seed and
+        the default tick interval); ``conditions``: the [condition:NAME] sections as given."""
+        self._market_clock = market_clock
+        self._statistics = statistics
+        self._configured_conditions = conditions
+        if liquidity.enabled:
             for account in AGENT_ACCOUNTS:
-                venue.exchange.open_account(account)
-        self.markets = venue.markets
-        symbols = list(venue.candles)
-        refresh_ms = venue.config.liquidity.resolved().refresh_ms
-        for index, symbol in enumerate(symbols):
+                exchange.open_account(account)
+        agents = liquidity.resolved() if liquidity.enabled else None
+        refresh_ms = liquidity.resolved().refresh_ms
+        self.markets: dict[str, MovingMarket] = {}
+        for index, (symbol, own) in enumerate(symbols.items()):
             phase_ms = refresh_ms * index // len(symbols)
-            self.markets[symbol] = _moving_market(venue, symbol, phase_ms)
-        self.schedule: MarketSchedule | None = None
+            self.markets[symbol] = _moving_market(
+                exchange, symbol, own, market_data, settings, agents, phase_ms
+            )
+        self.schedule = MarketSchedule(clock, market_clock)
+        self.conditions = MarketConditions(self.markets, self.schedule, audit)
 
     def startService(self) -> None:
         """Open every market at the market's present, schedule the configured conditions from there,
         then run the schedule."""
         super().startService()
-        venue = self._venue
-        self.schedule = schedule = MarketSchedule(venue.clock, venue.market_clock)
-        venue.schedule = schedule
-        now = venue.market_clock.reached_ms
-        schedule.add(CANDLE_MS, venue.close_candles, first_ms=now - now % CANDLE_MS + CANDLE_MS)
+        schedule = self.schedule
+        now = self._market_clock.reached_ms
+        schedule.add(CANDLE_MS, self._statistics.close_candles, first_ms=now - now % CANDLE_MS + CANDLE_MS)
         for market in self.markets.values():
             market.open(schedule, now)
-        venue.conditions = MarketConditions(self.markets, schedule, venue.faults.audit.control)
-        for name, raw in venue.config.conditions.items():
-            venue.conditions.add(parse_condition(name, raw, self.markets), now)
+        for name, raw in self._configured_conditions.items():
+            self.conditions.add(parse_condition(name, raw, self.markets), now)
         schedule.start()
 
     def stopService(self) -> None:
         super().stopService()
-        if self.schedule is not None:
-            self.schedule.stop()
+        self.schedule.stop()
 
 
-def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
+def _moving_market(
+    exchange: Exchange,
+    symbol: str,
+    own: SymbolConfig,
+    data: MarketDataConfig,
+    settings: ExchangeConfig,
+    agents: AgentSettings | None,
+    phase_ms: int,
+) -> MovingMarket:
     """Build one symbol's market from the configuration ([market_data], [symbol:NAME], [liquidity])."""
-    config: Config = venue.config
-    data, own = config.market_data, config.symbols[symbol]
-    interval_ms = own.tick_interval_ms or config.exchange.tick_interval_ms
-    settings = ModelSettings(
+    interval_ms = own.tick_interval_ms or settings.tick_interval_ms
+    model_settings = ModelSettings(
         initial_price=float(own.initial_price),
         tick_seconds=interval_ms / 1000,
         tick_size=float(own.tick_size),
@@ -319,8 +345,7 @@ def _moving_market(venue: Venue, symbol: str, phase_ms: int) -> MovingMarket:
         vol_jump_rate=data.vol_jump_rate,
         vol_jump_share=data.vol_jump_share,
     )
-    seed = config.exchange.seed
+    seed = settings.seed
     model_name = own.model or data.model
-    model = model_class(model_name)(settings, rng_for(seed, symbol))
-    agents = config.liquidity.resolved() if config.liquidity.enabled else None
-    return MovingMarket(venue, symbol, model_name, model, interval_ms, agents, seed, phase_ms)
+    model = model_class(model_name)(model_settings, rng_for(seed, symbol))
+    return MovingMarket(exchange, symbol, model_name, model, interval_ms, agents, seed, phase_ms)

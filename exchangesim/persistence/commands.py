@@ -1,59 +1,52 @@
-"""Engine commands as journal records, the Exchange that records them, and replaying them.
+"""Engine commands as journal records, the executor that journals them, and reading records back.
 
-A record is a tuple: the command's name, then its arguments in the order of ``FIELDS[name]``, in JSON
-types only (fee tiers and instruments as their decimal strings). Only commands that changed state are
-recorded: a command that raises ``EngineError`` changed nothing. Twisted-free, like the engine.
+A record is a tuple: the command's ``kind``, then its field values in field order, in JSON types (a fee
+tier and an instrument as their fields, decimals as strings: each field's type says how). Only commands
+that changed state are recorded: one that raises EngineError changed nothing, and neither did a
+``cancel_all`` that found nothing to cancel. API keys are recorded beside them (``RegisterKey``).
+Twisted-free, like the engine.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
-from ..engine import ClientIdScope, CommandResult, Exchange, FeeTier, Instrument, SelfTradePrevention
+from ..engine import CommandResult, Exchange, FeeTier, Instrument
+from ..engine.commands import COMMANDS, CancelAll, Command, PlaceOrder, command_value
 
-__all__ = ["FIELDS", "JournalFailedError", "JournaledExchange", "Recorder", "apply_record", "timestamp_of"]
+__all__ = [
+    "RECORDED",
+    "JournalFailedError",
+    "JournalWriter",
+    "JournaledExecutor",
+    "Recorder",
+    "RegisterKey",
+    "command_of",
+    "record_of",
+]
 
-FIELDS: dict[str, tuple[str, ...]] = {
-    "place": (
-        "account",
-        "symbol",
-        "side",
-        "order_type",
-        "quantity",
-        "price",
-        "ts",
-        "time_in_force",
-        "stop_price",
-        "quote_quantity",
-        "client_order_id",
-        "stp",
-        "client_id_scope",
-    ),
-    "cancel": ("account", "order_id", "client_order_id", "ts"),
-    "cancel_all": ("account", "symbol", "ts"),
-    "replace": ("account", "order_id", "client_order_id", "quantity", "price", "ts"),
-    "deposit": ("account", "asset", "amount", "ts"),
-    "withdraw": ("account", "asset", "amount", "ts"),
-    "open_account": ("name", "fee_tier"),
-    "close_account": ("name",),
-    "set_fee_tier": ("account", "fee_tier"),
-    "add_instrument": ("instrument",),
-    "open_market": ("symbol", "price"),
-    "set_trading": ("symbol", "trading"),
-    "register_key": ("account", "key", "secret"),
-}
-"""Each record kind and its arguments, in record order (``register_key``: an API key of an account)."""
-_ADDED = {"place": 1}
-"""Arguments appended to a kind since journals were first written (``place``: ``client_id_scope``): a
-record written before leaves them out, and the command takes its default."""
 
-_R = TypeVar("_R")
-_INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
-_HOLDING_OBJECTS = frozenset(("open_account", "set_fee_tier", "add_instrument"))  # fee tiers, instruments
+@command_value("register_key")
+class RegisterKey(NamedTuple):
+    """An API key of an account (kept by the API's key store, not the engine)."""
+
+    account: str
+    key: str
+    secret: str
+
+
+Recorded = Command | RegisterKey
+RECORDED: tuple[type[Recorded], ...] = (*COMMANDS, RegisterKey)
+"""Every kind of record, as the class of its command."""
+
+_ADDED: dict[type, int] = {PlaceOrder: 1}
+"""Fields appended to a command since journals were first written (``place``: ``client_id_scope``): a
+record written before leaves them out, and the command takes their defaults."""
 
 
 class JournalFailedError(RuntimeError):
@@ -67,193 +60,130 @@ class Recorder(Protocol):
     def append(self, record: tuple) -> None: ...
 
 
-class JournaledExchange(Exchange):
-    """An Exchange that journals every command that changed state, before its subscribers hear of it.
+class JournalWriter:
+    """Appends records to ``journal``; once one fails to be written, ``failure`` holds why,
+    ``on_failure`` hears of it, that record's command raises ``JournalFailedError`` (from the write's
+    error) and every later one raises it before it runs (``check``)."""
 
-    A command's record is written when it publishes its result, so a command a subscriber issues in
-    turn is journaled after it, as replay must run them; one that raises first (refused, changed
-    nothing) is not written, nor is a ``cancel_all`` that found nothing to cancel. With ``journal``
-    None (while the state is being built or recovered) nothing is recorded. Once a record fails to be
-    written, ``failure`` holds why, ``on_failure`` hears of it, that command raises ``JournalFailedError``
-    (from the write's error) and every later one raises it before it runs.
-    """
-
-    def __init__(self, fee_account: str = "fees") -> None:
-        super().__init__(fee_account)
-        self.journal: Recorder | None = None
+    def __init__(
+        self, journal: Recorder, on_failure: Callable[[Exception], object] = lambda error: None
+    ) -> None:
+        self._journal = journal
+        self._on_failure = on_failure
         self.failure: Exception | None = None
-        self.on_failure: Callable[[Exception], object] = lambda error: None
-        self._pending: tuple | None = None  # the running command's record, not written yet
 
-    def _journaled(self, kind: str, command: Callable[..., _R], /, **arguments: Any) -> _R:
-        """Run ``command``, writing its record when it publishes (``_publish``), else when it returns."""
-        if self.journal is None:
-            return command(**arguments)
+    def check(self) -> None:
+        """Refuse a command while the journal is known not to take its record."""
         if self.failure is not None:
-            raise JournalFailedError(f"the journal could not be written ({self.failure}): no command runs")
-        values = map(arguments.__getitem__, FIELDS[kind])
-        self._pending = (kind, *(map(_encoded, values) if kind in _HOLDING_OBJECTS else values))
-        try:
-            result = command(**arguments)
-        except BaseException:
-            self._pending = None
-            raise
-        if self._pending is not None:  # it published nothing (administration, or a place nobody hears)
-            self._write_pending()
-        return result
+            raise JournalFailedError(
+                f"the journal could not be written ({self.failure}): nothing is accepted"
+            )
 
-    def _write_pending(self) -> None:
-        record, self._pending = self._pending, None
+    def write(self, command: Recorded) -> None:
+        """Record a command that changed state."""
         try:
-            self.journal.append(record)  # type: ignore[union-attr,arg-type]
+            self._journal.append(record_of(command))
         except Exception as error:  # a full disk, an I/O error: this command's effect is not on record
             self.failure = error
-            self.on_failure(error)
+            self._on_failure(error)
             raise JournalFailedError(f"the journal could not be written ({error})") from error
 
-    def _publish(self, result: CommandResult) -> CommandResult:
-        if self._pending is not None:
-            if self._pending[0] != "cancel_all" or result.events:
-                self._write_pending()
-            else:
-                self._pending = None
-        return super()._publish(result)
 
-    def _publish_rejection(self, *args: Any) -> None:
-        self._pending = None  # a refused place changed nothing
-        super()._publish_rejection(*args)
+class JournaledExecutor:
+    """Runs an Exchange's commands (``exchange.set_executor``) and journals each one that changed state
+    before its subscribers hear of it, so a command a subscriber issues in turn is journaled after it,
+    as replay must run them."""
 
-    def add_instrument(self, instrument: Instrument) -> None:
-        self._journaled("add_instrument", super().add_instrument, instrument=instrument)
+    def __init__(self, exchange: Exchange, writer: JournalWriter) -> None:
+        self._exchange = exchange
+        self._writer = writer
 
-    def open_account(self, name: str, fee_tier: FeeTier | None = None) -> None:
-        self._journaled("open_account", super().open_account, name=name, fee_tier=fee_tier)
+    def execute(self, command: Command) -> CommandResult | None:
+        self._writer.check()
+        result = self._exchange.apply(command)  # a refused command raises here: nothing to record
+        if result is None or type(command) is not CancelAll or result.events:
+            self._writer.write(command)
+        if result is not None:
+            self._exchange.publish(result)
+        return result
 
-    def close_account(self, name: str) -> None:
-        self._journaled("close_account", super().close_account, name=name)
 
-    def set_fee_tier(self, account: str, fee_tier: FeeTier | None) -> None:
-        self._journaled("set_fee_tier", super().set_fee_tier, account=account, fee_tier=fee_tier)
+def record_of(command: Recorded) -> tuple:
+    """The journal record of a command."""
+    encoders = _LAYOUTS[type(command)].encoders
+    if encoders:
+        values = zip(command, encoders, strict=True)
+        return (command.kind, *(value if encode is None else encode(value) for value, encode in values))
+    return (command.kind, *command)
 
-    def set_trading(self, symbol: str, trading: bool) -> None:
-        self._journaled("set_trading", super().set_trading, symbol=symbol, trading=trading)
 
-    def open_market(self, symbol: str, price: int) -> None:
-        self._journaled("open_market", super().open_market, symbol=symbol, price=price)
+def command_of(record: list | tuple) -> Recorded:
+    """The command a journal record holds (ValueError when it holds none)."""
+    kind, *values = record
+    layout = _KINDS.get(kind)
+    if layout is None:
+        raise ValueError(f"no command is called {kind!r}")
+    fields = len(layout.command_type._fields)
+    if len(values) != fields and len(values) != fields - _ADDED.get(layout.command_type, 0):
+        raise ValueError(f"a {kind} record holds {fields} values, not {len(values)}")
+    for index, decode in layout.decoders:
+        values[index] = decode(values[index])
+    return layout.command_type(*values)
 
-    def deposit(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
-        return self._journaled("deposit", super().deposit, account=account, asset=asset, amount=amount, ts=ts)
 
-    def withdraw(self, account: str, asset: str, amount: int, *, ts: int) -> CommandResult:
-        return self._journaled(
-            "withdraw", super().withdraw, account=account, asset=asset, amount=amount, ts=ts
-        )
+def _tier_fields(tier: FeeTier | None) -> list[str] | None:
+    return None if tier is None else [tier.name, str(tier.maker_fee), str(tier.taker_fee)]
 
-    def place(
-        self,
-        account: str,
-        symbol: str,
-        side: str,
-        order_type: str,
-        quantity: int | None = None,
-        price: int | None = None,
-        *,
-        ts: int,
-        time_in_force: str | None = None,
-        stop_price: int | None = None,
-        quote_quantity: int | None = None,
-        client_order_id: str | None = None,
-        stp: str = SelfTradePrevention.NONE,
-        client_id_scope: str = ClientIdScope.KEPT,
-    ) -> CommandResult:
-        return self._journaled(
-            "place",
-            super().place,
-            account=account,
-            symbol=symbol,
-            side=side,
-            order_type=order_type,
-            quantity=quantity,
-            price=price,
-            ts=ts,
-            time_in_force=time_in_force,
-            stop_price=stop_price,
-            quote_quantity=quote_quantity,
-            client_order_id=client_order_id,
-            stp=stp,
-            client_id_scope=client_id_scope,
-        )
 
-    def cancel(
-        self, account: str, order_id: int | None = None, *, client_order_id: str | None = None, ts: int
-    ) -> CommandResult:
-        return self._journaled(
-            "cancel",
-            super().cancel,
-            account=account,
-            order_id=order_id,
-            client_order_id=client_order_id,
-            ts=ts,
-        )
+def _tier(fields: list[str] | None) -> FeeTier | None:
+    return None if fields is None else FeeTier(fields[0], Decimal(fields[1]), Decimal(fields[2]))
 
-    def cancel_all(self, account: str, symbol: str | None = None, *, ts: int) -> CommandResult:
-        return self._journaled("cancel_all", super().cancel_all, account=account, symbol=symbol, ts=ts)
 
-    def replace(
-        self,
-        account: str,
-        order_id: int | None = None,
-        *,
-        client_order_id: str | None = None,
-        quantity: int | None = None,
-        price: int | None = None,
-        ts: int,
-    ) -> CommandResult:
-        return self._journaled(
-            "replace",
-            super().replace,
-            account=account,
-            order_id=order_id,
-            client_order_id=client_order_id,
-            quantity=quantity,
-            price=price,
-            ts=ts,
+_INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
+
+
+def _instrument_fields(instrument: Instrument) -> dict[str, Any]:
+    values = ((name, getattr(instrument, name)) for name in _INSTRUMENT_FIELDS)
+    return {name: str(value) if isinstance(value, Decimal) else value for name, value in values}
+
+
+_TYPE_CODECS: dict[type, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    FeeTier: (_tier_fields, _tier),
+    Instrument: (_instrument_fields, lambda fields: Instrument(**fields)),
+}
+"""How a value of a type that is not a JSON type is written into a record, and read back."""
+
+
+@attrs.frozen
+class _Layout:
+    """A command class's records: for each field whose type is not a JSON type, how its values are
+    written (``encoders``, None for the others; empty when no field needs one) and read back
+    (``decoders``, by field index)."""
+
+    command_type: type[Recorded]
+    encoders: tuple[Callable[[Any], Any] | None, ...]
+    decoders: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+    @classmethod
+    def of(cls, command_type: type[Recorded]) -> _Layout:
+        types = typing.get_type_hints(command_type)
+        codecs = [
+            next(
+                (
+                    _TYPE_CODECS[t]
+                    for t in typing.get_args(types[name]) or (types[name],)
+                    if t in _TYPE_CODECS
+                ),
+                None,
+            )
+            for name in command_type._fields
+        ]
+        return cls(
+            command_type,
+            tuple(None if codec is None else codec[0] for codec in codecs) if any(codecs) else (),
+            tuple((index, codec[1]) for index, codec in enumerate(codecs) if codec is not None),
         )
 
 
-def apply_record(
-    exchange: Exchange,
-    record: tuple | list,
-    register_key: Callable[[str, str, str], object] | None = None,
-) -> CommandResult | None:
-    """Run one record's command on ``exchange`` (an API key goes to ``register_key``, if given)."""
-    name, *values = record
-    if name == "register_key":
-        if register_key is not None:
-            register_key(*values)
-        return None
-    fields = FIELDS[name]
-    if len(values) == len(fields) - _ADDED.get(name, 0):
-        fields = fields[: len(values)]
-    arguments: dict[str, Any] = dict(zip(fields, values, strict=True))
-    if "fee_tier" in arguments:
-        tier = arguments["fee_tier"]
-        arguments["fee_tier"] = None if tier is None else FeeTier(tier[0], Decimal(tier[1]), Decimal(tier[2]))
-    if "instrument" in arguments:
-        arguments["instrument"] = Instrument(**arguments["instrument"])
-    return getattr(Exchange, name)(exchange, **arguments)
-
-
-def timestamp_of(record: tuple | list) -> int | None:
-    """The market time a record's command was stamped with (None for those without one)."""
-    fields = FIELDS.get(record[0], ())
-    return record[1 + fields.index("ts")] if "ts" in fields else None
-
-
-def _encoded(value: Any) -> Any:
-    """An argument in JSON types: a fee tier as [name, maker, taker], an instrument as its fields."""
-    if isinstance(value, FeeTier):
-        return [value.name, str(value.maker_fee), str(value.taker_fee)]
-    if isinstance(value, Instrument):
-        return {name: _encoded(getattr(value, name)) for name in _INSTRUMENT_FIELDS}
-    return str(value) if isinstance(value, Decimal) else value
+_LAYOUTS = {command_type: _Layout.of(command_type) for command_type in RECORDED}
+_KINDS = {command_type.kind: layout for command_type, layout in _LAYOUTS.items()}

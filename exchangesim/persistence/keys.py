@@ -1,38 +1,21 @@
-"""API keys as journal records: an Authenticator that records every key it is given."""
+"""API keys as journal records: what records each key before the key store accepts it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from ..api.auth import ApiKey, Authenticator
-from .commands import JournalFailedError, Recorder
+from ..credentials import ApiKey
+from .commands import JournalWriter, RegisterKey
 
-__all__ = ["JournaledAuthenticator"]
+__all__ = ["key_recorder"]
 
 
-class JournaledAuthenticator(Authenticator):
-    """Records ``register_key`` for every key registered while ``journal`` is set.
+def key_recorder(writer: JournalWriter) -> Callable[[ApiKey], None]:
+    """A key store's recorder (``KeyStore.set_recorder``) writing ``register_key`` records with
+    ``writer``, the one the engine's executor shares: once a record fails, every key is refused too."""
 
-    Like ``JournaledExchange``: once a record fails to be written, ``failure`` holds why, ``on_failure``
-    hears of it, and every later registration raises ``JournalFailedError``.
-    """
+    def record(api_key: ApiKey) -> None:
+        writer.check()
+        writer.write(RegisterKey(api_key.account, api_key.key, api_key.secret))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.journal: Recorder | None = None
-        self.failure: Exception | None = None
-        self.on_failure: Callable[[Exception], object] = lambda error: None
-
-    def register(self, api_key: ApiKey) -> None:
-        if self.journal is not None and self.failure is not None:
-            raise JournalFailedError(f"the journal could not be written ({self.failure}): no key is added")
-        super().register(api_key)
-        if self.journal is None:
-            return
-        try:
-            self.journal.append(("register_key", api_key.account, api_key.key, api_key.secret))
-        except Exception as error:  # a full disk, an I/O error: the key is not on record
-            self.failure = error
-            self.on_failure(error)
-            raise JournalFailedError(f"the journal could not be written ({error})") from error
+    return record

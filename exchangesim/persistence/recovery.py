@@ -19,9 +19,10 @@ import attrs
 from twisted.logger import Logger
 
 from ..engine import CommandResult, Exchange
-from .commands import apply_record
+from .commands import Recorded, RegisterKey, command_of
 from .directory import PersistenceError, StateDirectory
 from .fingerprint import StateBinding
+from .formats import check_format
 from .journal import JournalError, JournalFile, read_journal
 from .snapshots import SnapshotError, read_snapshot, read_snapshot_header
 
@@ -32,11 +33,9 @@ __all__ = [
     "load_stored_state",
     "read_chain",
     "readable_snapshot",
+    "replay_record",
     "replay_segments",
 ]
-
-FORMAT = 1
-"""Version of the journal and snapshot layout; files of another format are refused."""
 
 SALVAGE_HINT = (
     "restore it from a backup, or run `exchangesim recover {folder} --salvage` to move the damaged files"
@@ -129,6 +128,8 @@ def readable_snapshot(
         path = directory.snapshot_path(number)
         try:
             header, state = read_snapshot(path)
+        except PersistenceError:  # a format not read here: not damage, nothing to skip past
+            raise
         except Exception as error:  # SnapshotError, OSError; unpickling odd bytes can raise nearly anything
             reason = str(error) or repr(error)
             log.warn("skipping snapshot {path}: {reason}", path=str(path), reason=reason)
@@ -215,24 +216,38 @@ def replay_segments(
     exchange: Exchange,
     segments: list[JournalFile],
     register_key: Callable[[str, str, str], object] | None = None,
-) -> Iterator[tuple[list[Any], CommandResult | None]]:
-    """Run every record of ``segments`` on ``exchange``, in order, yielding each with its result; one
-    that does not replay raises PersistenceError naming its file and place."""
+) -> Iterator[tuple[Recorded, CommandResult | None]]:
+    """Run every record of ``segments`` on ``exchange``, in order, yielding each command with its result
+    (an API key goes to ``register_key``, if given); one that does not replay raises PersistenceError
+    naming its file and place."""
     for segment in segments:
         for index, record in enumerate(segment.records):
             try:
-                result = apply_record(exchange, record, register_key)
+                command, result = replay_record(exchange, record, register_key)
             except Exception as error:
                 raise PersistenceError(
                     f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}; "
                     + SALVAGE_HINT.format(folder=segment.path.parent)
                 ) from None
-            yield record, result
+            yield command, result
+
+
+def replay_record(
+    exchange: Exchange,
+    record: list[Any],
+    register_key: Callable[[str, str, str], object] | None = None,
+) -> tuple[Recorded, CommandResult | None]:
+    """Run one record's command on ``exchange`` (an API key goes to ``register_key``, if given)."""
+    command = command_of(record)
+    if isinstance(command, RegisterKey):
+        if register_key is not None:
+            register_key(command.account, command.key, command.secret)
+        return command, None
+    return command, exchange.execute(command)
 
 
 def _check_header(header: dict[str, Any], binding: StateBinding | None, path: os.PathLike) -> None:
-    if header.get("format") != FORMAT:
-        raise PersistenceError(f"{path} has format {header.get('format')!r}; this version reads {FORMAT}")
+    check_format(header, path)
     changes = None if binding is None else binding.refusal(header)
     if changes is not None:
         which = (

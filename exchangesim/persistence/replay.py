@@ -10,16 +10,15 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import attrs
 
 from ..engine import CommandResult, Exchange, OrderView, Trade, format_amount
-from .commands import FIELDS
 from .directory import PersistenceError, StateDirectory
 from .journal import JournalError, read_journal
 from .recovery import StoredState, load_stored_state, replay_segments
-from .snapshots import SnapshotError, read_snapshot, restore_exchange
+from .snapshots import SnapshotError, read_snapshot
 
 __all__ = ["Replay", "replay", "write_fills", "write_orders"]
 
@@ -125,15 +124,15 @@ def replay(path: str | Path) -> Replay:
     path = Path(path)
     stored = _load_folder(path) if path.is_dir() else _load_segment(path)
     exchange = Exchange()
-    restore_exchange(exchange, stored.state["exchange"])
+    exchange.restore(stored.state["exchange"])
     result = Replay(exchange, stored.snapshot, [segment.path for segment in stored.segments])
     result.torn = any(segment.torn for segment in stored.segments)
     for account in exchange.account_names():  # the orders the snapshot holds, open and recently closed
         result.orders.update((order.order_id, order) for order in exchange.orders(account))
     exchange.subscribe(result.record)
-    for record, _ in replay_segments(exchange, stored.segments):
-        result.commands[record[0]] += 1
-        ts = _ts_of(record)
+    for command, _ in replay_segments(exchange, stored.segments):
+        result.commands[command.kind] += 1
+        ts = getattr(command, "ts", None)
         if ts is not None:
             result.first_ts = ts if result.first_ts is None else result.first_ts
             result.last_ts = ts
@@ -218,9 +217,3 @@ def _load_segment(path: Path) -> StoredState:
     except (SnapshotError, OSError) as error:
         raise PersistenceError(str(error)) from None
     return StoredState(number, header, state, [segment])
-
-
-def _ts_of(record: list[Any]) -> int | None:
-    """The timestamp of a record, if its command has one."""
-    fields = FIELDS[record[0]]
-    return record[1 + fields.index("ts")] if "ts" in fields else None

@@ -20,12 +20,11 @@ from typing import Any
 import attrs
 
 from ..engine import Exchange
-from .commands import FIELDS, apply_record
+from .commands import command_of
 from .directory import StateDirectory
 from .framing import find_records, frame, read_frames
 from .journal import JOURNAL_MAGIC, JournalFile, encode, sync_directory, write_all
-from .recovery import ChainBreak, read_chain, readable_snapshot
-from .snapshots import restore_exchange
+from .recovery import ChainBreak, read_chain, readable_snapshot, replay_record
 
 __all__ = ["Salvage", "examine", "salvage"]
 
@@ -128,12 +127,11 @@ def examine(directory: StateDirectory) -> Salvage:
     found.snapshot = number
     segments, broken = read_chain(directory, number, None)
     exchange = Exchange()
-    restore_exchange(exchange, state["exchange"])
+    exchange.restore(state["exchange"])
     replayable = [*segments, *([broken.segment] if broken is not None and broken.segment else [])]
     found.records, unreplayable = _replay(exchange, replayable)
     broken = unreplayable or broken
-    next_id = vars(exchange).get("_next_id", 1)
-    found.last_order = next_id - 1 if next_id > 1 else None
+    found.last_order = exchange.next_order_id - 1 if exchange.next_order_id > 1 else None
     if broken is not None:
         found.problems.append(broken.reason)
         _lose_from(found, directory, broken, header)
@@ -174,7 +172,7 @@ def _replay(exchange: Exchange, segments: list[JournalFile]) -> tuple[int, Chain
     for segment in segments:
         for index, record in enumerate(segment.records):
             try:
-                apply_record(exchange, record)
+                replay_record(exchange, record)
             except Exception as error:
                 offset = _record_offsets(segment.path)[index]
                 reason = f"{segment.path}: record {index + 1} ({record[0]}) does not replay: {error}"
@@ -222,15 +220,12 @@ def _count(found: Salvage, data: bytes, start: int) -> None:
     found.lost_bytes += loose
     for _, payload in records:
         try:
-            record = json.loads(payload)
-        except ValueError:
-            record = None
-        if not isinstance(record, list) or not record or record[0] not in FIELDS:
+            command = command_of(json.loads(payload))
+        except Exception:  # not JSON, not a list, not a command: bytes that hold no record
             found.lost_bytes += 8 + len(payload)
             continue
-        found.lost[record[0]] += 1
-        fields = FIELDS[record[0]]
-        named = record[1 + fields.index("order_id")] if "order_id" in fields else None
+        found.lost[command.kind] += 1
+        named = getattr(command, "order_id", None)
         if isinstance(named, int):
             found.named_orders = max(found.named_orders, named)
 

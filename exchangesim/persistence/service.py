@@ -15,43 +15,50 @@ from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall, IReactorThreads
+from twisted.internet.interfaces import IDelayedCall, IReactorThreads, IReactorTime
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
 from .. import __version__
-from ..api.auth import ApiKey
-from ..config import PersistenceConfig
-from ..venue import Venue
-from .commands import timestamp_of
+from ..config import Config
+from ..credentials import ApiKey
+from ..provisioning import Provisioner
+from .commands import JournaledExecutor, JournalWriter
 from .directory import PersistenceError, StateDirectory
 from .fingerprint import StateBinding
+from .formats import FORMAT
 from .journal import Journal
-from .recovery import FORMAT, StoredState, load_stored_state, replay_segments
+from .keys import key_recorder
+from .recovery import StoredState, load_stored_state, replay_segments
 from .snapshots import write_snapshot
-from .venue_state import add_configured, capture_venue, restore_markets, restore_venue
+from .venue_state import VenueState
 
 __all__ = ["PersistenceError", "PersistenceService"]
 
 
 class PersistenceService(Service):
-    """Keeps ``venue`` in ``settings.path``; start it before anything trades or listens."""
+    """Keeps ``state`` in [persistence] path of ``config``; start it before anything trades or listens.
+    After a recovery, ``provisioner`` adds what the configuration adds to the saved state; ``clock``
+    (the reactor) times the snapshots and the journal's syncs."""
 
     log = Logger()
 
     def __init__(
         self,
-        venue: Venue,
-        settings: PersistenceConfig,
+        config: Config,
+        clock: IReactorTime,
+        state: VenueState,
+        provisioner: Provisioner,
         on_failure: Callable[[Exception], object] = lambda error: None,
     ) -> None:
-        self._venue = venue
-        self._settings = settings
+        self._config = config
+        self._clock = clock
+        self._state = state
+        self._provisioner = provisioner
+        self._settings = settings = config.persistence
         self._on_failure = on_failure
-        self._binding = StateBinding.of(venue.config)
-        self._journal = Journal(
-            settings.fsync, settings.fsync_batch_ms, venue.clock, _thread_runner(venue.clock)
-        )
+        self._binding = StateBinding.of(config)
+        self._journal = Journal(settings.fsync, settings.fsync_batch_ms, clock, _thread_runner(clock))
         self._directory: StateDirectory | None = None
         self._segment = 0  # the open journal segment (and the snapshot it started from)
         self._previous = 0  # the snapshot before it, kept as a fallback
@@ -72,9 +79,7 @@ class PersistenceService(Service):
             if stored is not None:
                 self._recover(stored)
             self._previous = 0 if stored is None else stored.snapshot
-            self._attach(self._journal)
-            self._venue.exchange.on_failure = self._journal_failed  # type: ignore[attr-defined]
-            self._venue.authenticator.on_failure = self._journal_failed  # type: ignore[attr-defined]
+            self._attach(JournalWriter(self._journal, self._journal_failed))
             if stored is None:
                 self._rotate(1, None, 0)
             else:
@@ -113,26 +118,25 @@ class PersistenceService(Service):
 
     # -- internals -----------------------------------------------------------------------------------
     def _recover(self, stored: StoredState) -> None:
-        venue = self._venue
-        restore_venue(venue, stored.state)
-        authenticator = venue.authenticator
+        parts = self._state
+        parts.restore(stored.state)
+        exchange, keys = parts.exchange, parts.keys
 
         keyed = {account for account, _, _ in stored.state["keys"]}
 
         def register_key(account: str, key: str, secret: str) -> None:
-            authenticator.register(ApiKey(account, key, secret))
+            keys.register(ApiKey(account, key, secret))
             keyed.add(account)
 
         trades = 0
         last_ms = stored.state.get("market_ms", 0)
-        for record, result in replay_segments(venue.exchange, stored.segments, register_key):
-            last_ms = max(last_ms, timestamp_of(record) or 0)
+        for command, result in replay_segments(exchange, stored.segments, register_key):
+            last_ms = max(last_ms, getattr(command, "ts", 0))
             trades += 0 if result is None else len(result.trades)
-        for account in keyed - set(venue.exchange.account_names()):  # closed since its key was made
-            authenticator.forget(account)
-        restore_markets(venue, stored.state)
-        venue.market_clock.resume_after(last_ms)  # market time goes on from where the last run left it
-        exchange = venue.exchange
+        for account in keyed - set(exchange.account_names()):  # closed since its key was made
+            keys.forget(account)
+        parts.restore_markets(stored.state)
+        parts.clock.resume_after(last_ms)  # market time goes on from where the last run left it
         self.log.info(
             "recovered from snapshot {snapshot} and {records} journal records ({trades} trades):"
             " {open} open orders, book sequences {sequences}",
@@ -149,7 +153,7 @@ class PersistenceService(Service):
     def _add_configured(self) -> None:
         """Open the symbols and accounts the configuration adds to the saved state, on the journal, so a
         recovery from an older snapshot adds them again in their place."""
-        added = add_configured(self._venue)
+        added = self._provisioner.add_configured()
         if added:
             self.log.info("the configuration adds {added} on top of the saved state", added=", ".join(added))
 
@@ -163,7 +167,7 @@ class PersistenceService(Service):
         """
         assert self._directory is not None
         path, journal_path = self._directory.snapshot_path(number), self._directory.journal_path(number)
-        state = capture_venue(self._venue)
+        state = self._state.capture()
         header = self._header(number)
         fd = self._journal.prepare(journal_path, header)
         claim = {"continues": {"segment": continues, "records": records}}
@@ -181,24 +185,21 @@ class PersistenceService(Service):
         self.log.info("snapshot {path} written ({size} bytes)", path=str(path), size=size)
 
     def _header(self, number: int) -> dict[str, Any]:
-        config = self._venue.config
         return {
             "format": FORMAT,
             "segment": number,
             "version": __version__,
-            "seed": config.exchange.seed,
+            "seed": self._config.exchange.seed,
             **self._binding.header(),
-            "created_ms": self._venue.now_ms(),
+            "created_ms": self._state.clock.now_ms(),
         }
 
     def _journal_failed(self, error: Exception) -> None:
-        """A record could not be written: every command and API key is refused from now on."""
+        """A record could not be written: every command and API key is refused from now on (they share
+        the writer that failed)."""
         if self._failure is not None:
             return
         self._failure = error
-        for recorder in (self._venue.exchange, self._venue.authenticator):
-            if getattr(recorder, "failure", None) is None:
-                recorder.failure = error  # type: ignore[union-attr]
         self.log.critical(
             "the journal cannot be written ({error}): every command is refused from now on; fix the disk"
             " and restart (the state recovers without the command whose record failed, never acknowledged)",
@@ -206,14 +207,15 @@ class PersistenceService(Service):
         )
         self._on_failure(error)
 
-    def _attach(self, journal: Journal | None) -> None:
-        """Have the engine and the API keys record to ``journal`` (None: stop recording)."""
-        self._venue.exchange.journal = journal  # type: ignore[attr-defined]
-        self._venue.authenticator.journal = journal  # type: ignore[attr-defined]
+    def _attach(self, writer: JournalWriter | None) -> None:
+        """Have the engine's commands and the API keys recorded by ``writer`` (None: stop recording)."""
+        exchange = self._state.exchange
+        exchange.set_executor(None if writer is None else JournaledExecutor(exchange, writer))
+        self._state.keys.set_recorder(None if writer is None else key_recorder(writer))
 
     def _plan_snapshot(self) -> None:
         if self._settings.snapshot_interval:
-            self._snapshot_call = self._venue.clock.callLater(self._settings.snapshot_interval, self._timed)
+            self._snapshot_call = self._clock.callLater(self._settings.snapshot_interval, self._timed)
 
     def _timed(self) -> None:
         self._snapshot_call = None

@@ -23,7 +23,8 @@ from twisted.logger import formatEventAsClassicLogText, globalLogPublisher
 from twisted.test import iosim
 
 from ..admin_client import Account, Admin, AdminError, account_in
-from ..config import Config, ConfigError, check_config, load_config, seal
+from ..config import Config, ConfigError, seal
+from ..config_checks import check_config, load_config
 from ..service import ExchangeService
 from ._http import MemoryAgent, MemoryResponse, NoAnswerError, call, memory_treq
 from ._websocket import MemoryWebSocket

@@ -1,10 +1,11 @@
 """Who may act: API keys, signatures within the receive window, anonymous access, the admin guard."""
 
 from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.web.test.requesthelper import DummyRequest
 
+from exchangesim.api import auth
 from exchangesim.api.auth import require_admin
 from exchangesim.api.errors import ApiError
+from exchangesim.failures.testing import received_request
 from exchangesim.signing import sign, signature_matches
 
 from .native.support import BOB_KEY, BOB_SECRET, RestCase, venue_config
@@ -81,12 +82,43 @@ class StrictServerTests(RestCase):
         assert (code, body["status"]) == (201, "NEW")
 
 
+class SignatureOnceTests(RestCase):
+    def signed_request(self, timestamp=None):
+        timestamp = self.venue.now_ms() if timestamp is None else timestamp
+        headers = {
+            "X-API-Key": BOB_KEY,
+            "X-Timestamp": str(timestamp),
+            "X-Signature": sign(BOB_SECRET, timestamp, "GET", "/api/v1/balance"),
+        }
+        return received_request("GET", "/api/v1/balance", headers)
+
+    def test_the_rate_limits_check_is_the_requests_one_signature_computation(self):
+        """The rate limit authenticates to charge the key; the route admitting the request only uses
+        the signature up (a replay is still refused), without computing it again."""
+        computed = []
+        original = auth.signature_matches
+        self.patch(auth, "signature_matches", lambda *args: computed.append(args) or original(*args))
+        authenticator = self.venue.authenticator
+        request = self.signed_request()
+        assert authenticator.authenticate(request) == authenticator.admit(request) == "bob"
+        assert len(computed) == 1
+        with self.assertRaises(ApiError) as replayed:
+            authenticator.admit(self.signed_request(int(request.getHeader(b"x-timestamp"))))
+        assert replayed.exception.code == "REPLAYED_SIGNATURE"
+
+    def test_a_proven_request_admitted_after_its_window_is_refused(self):
+        authenticator = self.venue.authenticator
+        request = self.signed_request()
+        authenticator.authenticate(request)
+        self.clock.advance(6)  # a fault held it past the receive window
+        with self.assertRaises(ApiError) as stale:
+            authenticator.admit(request)
+        assert stale.exception.code == "TIMESTAMP_OUTSIDE_WINDOW"
+
+
 def _admin_request(host, token):
-    request = DummyRequest([b""])
-    request.client = IPv6Address("TCP", host, 1) if ":" in host else IPv4Address("TCP", host, 1)
-    if token is not None:
-        request.requestHeaders.addRawHeader(b"x-admin-token", token.encode())
-    return request
+    peer = IPv6Address("TCP", host, 1) if ":" in host else IPv4Address("TCP", host, 1)
+    return received_request("GET", "/", {} if token is None else {"X-Admin-Token": token}, peer=peer)
 
 
 def test_the_admin_guard_wants_the_token_from_loopback():

@@ -7,8 +7,12 @@ from twisted.internet.address import IPv4Address
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from exchangesim.api.native.admin import AdminAPI
-from exchangesim.api.native.admin_failures import FailuresAdmin
+from exchangesim.api.admin import AdminAPI
+from exchangesim.api.admin.accounts import AccountsAdmin
+from exchangesim.api.admin.clock import ClockAdmin
+from exchangesim.api.admin.conditions import ConditionsAdmin
+from exchangesim.api.admin.failures import FailuresAdmin
+from exchangesim.api.admin.market import MarketAdmin
 from exchangesim.config import AccountConfig
 from exchangesim.signing import sign_payload
 
@@ -21,10 +25,17 @@ REMOTE = IPv4Address("TCP", "192.0.2.7", 40000)
 
 def admin_routes():
     """(method, path) of every admin route, path parameters filled in."""
-    for prefix, app in (("/api/v1/admin", AdminAPI.app), ("/api/v1/admin/failures", FailuresAdmin.app)):
-        for rule in app.url_map.iter_rules():
-            if rule.methods is None:  # the branch to the failures app, whose routes are listed themselves
-                continue
+    apps = {
+        "accounts": AccountsAdmin,
+        "market": MarketAdmin,
+        "conditions": ConditionsAdmin,
+        "clock": ClockAdmin,
+        "failures": FailuresAdmin,
+    }
+    assert {rule.rule.split("/")[1] for rule in AdminAPI.app.url_map.iter_rules()} == set(apps)
+    for name, admin in apps.items():
+        prefix = f"/api/v1/admin/{name}"
+        for rule in admin.app.url_map.iter_rules():
             path = re.sub(r"<[^>]+>", "x", prefix + rule.rule).rstrip("/")
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, path

@@ -106,3 +106,23 @@ def test_a_batch_of_large_messages_is_split_below_clients_frame_limits():
     assert len(sent) > 2
     assert all(len(frame) <= BATCH_BYTES + 64 for frame in sent)
     assert sum(len(json.loads(frame)["messages"]) for frame in sent) == 60
+
+
+def test_an_answer_goes_out_at_once_behind_what_waits_and_a_paused_one_waits_its_turn():
+    clock = Clock()
+    outbox, sent, _ = make(FlushScheduler(clock))
+    outbox.push_and_write(b"answer-1")
+    assert sent == [b"answer-1"] and not clock.getDelayedCalls()
+    outbox.push(b"event")
+    outbox.push_and_write(b"answer-2")
+    assert sent == [b"answer-1", b"event", b"answer-2"]
+    outbox.pauseProducing()
+    outbox.push_and_write(b"answer-3")
+    clock.advance(0)
+    assert sent[-1] == b"answer-2"
+    outbox.resumeProducing()
+    clock.advance(0)
+    assert sent[-1] == b"answer-3"
+    outbox.discard()
+    outbox.push_and_write(b"answer-4")
+    assert sent[-1] == b"answer-3"

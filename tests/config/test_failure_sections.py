@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from exchangesim.config import Config, ConfigError, check_config, load_config
+from exchangesim.config import Config, ConfigError
+from exchangesim.config_checks import check_config, load_config
 from exchangesim.failures.registry import mode_for
 from exchangesim.failures.spec import parse_fault
 

@@ -1,12 +1,16 @@
 """Reading INI and JSON files: overrides, and every class of error reported together with its place."""
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from exchangesim.config import ConfigError, _loader, load_config
+import exchangesim.config
+from exchangesim.config import Config, ConfigError, Problem, _loader
+from exchangesim.config_checks import load_config
 
 
 def write(tmp_path, text, name="sim.ini"):
@@ -256,25 +260,6 @@ def test_broken_json_is_reported_with_its_line(tmp_path):
     assert str(problem) == f"{path}, line 2, column 1: not valid JSON: Expecting value"
 
 
-def test_an_unknown_price_model_is_named_with_a_suggestion(tmp_path):
-    path = write(tmp_path, "[market_data]\nmodel = gmb\n[symbol:ETH/USD]\nmodel = brownian\n")
-    problems = {(p.section, p.key, p.value): p.reason for p in problems_of(path)}
-    assert "did you mean 'gbm'" in problems["market_data", "model", "gmb"]
-    assert "known price models: csv, gbm" in problems["symbol:ETH/USD", "model", "brownian"]
-
-
-def test_a_csv_model_needs_a_readable_recording(tmp_path):
-    recording = tmp_path / "btc.csv"
-    recording.write_text("timestamp,price\n1000,50000\n900,50010\n", encoding="utf-8")
-    path = write(
-        tmp_path, f"[symbol:BTC/USD]\nmodel = csv\nreplay_file = {recording}\n[symbol:ETH/USD]\nmodel = csv\n"
-    )
-    problems = {(p.section, p.key): p.reason for p in problems_of(path)}
-    assert problems["symbol:ETH/USD", "replay_file"] == "required by the csv price model"
-    reason = problems["symbol:BTC/USD", "replay_file"]
-    assert str(recording) in reason and "line 3" in reason
-
-
 @pytest.mark.parametrize("name", ["default", "fees", "agent-maker", "agent-taker"])
 def test_the_simulators_own_account_names_are_reserved(tmp_path, name):
     (problem,) = problems_of(write(tmp_path, f"[account:{name}]\napi_key = some-key-0001\n"))
@@ -297,3 +282,43 @@ def test_an_accounts_balance_in_an_asset_nothing_trades_is_refused(tmp_path):
     (problem,) = problems_of(path)
     assert (problem.section, problem.key) == ("account:alice", "balances")
     assert problem.reason.startswith("no listed symbol trades DOGE")
+
+
+def unlucky_seven(config, source_of):
+    """Another package's check of the sections it reads: here, it refuses seed 7."""
+    if config.exchange.seed != 7:
+        return []
+    return [Problem(source_of("exchange"), "seven is unlucky here", "exchange", "seed", config.exchange.seed)]
+
+
+def test_a_section_validators_problems_join_the_loaders_own_in_one_error(tmp_path):
+    path = write(tmp_path, "[server]\nendpont = tcp:1\n[exchange]\nSeed = 7\n")
+    with pytest.raises(ConfigError) as caught:
+        exchangesim.config.load_config([path], validators=[unlucky_seven])
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{path}, line 2: [server] endpont: unknown key; did you mean 'endpoint'?",
+        f"{path}, line 4: [exchange] Seed = 7: seven is unlucky here",
+    ]
+    config = Config()
+    config.exchange.seed = 7
+    [problem] = exchangesim.config.check_config(config, validators=[unlucky_seven])
+    assert str(problem) == "<Config>: [exchange] seed = 7: seven is unlucky here"
+
+
+LOAD_WITHOUT_VALIDATORS = """
+import json, sys
+from exchangesim.config import load_config
+config = load_config(sys.argv[1:], validators=())
+print(json.dumps([sorted(config.faults), sorted(config.conditions), sorted(sys.modules)]))
+"""
+
+
+def test_loading_imports_nothing_of_the_packages_that_check_their_own_sections(tmp_path):
+    path = write(tmp_path, "[failure:lag]\nmode = delay\n[condition:storm]\nkind = halt\n")
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_VALIDATORS, path], capture_output=True, text=True, check=True
+    )
+    faults, conditions, modules = json.loads(result.stdout)
+    assert (faults, conditions) == (["lag"], ["storm"])  # kept as given for their owners
+    owners = ("exchangesim.failures", "exchangesim.marketdata")
+    assert [name for name in modules if name.startswith(owners)] == []

@@ -1,6 +1,7 @@
 import pytest
 
-from exchangesim.config import ConfigError, load_config
+from exchangesim.config import ConfigError
+from exchangesim.config_checks import load_config
 
 
 def load(tmp_path, text):

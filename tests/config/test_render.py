@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from exchangesim.config import Config, load_config, render_ini
+from exchangesim.config import Config, render_ini
+from exchangesim.config_checks import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from exchangesim.config import Config, SettingError, SymbolConfig, check_config, seal
+from exchangesim.config import Config, SettingError, SymbolConfig, seal
+from exchangesim.config_checks import check_config
 
 
 def test_the_seeds_programmatic_form_works_as_written():

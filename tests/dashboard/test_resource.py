@@ -4,37 +4,60 @@
 import json
 
 from prometheus_client import CollectorRegistry
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
-from twisted.web.resource import getChildForRequest
-from twisted.web.server import NOT_DONE_YET
-from twisted.web.test.requesthelper import DummyRequest
+from twisted.web.http_headers import Headers
+from twisted.web.server import Request, Site
 
-from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
 from exchangesim.api.site import build_root
 from exchangesim.config import Config, seal
 from exchangesim.dashboard._resource import STATIC
 from exchangesim.metrics import MetricsPage
+from exchangesim.service import native_rest, native_websocket, venue_streams
 from exchangesim.venue import open_venue
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
+class _PullingRequest(Request):
+    """Pulls a pull producer (a file being served) to its end at once: twisted.web would pull it with
+    the global reactor's cooperator, which does not run in a test in memory."""
+
+    _pulled = None
+
+    def registerProducer(self, producer, streaming):
+        if streaming:
+            super().registerProducer(producer, streaming)
+            return
+        self._pulled = producer
+        while self._pulled is producer:  # until it unregisters itself, its file read
+            producer.resumeProducing()
+
+    def unregisterProducer(self):
+        self._pulled = None
+        super().unregisterProducer()
+
+
 class _Answer:
-    """What a GET of ``path`` answered: status, headers and body (files are streamed by a producer,
-    which ``DummyRequest`` drives to the end)."""
+    """What an HTTP/1.0 GET of ``path`` (no chunked body to undo) was answered: status, headers, body."""
 
     def __init__(self, root, path, accept=None):
-        request = DummyRequest(path.lstrip("/").encode().split(b"/"))
-        if accept is not None:
-            request.requestHeaders.setRawHeaders(b"accept", [accept.encode()])
-        result = getChildForRequest(root, request).render(request)
-        if result is not NOT_DONE_YET:
-            request.write(result)
-            request.finish()
-        self.code = request.responseCode or 200
-        self.body = b"".join(request.written)
-        self.headers = request.responseHeaders
+        site = Site(root, reactor=Clock())
+        site.requestFactory = _PullingRequest
+        channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1234))
+        transport = StringTransport()
+        channel.makeConnection(transport)
+        head = [f"GET {path} HTTP/1.0", *([] if accept is None else [f"Accept: {accept}"])]
+        channel.dataReceived(("\r\n".join(head) + "\r\n\r\n").encode())
+        raw_head, _, self.body = transport.value().partition(b"\r\n\r\n")
+        status_line, *header_lines = raw_head.split(b"\r\n")
+        self.code = int(status_line.split(b" ")[1])
+        self.headers = Headers()
+        for line in header_lines:
+            name, _, value = line.partition(b": ")
+            self.headers.addRawHeader(name, value)
 
     def header(self, name):
         return self.headers.getRawHeaders(name)
@@ -44,7 +67,9 @@ class DashboardResourceTests(SynchronousTestCase):
     def setUp(self):
         venue = open_venue(seal(Config()), Clock())
         metrics = MetricsPage(CollectorRegistry())
-        self.root = build_root(NativeAPI(venue).resource(), NativeWebSocketFactory(venue), metrics)
+        self.root = build_root(
+            native_rest(venue).resource(), native_websocket(venue, venue_streams(venue)), metrics
+        )
 
     def _get(self, path, accept=None):
         return _Answer(self.root, path, accept)

@@ -81,10 +81,7 @@ def run_for(seconds: float, *daemons: Daemon) -> None:
 
 
 def stop_together(*daemons: Daemon | None) -> list[int]:
-    """SIGTERM to every daemon at once, so that their runs end together; their exit codes.
-
-    Each gets one SIGTERM only: one more, during the shutdown it started, would end it with -15.
-    """
+    """SIGTERM to every daemon still running, at once, so that their runs end together; their exit codes."""
     running = [daemon for daemon in daemons if daemon is not None]
     for daemon in running:
         if daemon.process.poll() is None:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from exchangesim.config import Config
 from exchangesim.shutdown import CLOSE_TIMEOUT_S, DRAIN_TIMEOUT_S
@@ -33,8 +34,9 @@ base_ms = 1000
 STOP_BOUND_S = 5.0
 
 
-async def _stop_while_busy(daemon):
-    """Open a WebSocket, start a slow request, SIGTERM; returns (close code, request status, exit code)."""
+async def _stop_while_busy(daemon, sigterms):
+    """Open a WebSocket, start a slow request, SIGTERM (``sigterms`` times: the later ones while the daemon
+    stops); returns (close code, close frame, request status, exit code)."""
     async with aiohttp.ClientSession() as session:
         websocket = await session.ws_connect(f"{daemon.base_url}/ws")
         await websocket.send_json({"op": "subscribe", "channel": "FAULTS", "admin_token": TOKEN})
@@ -45,6 +47,8 @@ async def _stop_while_busy(daemon):
         signalled = time.monotonic()
         daemon.process.send_signal(signal.SIGTERM)
         closing = await websocket.receive()
+        for _ in range(sigterms - 1):  # the request is still held: the daemon is stopping
+            daemon.process.send_signal(signal.SIGTERM)
         response = await request
         status = response.status
         remaining = STOP_BOUND_S - (time.monotonic() - signalled)
@@ -52,12 +56,13 @@ async def _stop_while_busy(daemon):
         return websocket.close_code, closing.type, status, exit_code
 
 
-def test_sigterm_closes_websockets_with_1001_finishes_requests_and_exits_0(tmp_path):
+@pytest.mark.parametrize("sigterms", [1, 2], ids=["one SIGTERM", "another while stopping"])
+def test_sigterm_closes_websockets_with_1001_finishes_requests_and_exits_0(tmp_path, sigterms):
     config = tmp_path / "slow.ini"
     config.write_text(CONFIG, encoding="utf-8")
     daemon = Daemon(tmp_path, "--config", str(config))
     try:
-        close_code, frame, status, exit_code = asyncio.run(_stop_while_busy(daemon))
+        close_code, frame, status, exit_code = asyncio.run(_stop_while_busy(daemon, sigterms))
     finally:
         daemon.stop()
     assert (close_code, frame) == (1001, aiohttp.WSMsgType.CLOSE), daemon.output

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from exchangesim.engine import BookLevelChanged, EngineError, Exchange, Instrument, parse_amount
-from exchangesim.persistence.commands import JournaledExchange, apply_record
+from exchangesim.persistence.commands import JournaledExecutor, JournalWriter
+from exchangesim.persistence.recovery import replay_record
 
 SYMBOLS = {
     "BTC/USD": Instrument(
@@ -48,8 +49,9 @@ stp_modes = st.sampled_from(("NONE", "NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EX
 class ExchangeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.x = JournaledExchange()
-        self.x.journal = []
+        self.x = Exchange()
+        self.journal: list[tuple] = []
+        self.x.set_executor(JournaledExecutor(self.x, JournalWriter(self.journal)))
         for instrument in SYMBOLS.values():
             self.x.add_instrument(instrument)
         self.totals: dict[str, int] = defaultdict(int)
@@ -263,8 +265,8 @@ class ExchangeMachine(RuleBasedStateMachine):
     def teardown(self):
         """Replaying the journal (each record through JSON) into a fresh exchange gives the live state."""
         replayed = Exchange()
-        for record in self.x.journal:
-            apply_record(replayed, json.loads(json.dumps(record)))
+        for record in self.journal:
+            replay_record(replayed, json.loads(json.dumps(record)))
         assert self.fingerprint(replayed) == self.fingerprint()
         for name in ACCOUNTS:
             assert replayed.fills(name, limit=1000) == self.x.fills(name, limit=1000)

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from exchangesim.config import ConfigError, load_config
+from exchangesim.config import ConfigError
+from exchangesim.config_checks import load_config
 from exchangesim.failures.modes.delay import Jitter
 from exchangesim.failures.params import DURATION
 from exchangesim.failures.registry import mode_for, mode_names

@@ -2,15 +2,15 @@
 
 import pytest
 from twisted.internet.task import Clock
-from twisted.web.test.requesthelper import DummyRequest
 
 from exchangesim.config import FailuresConfig
 from exchangesim.failures.answers import FaultRefusedError
-from exchangesim.failures.connections import FaultedConnection
+from exchangesim.failures.connections import FaultyConnection
 from exchangesim.failures.controller import FaultController
 from exchangesim.failures.mode import FailureMode
 from exchangesim.failures.registry import mode_for
 from exchangesim.failures.stream import StreamEffect
+from exchangesim.failures.testing import received_request
 
 
 class WatchEffect(StreamEffect):
@@ -40,11 +40,11 @@ def lookup(name):
 
 
 class Link:
-    """A FaultedConnection whose sinks, close and abort are lists."""
+    """A FaultyConnection whose sinks, close and abort are lists."""
 
     def __init__(self, layer="ws", account=None):
         self.out, self.inbound, self.closed, self.aborted = [], [], [], []
-        self.connection = FaultedConnection(
+        self.connection = FaultyConnection(
             layer,
             "127.0.0.1:50000",
             {"out": self.out.append, "in": self.inbound.append},
@@ -318,12 +318,9 @@ def test_describe_reports_each_fault_live_hits_and_held(controller, clock):
 
 
 def request_with(**headers):
-    request = DummyRequest([b"api", b"v1", b"orders"])
-    request.method = b"POST"
-    request.path = b"/api/v1/orders"
-    for name, value in headers.items():
-        request.requestHeaders.setRawHeaders(name.replace("_", "-"), [value])
-    return request
+    return received_request(
+        "POST", "/api/v1/orders", {name.replace("_", "-"): value for name, value in headers.items()}
+    )
 
 
 def test_headers_are_ignored_without_allow_header_control(controller):

@@ -14,7 +14,7 @@ from exchangesim.api.binance.errors import BINANCE_FAULT_ERRORS
 from exchangesim.api.errors import NATIVE_FAULT_ERRORS
 from exchangesim.config import FailuresConfig
 from exchangesim.failures import PLAIN_ERRORS, FaultError
-from exchangesim.failures.connections import FaultedConnection
+from exchangesim.failures.connections import FaultyConnection
 from exchangesim.failures.controller import FaultController
 from tests.memory_service import MemoryService, memory_config, request_bytes, status_and_json
 
@@ -158,7 +158,7 @@ def test_a_ws_api_request_during_an_outage_is_answered_503_before_the_close():
     controller = FaultController(FailuresConfig(enabled=True), clock, 1)
     controller.put(controller.parse("down", {"mode": "outage", "layer": "ws", "direction": "in"}))
     sent, closes = [], []
-    link = FaultedConnection(
+    link = FaultyConnection(
         "ws",
         "127.0.0.1:40000",
         {"out": sent.append, "in": lambda data: None},

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from twisted.internet.task import Clock
 
 from exchangesim.failures.audit import AuditLog
-from exchangesim.failures.connections import FaultedConnection
+from exchangesim.failures.connections import FaultyConnection
 from exchangesim.failures.fault import Fault, Scope
 from exchangesim.failures.registry import mode_for
 from exchangesim.failures.spec import parse_fault
@@ -46,7 +46,7 @@ def decisions(fault, scope, count, subject=None):
 
 
 def connection(account=None, ordinal=1):
-    link = FaultedConnection("ws", "127.0.0.1:50000", {"out": [].append}, message_fields, None, None)
+    link = FaultyConnection("ws", "127.0.0.1:50000", {"out": [].append}, message_fields, None, None)
     link.ordinal, link.id, link.account = ordinal, f"ws-{ordinal}", account
     return link
 

@@ -3,7 +3,8 @@ rest fault giving it is refused wherever it comes from, rather than hitting ever
 
 import pytest
 
-from exchangesim.config import ConfigError, load_config
+from exchangesim.config import ConfigError
+from exchangesim.config_checks import load_config
 from exchangesim.failures import FaultSpecError, parse_fault
 from exchangesim.failures.registry import mode_for
 

@@ -16,13 +16,13 @@ from twisted.internet.testing import StringTransport
 from twisted.test import iosim
 from twisted.trial.unittest import SynchronousTestCase
 
-from exchangesim.api.native import NativeAPI, NativeWebSocketFactory
 from exchangesim.api.site import build_root
 from exchangesim.config import AccountConfig, Config, seal
 from exchangesim.engine import Side
 from exchangesim.failures.metrics import FaultCollector
 from exchangesim.failures.rest import FaultyResource
 from exchangesim.metrics import MetricsPage
+from exchangesim.service import native_rest, native_websocket, venue_streams
 from exchangesim.venue import open_venue
 from tests.api.native.support import place_limit
 
@@ -55,11 +55,12 @@ class FaultCase(SynchronousTestCase):
         self.clock.advance(START)
         self.venue = open_venue(seal(self.make_config()), self.clock)
         self.controller = self.venue.faults
-        self.ws_factory = NativeWebSocketFactory(self.venue)
+        self.venue_streams = venue_streams(self.venue)
+        self.ws_factory = native_websocket(self.venue, self.venue_streams)
         self.registry = CollectorRegistry()
         self.registry.register(FaultCollector(self.controller))
         api = FaultyResource(
-            NativeAPI(self.venue).resource(),
+            native_rest(self.venue).resource(),
             self.controller,
             self.venue.authenticator.account_of,
             (b"/api/v1/admin",),

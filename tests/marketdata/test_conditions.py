@@ -3,9 +3,9 @@
 import pytest
 from twisted.internet.task import Clock
 
-from exchangesim.config import Config, check_config, seal
+from exchangesim.config import Config, seal
+from exchangesim.config_checks import check_config
 from exchangesim.marketdata.conditions import ConditionError, parse_condition
-from exchangesim.marketdata.service import MarketService
 from exchangesim.venue import open_venue
 
 SYMBOLS = ("BTC/USD", "ETH/USD")
@@ -21,7 +21,7 @@ def started(conditions, preset="toy", tick_ms=10):
     venue = open_venue(seal(config), Clock())
     audit = []
     venue.faults.audit.listeners.append(audit.append)
-    MarketService(venue).startService()
+    venue.market.startService()
     return venue, audit
 
 
@@ -59,7 +59,7 @@ def test_the_configuration_check_names_the_section_and_key():
 
 def test_a_volatility_condition_starts_and_ends_at_its_market_times_and_is_audited():
     venue, audit = started({"storm": {"kind": "volatility", "factor": "3", "start": "1s", "duration": "2s"}})
-    model = venue.markets["BTC/USD"].model
+    model = venue.market.markets["BTC/USD"].model
     advance(venue, 1.5)
     assert model.volatility == pytest.approx(2.4)
     advance(venue, 2.0)
@@ -77,9 +77,9 @@ def test_a_repeating_condition_comes_back_every_period():
     advance(venue, 6.5)
     starts = [e["ts"] - venue.market_clock.start_ms for e in audit if e["action"] == "condition_started"]
     assert starts == [0, 3000, 6000]
-    assert venue.markets["BTC/USD"].model.drift == 5  # the third gust is blowing
+    assert venue.market.markets["BTC/USD"].model.drift == 5  # the third gust is blowing
     advance(venue, 1.0)
-    assert venue.markets["BTC/USD"].model.drift == 0
+    assert venue.market.markets["BTC/USD"].model.drift == 0
 
 
 def test_a_halt_refuses_new_orders_until_it_ends_and_lets_cancels_through():
@@ -113,7 +113,7 @@ def test_a_spread_condition_widens_the_quotes_and_liquidity_scales_the_sizes():
 
 def test_a_crash_moves_the_fair_price_over_its_duration():
     venue, _ = started({"crash": {"kind": "crash", "symbol": "BTC/USD", "factor": "-0.2", "duration": "1s"}})
-    market = venue.markets["BTC/USD"]
+    market = venue.market.markets["BTC/USD"]
     before = market.model.price
     market.model.set_parameters(volatility=0.0)
     advance(venue, 1.5)

@@ -10,7 +10,6 @@ from twisted.internet.task import Clock
 
 from exchangesim.config import Config, seal
 from exchangesim.engine import Trade
-from exchangesim.marketdata.service import MarketService
 from exchangesim.venue import open_venue
 
 SYMBOL = "BTC/USD"
@@ -25,7 +24,7 @@ def market():
     venue = open_venue(seal(config), Clock())
     trades = []
     venue.exchange.subscribe(lambda result: trades.extend(e for e in result.events if isinstance(e, Trade)))
-    service = MarketService(venue)
+    service = venue.market
     service.startService()
     x = venue.exchange
     spreads, near_levels = [], []

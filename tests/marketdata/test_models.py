@@ -1,6 +1,7 @@
 """The price models: statistics over long seeded paths, reproducibility, and the seed's extension point."""
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from exchangesim.marketdata.models import (
     PriceModel,
     rng_for,
 )
+from exchangesim.marketdata.registry import model_class, model_names
 
 BUILT_INS = [
     GeometricBrownianMotion,
@@ -404,3 +406,88 @@ def test_settings_refuse_invalid_values(bad):
 def test_a_negative_tick_count_is_refused():
     with pytest.raises(ValueError):
         build(GeometricBrownianMotion).advance(-1)
+
+
+# What changes a model from outside, at tick indices inside the path it has worked out ahead (1024 ticks
+# at most) and around the 4096-tick blocks of random numbers: parameters, jumps, two changes on
+# consecutive ticks, and a pickle round trip (a snapshot restored).
+CHANGES = {
+    3: [("volatility", 2.0)],
+    700: [("jump", -0.2)],
+    701: [("drift", -0.5)],
+    1500: [("pickle", None)],
+    2047: [("volatility", 0.3), ("jump", 0.1)],
+    2048: [("jump", 0.05)],
+    4096: [("pickle", None), ("drift", 0.2)],
+    5000: [("volatility", 1.5)],
+}
+CHANGED_TICKS = 9000
+
+
+def registered(name, tmp_path):
+    """The model registered as ``name``, lively, on a recording of its own for the csv replay."""
+    recording = tmp_path / "prices.csv"
+    prices = 100.0 * np.exp(np.cumsum(rng_for(3, "replay").normal(0.0, 0.01, CHANGED_TICKS + 100)))
+    recording.write_text(
+        "".join(f"{1_700_000_000_000 + 60_000 * row},{price}\n" for row, price in enumerate(prices))
+    )
+    return build(model_class(name), **LIVELY, replay_file=str(recording))
+
+
+def changed(model, tick):
+    """``model`` after the changes due at ``tick``: the same object, or a copy through pickle."""
+    for change, value in CHANGES.get(tick, ()):
+        if change == "pickle":
+            model = pickle.loads(pickle.dumps(model))
+        elif change == "jump":
+            model.jump(value)
+        else:
+            model.set_parameters(**{change: value})
+    return model
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_changes_inside_the_path_worked_out_ahead_give_the_tick_by_tick_prices(name, tmp_path):
+    # The reference draws each tick on its own (path(1) never works out ahead); the market's way,
+    # advance(1), must give the same prices from the same random numbers whenever a change comes.
+    reference = registered(name, tmp_path)
+    ahead = registered(name, tmp_path)
+    expected, stepped = [], []
+    for tick in range(CHANGED_TICKS):
+        reference, ahead = changed(reference, tick), changed(ahead, tick)
+        expected.append(reference.path(1).item())
+        stepped.append(ahead.advance(1))
+        assert ahead.price == stepped[-1]
+    assert stepped == expected
+    assert len(set(expected)) > 100
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_changes_between_uneven_advances_give_the_tick_by_tick_prices(name, tmp_path):
+    reference = registered(name, tmp_path)
+    model = registered(name, tmp_path)
+    sizes = iter([1, 2, 5, 90, 1, 30, 1025, 3, 400, 20, 7, 64] * 100)
+    tick = 0
+    while tick < CHANGED_TICKS:
+        reference, model = changed(reference, tick), changed(model, tick)
+        size = min(next(sizes), min((t for t in CHANGES if t > tick), default=CHANGED_TICKS) - tick)
+        expected = reference.path(size)
+        assert model.advance(size) == expected[-1]
+        tick += size
+
+
+def test_advance_works_out_the_path_ahead_in_blocks(monkeypatch):
+    # The cost the market pays a tick: one vectorized step a block of ticks, not one a tick.
+    model = build(GeometricBrownianMotion, **LIVELY)
+    worked_out = []
+    states = model._states
+    monkeypatch.setattr(
+        model, "_states", lambda start, draws: worked_out.append(draws.shape[1]) or states(start, draws)
+    )
+    for _ in range(10_000):
+        model.advance(1)
+    assert sum(worked_out) < 10_000 + PriceModel.ahead and len(worked_out) < 20
+    model.set_parameters(volatility=0.5)  # a change starts again from a short look ahead
+    worked_out.clear()
+    model.advance(1)
+    assert worked_out == [1]

@@ -54,17 +54,24 @@ def test_events_run_in_time_order_and_equal_times_in_the_order_added():
 def test_a_long_catch_up_runs_in_spans_across_reactor_turns():
     clock = Clock()
     schedule = MarketSchedule(clock, MarketClock(clock))
-    spans, ran = [], []
-    schedule.add(1, ran.append, prepare=spans.append)
+    ran = []
+    schedule.add(1, ran.append)
     schedule.start()
-    turns = []
+    turns = []  # (delay of the next call, ticks run so far) as each turn plans the next
     real_call_later = clock.callLater
-    clock.callLater = lambda delay, f, *a: turns.append(delay) or real_call_later(delay, f, *a)
+    clock.callLater = lambda delay, f, *a: turns.append((delay, len(ran))) or real_call_later(delay, f, *a)
     clock.advance(1.0)  # one late call: a thousand ticks are due, each span in a turn of its own
-    assert spans == [SPAN_MS] * (1000 // SPAN_MS)
-    assert turns[: 1000 // SPAN_MS - 1] == [0.0] * (1000 // SPAN_MS - 1)
+    spans = 1000 // SPAN_MS
+    assert turns[: spans - 1] == [(0.0, SPAN_MS * k) for k in range(1, spans)]
     assert ran == list(range(1, 1001))
     assert schedule.lag() == 0
+
+
+def test_a_one_off_event_runs_before_the_ticks_of_its_time_within_a_turn():
+    clock, calls, schedule, _ = run(1)
+    schedule.once(25, lambda ts: calls.append(("once", ts)))
+    clock.advance(0.05)  # one late call: a turn runs the ticks 1 to 50, the one-off among them
+    assert calls[23:27] == [(0, 24), ("once", 25), (0, 25), (0, 26)]
 
 
 def test_a_market_that_cannot_keep_up_warns_of_its_lag():
@@ -99,17 +106,6 @@ def test_a_paused_timer_skips_its_ticks_and_resumes_on_its_grid():
     schedule.resume(timer)
     clock.advance(0.02)
     assert [ts for _, ts in calls] == [10, 20, 130, 140]
-
-
-def test_prepare_hears_how_many_runs_a_span_holds():
-    clock = Clock()
-    schedule = MarketSchedule(clock, MarketClock(clock))
-    prepared, ran = [], []
-    schedule.add(2, ran.append, prepare=prepared.append)
-    schedule.start()
-    clock.advance(0.011)
-    clock.advance(0.001)
-    assert prepared == [5, 1] and ran == [2, 4, 6, 8, 10, 12]
 
 
 def test_a_failing_event_does_not_stop_the_schedule():

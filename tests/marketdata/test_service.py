@@ -1,18 +1,19 @@
 """The moving market on a task.Clock: books fill, prices move through trades, control, candles."""
 
+import pickle
+
 import pytest
 from twisted.internet.task import Clock
 
 from exchangesim.config import Config, seal
 from exchangesim.engine import Trade
-from exchangesim.marketdata.service import MarketService
 from exchangesim.venue import open_venue
 
 EPSILON = 0.0001  # past the last due time, which summed float steps may fall a hair short of
 
 
 def start(tick_ms=10, taker_rate=5.0, liquidity=True, preset="liquid", **market_data):
-    """A venue with its MarketService started on a fresh Clock."""
+    """A venue with its moving market started on a fresh Clock."""
     config = Config()
     config.exchange.tick_interval_ms = tick_ms
     config.liquidity.taker_rate = taker_rate
@@ -22,7 +23,7 @@ def start(tick_ms=10, taker_rate=5.0, liquidity=True, preset="liquid", **market_
         setattr(config.market_data, key, value)
     clock = Clock()  # from 0: summed float steps at epoch scale would drift by whole ticks
     venue = open_venue(seal(config), clock)
-    service = MarketService(venue)
+    service = venue.market
     service.startService()
     return venue, service, clock
 
@@ -59,12 +60,12 @@ def recorded(seed=42, steps=(0.001,) * 60_000):
     venue = open_venue(seal(config), Clock())
     events = []
     venue.exchange.subscribe(lambda result: events.extend(result.events))
-    service = MarketService(venue)
+    service = venue.market
     service.startService()
     clock = venue.clock
     for step in steps:
         clock.advance(step)
-    candles = {symbol: series["1s"].latest(100) for symbol, series in venue.candles.items()}
+    candles = {symbol: series["1s"].latest(100) for symbol, series in venue.statistics.candles.items()}
     return events, candles, venue
 
 
@@ -104,7 +105,7 @@ def test_speed_runs_ticks_agents_and_candles_on_market_time():
     market = service.markets["BTC/USD"]
     assert market.timer.runs == 1000
     assert 10_000 <= venue.now_ms() < 10_010
-    assert [c.closed for c in venue.candles["BTC/USD"]["1s"].latest(20)] == [True] * 10 + [False]
+    assert [c.closed for c in venue.statistics.candles["BTC/USD"]["1s"].latest(20)] == [True] * 10 + [False]
     trades = venue.exchange.recent_trades("BTC/USD", 1000)
     assert trades[-1].ts > 9000 and len(trades) > 100  # 20 a second of market time
 
@@ -142,7 +143,7 @@ def test_a_flash_crash_moves_the_fair_price_over_its_duration():
 
 def test_candles_close_every_second_on_the_clock():
     venue, service, clock = run(3)
-    closed = venue.candles["BTC/USD"]["1s"].latest(10)
+    closed = venue.statistics.candles["BTC/USD"]["1s"].latest(10)
     assert [c.closed for c in closed] == [True, True, True, False]
     service.stopService()
     assert not clock.getDelayedCalls()
@@ -163,6 +164,28 @@ def test_a_jump_on_a_grid_model_lands_where_it_was_sent():
     market.jump(-0.1, 60_000)  # each tick's share is far under one price step
     clock.pump([0.01] * 6000 + [EPSILON])
     assert market.model.price == pytest.approx(before * 0.9, abs=0.01)
+
+
+def test_a_change_from_outside_applies_from_the_next_tick_as_if_drawn_tick_by_tick():
+    venue, service, clock = start(tick_ms=1, preset="toy")
+    market = service.markets["BTC/USD"]
+    reference = pickle.loads(pickle.dumps(market.model))  # the model as the market opened
+    prices = []
+    tick = market.timer.action
+    market.timer.action = lambda ts: (tick(ts), prices.append(market.model.price))
+    second = [2**-10] * 1024  # exact steps: both changes come at 1,000 ms of market time
+    clock.pump(second)  # the model has worked out hundreds of ticks ahead by now
+    market.model.set_parameters(volatility=3.0)  # as the admin API does, between two reactor turns
+    market.jump(-0.05, 0)
+    clock.pump(second)
+    expected = [reference.path(1).item() for _ in range(1000)]
+    reference.set_parameters(volatility=3.0)
+    reference.path(1)
+    reference.jump(0.95 - 1)  # the market's jump of one tick, made after the model's step
+    expected.append(reference.price)
+    expected.extend(reference.path(1).item() for _ in range(999))
+    assert venue.now_ms() == 2000
+    assert prices == expected
 
 
 def test_a_jump_out_of_bounds_is_refused():
@@ -193,7 +216,7 @@ def test_a_symbol_replays_a_binance_klines_file_as_it_comes(tmp_path):
     config.symbols["BTC/USD"].replay_file = str(recording)
     clock = Clock()
     venue = open_venue(seal(config), clock)
-    service = MarketService(venue)
+    service = venue.market
     service.startService()
     market = service.markets["BTC/USD"]
     seen = [market.model.price]  # the recording's first price, not initial_price (50000)

@@ -7,9 +7,8 @@ import json
 from treq.testing import StubTreq
 from twisted.internet.testing import MemoryReactorClock
 
-from exchangesim.api.native import NativeAPI
 from exchangesim.config import Config, seal
-from exchangesim.service import ExchangeService
+from exchangesim.service import ExchangeService, native_rest
 
 START = 1_700_000_000.0
 ADMIN_TOKEN = "test-admin-token"
@@ -67,13 +66,13 @@ def engine_state(service: ExchangeService) -> dict:
         "fills": {name: exchange.fills(name, limit=1000) for name in accounts},
         "books": {i.symbol: exchange.depth(i.symbol, 1000) for i in exchange.instruments()},
         "trades": {i.symbol: exchange.recent_trades(i.symbol, 1000) for i in exchange.instruments()},
-        "keys": {name: service.venue.authenticator.keys_of(name) for name in accounts},
+        "keys": {name: service.venue.keys.keys_of(name) for name in accounts},
     }
 
 
 def admin_call(service: ExchangeService, method: str, path: str, body=None) -> tuple[int, dict]:
     """One admin request over the native API in memory."""
-    http = StubTreq(NativeAPI(service.venue).resource())
+    http = StubTreq(native_rest(service.venue).resource())
     data = None if body is None else json.dumps(body).encode()
     headers = {"X-Admin-Token": ADMIN_TOKEN, "Content-Type": "application/json"}
     deferred = http.request(method, f"http://127.0.0.1/admin{path}", data=data, headers=headers)

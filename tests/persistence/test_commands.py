@@ -1,15 +1,42 @@
 import json
 from decimal import Decimal
 
-from exchangesim.engine import EngineError, Exchange, FeeTier, Instrument, parse_amount
-from exchangesim.persistence.commands import FIELDS, JournaledExchange, apply_record
+from exchangesim.engine import (
+    AddInstrument,
+    CancelOrder,
+    EngineError,
+    Exchange,
+    FeeTier,
+    Instrument,
+    OpenAccount,
+    PlaceOrder,
+    SetFeeTier,
+    parse_amount,
+)
+from exchangesim.engine.commands import COMMANDS
+from exchangesim.persistence.commands import (
+    JournaledExecutor,
+    JournalWriter,
+    RegisterKey,
+    command_of,
+    record_of,
+)
+from exchangesim.persistence.recovery import replay_record
 
 BTC = Instrument("BTC/USD", "BTC", "USD", tick_size="0.5", lot_size="0.01", maker_fee="0.001")
 
 
+class Journaled(Exchange):
+    """An exchange whose commands are journaled to the list ``journal``."""
+
+    def __init__(self):
+        super().__init__()
+        self.journal = []
+        self.set_executor(JournaledExecutor(self, JournalWriter(self.journal)))
+
+
 def journaled():
-    exchange = JournaledExchange()
-    exchange.journal = []
+    exchange = Journaled()
     exchange.add_instrument(BTC)
     for name in ("a", "b"):
         exchange.open_account(name)
@@ -21,7 +48,7 @@ def journaled():
 def replayed(records):
     fresh = Exchange()
     for record in records:
-        apply_record(fresh, json.loads(json.dumps(record)))
+        replay_record(fresh, json.loads(json.dumps(record)))
     return fresh
 
 
@@ -52,7 +79,7 @@ def test_every_command_that_changed_state_replays_to_the_same_state():
     x.set_trading("BTC/USD", False)
     x.open_account("gone")
     x.close_account("gone")
-    assert {record[0] for record in x.journal} == set(FIELDS) - {"register_key"}
+    assert {record[0] for record in x.journal} == {command.kind for command in COMMANDS}
     assert state(replayed(x.journal)) == state(x)
 
 
@@ -89,7 +116,7 @@ def test_refused_commands_are_not_journaled():
 
 def test_api_keys_replay_to_the_given_callback():
     keys = []
-    apply_record(Exchange(), ["register_key", "a", "key-1", "secret"], lambda *key: keys.append(key))
+    replay_record(Exchange(), ["register_key", "a", "key-1", "secret"], lambda *key: keys.append(key))
     assert keys == [("a", "key-1", "secret")]
 
 
@@ -138,3 +165,18 @@ def test_cancel_all_that_cancels_nothing_is_not_journaled():
     before = list(x.journal)
     x.cancel_all("a", ts=2)
     assert x.journal == before
+
+
+def test_a_record_reads_back_as_the_command_it_was_written_from():
+    commands = [
+        PlaceOrder(
+            "a", "BTC/USD", "SELL", "STOP_LOSS_LIMIT", 3, 190, ts=5, stop_price=195, stp="EXPIRE_BOTH"
+        ),
+        CancelOrder("a", None, "c", 6),
+        OpenAccount("vip", FeeTier("vip", Decimal("0"), Decimal("0.0005"))),
+        SetFeeTier("vip", None),
+        AddInstrument(BTC),
+        RegisterKey("vip", "key-2", "secret"),
+    ]
+    for command in commands:
+        assert command_of(json.loads(json.dumps(record_of(command)))) == command

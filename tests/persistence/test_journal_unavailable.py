@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from twisted.logger import capturedLogs
 
-from exchangesim.api.auth import ApiKey
 from exchangesim.config import AccountConfig
+from exchangesim.credentials import ApiKey
 from exchangesim.persistence.commands import JournalFailedError
 from exchangesim.signing import sign_payload
 
@@ -125,7 +125,7 @@ def test_an_api_key_that_cannot_be_recorded_stops_every_later_command(sim, monke
     venue = sim.service.venue
     break_the_disk(sim, monkeypatch)
     with pytest.raises(JournalFailedError):
-        venue.authenticator.register(ApiKey("alice", "alice-key-0002", "another-secret"))
+        venue.keys.register(ApiKey("alice", "alice-key-0002", "another-secret"))
     monkeypatch.undo()
     with pytest.raises(JournalFailedError):
         venue.exchange.place("alice", "BTC/USD", "BUY", "LIMIT", 10, 100_000, ts=venue.now_ms())

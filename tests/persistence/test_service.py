@@ -47,7 +47,7 @@ def test_a_restart_after_a_crash_restores_everything_clients_saw(tmp_path):
 
     again = recover(config, START + 60)
     assert engine_state(again) == before
-    assert again.venue.authenticator.owner_of(carol["api_key"]) == "carol"
+    assert again.venue.keys.owner_of(carol["api_key"]) == "carol"
 
 
 def test_sequences_and_ids_continue_after_a_restart(tmp_path):
@@ -75,11 +75,11 @@ def test_the_market_resumes_from_the_snapshot_model_state(tmp_path):
     service, reactor = start_service(config)
     run_market(reactor)
     service.stopService()
-    model = service.venue.markets["BTC/USD"].model
+    model = service.venue.market.markets["BTC/USD"].model
     price, next_prices = model.price, model.path(5).tolist()
 
     again = recover(config, START + 60)
-    resumed = again.venue.markets["BTC/USD"].model
+    resumed = again.venue.market.markets["BTC/USD"].model
     assert resumed.price == price
     assert resumed.path(5).tolist() == next_prices
 
@@ -195,7 +195,7 @@ def test_a_clean_stop_leaves_nothing_to_replay(tmp_path):
     service, reactor = start_service(config)
     run_market(reactor)
     service.stopService()
-    assert service.venue.exchange.journal is None
+    assert service.venue.exchange.executor is None
     with capturedLogs() as events:
         recover(config, START + 60)
     [recovered] = [event for event in events if event["log_format"].startswith("recovered")]
@@ -309,7 +309,7 @@ def test_a_configuration_that_only_adds_symbols_and_accounts_resumes_on_top_of_t
     assert resumed.open_orders("default") == saved["open"]["default"]  # what was saved is all there
     alice = {asset: view.available for asset, view in resumed.balances("alice").items() if view.available}
     assert alice == {"USD": parse_amount("500"), "SOL": parse_amount("2")}
-    assert service.venue.authenticator.owner_of("alice-key-0001") == "alice"
+    assert service.venue.keys.owner_of("alice-key-0001") == "alice"
     after = engine_state(service)
     crash(service)
     again = recover(config, START + 120)
@@ -361,5 +361,5 @@ def test_an_account_removed_at_run_time_stays_removed_after_a_restart(tmp_path):
     crash(service)
     again = recover(config, START + 60)
     assert "carol" not in again.venue.exchange.account_names()
-    assert again.venue.authenticator.owner_of(carol["api_key"]) is None
+    assert again.venue.keys.owner_of(carol["api_key"]) is None
     assert engine_state(again) == before

@@ -4,13 +4,8 @@ import stat
 import pytest
 
 from exchangesim.engine import Exchange, Instrument, parse_amount
-from exchangesim.persistence.snapshots import (
-    SnapshotError,
-    exchange_state,
-    read_snapshot,
-    restore_exchange,
-    write_snapshot,
-)
+from exchangesim.persistence.formats import FORMAT
+from exchangesim.persistence.snapshots import SnapshotError, read_snapshot, write_snapshot
 
 BTC = Instrument("BTC/USD", "BTC", "USD", tick_size="0.5", lot_size="0.01", maker_fee="0.001")
 
@@ -41,11 +36,11 @@ def continue_trading(exchange: Exchange) -> list:
 
 def test_a_restored_engine_goes_on_exactly_like_the_original(tmp_path):
     original = busy_exchange()
-    write_snapshot(tmp_path / "snapshot", {"format": 1}, exchange_state(original))
+    write_snapshot(tmp_path / "snapshot", {"format": FORMAT}, original.state())
     header, state = read_snapshot(tmp_path / "snapshot")
     restored = Exchange()
-    restore_exchange(restored, state)
-    assert header == {"format": 1}
+    restored.restore(state)
+    assert header == {"format": FORMAT}
     after = continue_trading(restored)
     assert any(after[0])  # the further commands traded
     assert after == continue_trading(original)
@@ -54,12 +49,12 @@ def test_a_restored_engine_goes_on_exactly_like_the_original(tmp_path):
 def test_subscribers_are_not_part_of_the_state(tmp_path):
     original = busy_exchange()
     original.subscribe(lambda result: None)  # a closure, which pickle could not take
-    write_snapshot(tmp_path / "snapshot", {}, exchange_state(original))
+    write_snapshot(tmp_path / "snapshot", {"format": FORMAT}, original.state())
     assert "_subscribers" not in read_snapshot(tmp_path / "snapshot")[1]
 
 
 def test_the_file_is_private_and_written_whole(tmp_path):
-    write_snapshot(tmp_path / "snapshot", {}, exchange_state(busy_exchange()))
+    write_snapshot(tmp_path / "snapshot", {}, busy_exchange().state())
     assert stat.S_IMODE((tmp_path / "snapshot").stat().st_mode) == 0o600
     assert os.listdir(tmp_path) == ["snapshot"]  # the temporary file was renamed
 
@@ -67,7 +62,7 @@ def test_the_file_is_private_and_written_whole(tmp_path):
 @pytest.mark.parametrize("damage", ["cut", "flip"])
 def test_a_damaged_snapshot_is_refused(tmp_path, damage):
     path = tmp_path / "snapshot"
-    write_snapshot(path, {}, exchange_state(busy_exchange()))
+    write_snapshot(path, {}, busy_exchange().state())
     data = bytearray(path.read_bytes())
     if damage == "cut":
         del data[-10:]
@@ -84,5 +79,5 @@ def test_a_snapshot_that_does_not_fit_leaves_no_partial_file(tmp_path, monkeypat
 
     monkeypatch.setattr("exchangesim.persistence.snapshots.write_all", disk_full)
     with pytest.raises(OSError):
-        write_snapshot(tmp_path / "snapshot-00000001", {"format": 1}, {"state": 1})
+        write_snapshot(tmp_path / "snapshot-00000001", {"format": FORMAT}, {"state": 1})
     assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ from exchangesim_latency_spike import LatencySpike
 from twisted.internet.task import Clock
 
 from exchangesim.config import FailuresConfig
-from exchangesim.failures.connections import FaultedConnection
+from exchangesim.failures.connections import FaultyConnection
 from exchangesim.failures.controller import FaultController
 from exchangesim.failures.testing import check_mode
 
@@ -26,7 +26,7 @@ def test_every_message_of_a_spike_waits_extra_ms_and_the_order_is_kept():
     keys = {"mode": "latency_spike", "layer": "ws", "probability": "0.1", "extra_ms": f"{EXTRA_MS}ms"}
     controller.apply([controller.parse("spiky", {**keys, "spike_ms": f"{SPIKE_MS}ms"})])
     arrived = {}
-    link = FaultedConnection(
+    link = FaultyConnection(
         "ws",
         "127.0.0.1:40000",
         {"out": lambda data: arrived.setdefault(int(data), round(clock.seconds() * 1000)), "in": None},

@@ -4,8 +4,13 @@ Requests are Binance's: ``{"method": "SUBSCRIBE" | "UNSUBSCRIBE", "params": [nam
 answered ``{"result": null, "id": N}``; ``LIST_SUBSCRIPTIONS``; ``SET_PROPERTY`` / ``GET_PROPERTY``
 ``combined``. A bad request is answered ``{"error": {"code": .., "msg": ..}, "id": N}`` and the
 connection lives on. Streams named in the path (``/ws/btcusd@trade``, ``/stream?streams=a/b``) are
-subscribed on connect; path parts without ``@`` are ignored, so ccxt.pro's ``/ws/0`` is a bare
-connection. A combined connection frames each payload as ``{"stream": name, "data": payload}``.
+subscribed on connect; path parts without ``@`` that are no live listenKey are ignored, so ccxt.pro's
+``/ws/0`` is a bare connection. A combined connection frames each payload as ``{"stream": name, "data":
+payload}``.
+
+A live listenKey is a stream too (in the path or subscribed): the account's user data events, raw or
+framed with the key as ``stream``, and ``listenKeyExpired`` when it expires. Once the key expired or was
+closed the connection no longer lists it; unsubscribing a key it does not hold is no error.
 """
 
 from __future__ import annotations
@@ -14,11 +19,18 @@ import json
 from typing import Any
 
 from autobahn.websocket.types import ConnectionDeny, ConnectionRequest
+from twisted.internet.interfaces import IReactorTime
 
-from ...venue import Venue
+from ...config import ServerConfig
+from ...engine import Exchange
+from ...failures.controller import FaultController
+from ..conflation import Conflator
 from ..requests import MAX_JSON_DEPTH, json_too_deep
 from ..responses import encode
-from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory, LabeledMessage
+from ..streams import LabeledMessage
+from ..ws_connection import FaultyWebSocket, FaultyWebSocketFactory
+from .errors import BinanceError
+from .listen_keys import ListenKeys
 from .stream_feed import MarketStreamFeed
 from .stream_names import StreamName, parse_stream_name, stream_symbols
 
@@ -27,20 +39,39 @@ __all__ = ["MarketStreamFactory", "MarketStreamProtocol"]
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 
 
-class StreamRequestError(Exception):
-    """A request Binance would refuse: its error ``code`` (0 to 3) and ``msg``."""
-
-    def __init__(self, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.code = code
-        self.msg = msg
+def _refused(code: int, msg: str) -> BinanceError:
+    """A request Binance refuses on this endpoint: its error ``code`` (0 to 3) and ``msg`` (no status)."""
+    return BinanceError(400, code, msg)
 
 
-def _invalid(msg: str) -> StreamRequestError:
-    return StreamRequestError(2, f"Invalid request: {msg}")
+def _invalid(msg: str) -> BinanceError:
+    return _refused(2, f"Invalid request: {msg}")
 
 
-class MarketStreamProtocol(FaultedWebSocket):
+class _Subscription:
+    """One stream (or listenKey) of one connection, as the hub's subscriber: frames each message as the
+    connection asked (combined: ``{"stream": name, "data": payload}``)."""
+
+    __slots__ = ("_connection", "name", "stream")
+
+    def __init__(self, connection: MarketStreamProtocol, name: str, stream: StreamName | None) -> None:
+        self._connection = connection
+        self.name = name
+        self.stream = stream  # None: a listenKey
+
+    def deliver(self, message: LabeledMessage) -> None:
+        connection = self._connection
+        if connection.combined:
+            framed = b'{"stream":"' + self.name.encode("ascii") + b'","data":' + message + b"}"
+            message = LabeledMessage.of(framed, message.fields)
+        connection.send(message)
+
+    def listen_key_ended(self) -> None:
+        """Listen key registry: the key expired or was closed."""
+        self._connection.listen_keys.pop(self.name, None)
+
+
+class MarketStreamProtocol(FaultyWebSocket):
     """One market stream connection."""
 
     factory: MarketStreamFactory
@@ -55,30 +86,31 @@ class MarketStreamProtocol(FaultedWebSocket):
             parts = path.split("/")[2:]
         try:
             self._initial = [self._parse(part) for part in parts if "@" in part]
-        except StreamRequestError as error:
+        except BinanceError as error:
             raise ConnectionDeny(400, error.msg) from None
-        limit = self.factory.venue.config.server.ws_max_subscriptions
-        if len({stream.name for stream in self._initial}) > limit:
+        self._initial_keys = [part for part in dict.fromkeys(parts) if self._is_listen_key(part)]
+        limit = self.factory.server.ws_max_subscriptions
+        if len({stream.name for stream in self._initial}) + len(self._initial_keys) > limit:
             raise ConnectionDeny(400, f"too many streams: at most {limit} per connection")
-        self.streams: dict[str, StreamName] = {}
+        self.streams: dict[str, _Subscription] = {}
+        self.listen_keys: dict[str, _Subscription] = {}
 
     def opened(self) -> None:
         for stream in self._initial:
             self._add(stream)
+        for key in self._initial_keys:
+            self._listen(key)
 
     def closed(self) -> None:
-        for name in list(self.streams):
-            self.factory.feed.unsubscribe(self, name)
+        for name, subscription in self.streams.items():
+            self.factory.feed.unsubscribe(subscription, name)
         self.streams.clear()
+        for key, subscription in list(self.listen_keys.items()):
+            self.factory.listen_keys.unlisten(key, subscription)
+        self.listen_keys.clear()
 
     def subscribed(self) -> bool:
-        return bool(self.streams)
-
-    def deliver(self, stream: str, payload: bytes, fields: dict[str, Any]) -> None:
-        """Feed listener: one payload of ``stream``, framed as this connection asked."""
-        if self.combined:
-            payload = b'{"stream":"' + stream.encode("ascii") + b'","data":' + payload + b"}"
-        self.send(LabeledMessage.of(payload, fields))
+        return bool(self.streams or self.listen_keys)
 
     # -- requests ------------------------------------------------------------------------------------
     def handle(self, payload: bytes) -> None:
@@ -101,45 +133,69 @@ class MarketStreamProtocol(FaultedWebSocket):
             if not isinstance(params, list):
                 raise _invalid("invalid type: `params` must be a sequence")
             result = getattr(self, "_on_" + method.lower())(params)
-        except StreamRequestError as error:
-            self.send(encode({"error": {"code": error.code, "msg": error.msg}, "id": request_id}))
+        except BinanceError as error:
+            self.send(encode({"error": error.payload(), "id": request_id}))
             return
         self.send(encode({"result": result, "id": request_id}))
 
     def _on_subscribe(self, params: list[Any]) -> None:
-        streams = [self._parse(name) for name in params]  # all valid, or none subscribed
-        limit = self.factory.venue.config.server.ws_max_subscriptions
-        if len(self.streams.keys() | {stream.name for stream in streams}) > limit:
+        keys = [name for name in params if self._is_listen_key(name)]
+        streams = [self._parse(name) for name in params if name not in keys]  # all valid, or none subscribed
+        limit = self.factory.server.ws_max_subscriptions
+        held = self.streams.keys() | {stream.name for stream in streams} | self.listen_keys.keys() | set(keys)
+        if len(held) > limit:
             raise _invalid(f"too many subscriptions: at most {limit} streams per connection")
         for stream in streams:
             self._add(stream)
+        for key in keys:
+            self._listen(key)
 
     def _on_unsubscribe(self, params: list[Any]) -> None:
-        for name in [self._parse(name).name for name in params]:
-            if self.streams.pop(name, None) is not None:
-                self.factory.feed.unsubscribe(self, name)
+        keys = [name for name in params if isinstance(name, str) and "@" not in name]
+        names = [self._parse(name).name for name in params if name not in keys]
+        for name in names:
+            subscription = self.streams.pop(name, None)
+            if subscription is not None:
+                self.factory.feed.unsubscribe(subscription, name)
+        for key in keys:
+            subscription = self.listen_keys.pop(key, None)
+            if subscription is not None:
+                self.factory.listen_keys.unlisten(key, subscription)
 
     def _on_list_subscriptions(self, params: list[Any]) -> list[str]:
         if params:
             raise _invalid("too many parameters")
-        return list(self.streams)
+        return [*self.streams, *self.listen_keys]
 
     def _on_set_property(self, params: list[Any]) -> None:
         if len(params) != 2 or params[0] != "combined":
-            raise StreamRequestError(0, "Unknown property")
+            raise _refused(0, "Unknown property")
         if not isinstance(params[1], bool):
-            raise StreamRequestError(1, "Invalid value type: expected Boolean")
+            raise _refused(1, "Invalid value type: expected Boolean")
         self.combined = params[1]
 
     def _on_get_property(self, params: list[Any]) -> bool:
         if params != ["combined"]:
-            raise StreamRequestError(0, "Unknown property")
+            raise _refused(0, "Unknown property")
         return self.combined
 
     def _add(self, stream: StreamName) -> None:
         if stream.name not in self.streams:
-            self.streams[stream.name] = stream
-            self.factory.feed.subscribe(self, stream)
+            subscription = self.streams[stream.name] = _Subscription(self, stream.name, stream)
+            self.factory.feed.subscribe(subscription, stream)
+
+    def _listen(self, key: str) -> None:
+        """Listen to ``key`` (if still live); faults see the connection as its account's."""
+        if key in self.listen_keys:
+            return
+        subscription = _Subscription(self, key, None)
+        account = self.factory.listen_keys.listen(key, subscription)
+        if account is not None:
+            self.listen_keys[key] = subscription
+            self.link.account = account
+
+    def _is_listen_key(self, name: object) -> bool:
+        return isinstance(name, str) and self.factory.listen_keys.is_live(name)
 
     def _parse(self, name: object) -> StreamName:
         try:
@@ -150,22 +206,38 @@ class MarketStreamProtocol(FaultedWebSocket):
 
 def _decode(payload: bytes) -> dict[str, Any]:
     if json_too_deep(payload):
-        raise StreamRequestError(3, f"Invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep")
+        raise _refused(3, f"Invalid JSON: nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         request = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:
-        raise StreamRequestError(3, f"Invalid JSON: {error}") from None
+        raise _refused(3, f"Invalid JSON: {error}") from None
     if not isinstance(request, dict):
         raise _invalid("expected a JSON object")
     return request
 
 
-class MarketStreamFactory(FaultedWebSocketFactory):
-    """Builds a protocol per market stream client; holds the feed they share."""
+class MarketStreamFactory(FaultyWebSocketFactory):
+    """Builds a protocol per market stream client, over the market stream feed and the venue's listenKeys."""
 
     protocol = MarketStreamProtocol
 
-    def __init__(self, venue: Venue) -> None:
-        super().__init__(venue)
-        self.symbols = stream_symbols(venue.exchange.instruments())
-        self.feed = MarketStreamFeed(venue)
+    def __init__(
+        self,
+        clock: IReactorTime,
+        faults: FaultController,
+        server: ServerConfig,
+        *,
+        exchange: Exchange,
+        feed: MarketStreamFeed,
+        conflator: Conflator,
+        listen_keys: ListenKeys,
+    ) -> None:
+        super().__init__(clock, faults, server)
+        self.symbols = stream_symbols(exchange.instruments())
+        self.feed = feed
+        self.conflator = conflator
+        self.listen_keys = listen_keys
+
+    def stopFactory(self) -> None:
+        super().stopFactory()
+        self.conflator.stop()

@@ -3,7 +3,8 @@
 Binance publishes no OpenAPI document; this one lists what the simulator serves, with parameters as
 loosely typed as Binance reads them (text, checked by the route), so a fuzzer probes the checks.
 Signed routes take ``X-MBX-APIKEY``, ``timestamp`` and ``signature``: an unsigned request is refused
-with a 4xx, which is what fuzzing them asserts.
+with a 4xx, which is what fuzzing them asserts. The user data stream routes (USER_STREAM) take only
+``X-MBX-APIKEY``.
 """
 
 from __future__ import annotations
@@ -85,22 +86,31 @@ _SIGNED: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [
     ("get", "/allOrders", "The caller's orders", [_SYMBOL, _ORDER_ID, *_WINDOW]),
     ("get", "/myTrades", "The caller's trades", [_SYMBOL, _ORDER_ID, _FROM_ID, *_WINDOW]),
 ]
+_LISTEN_KEY = ("listenKey", {**TEXT, "description": "what POST /userDataStream answered"}, True)
+_USER_STREAM: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [
+    ("post", "/userDataStream", "Start (or extend) the account's listenKey: {listenKey}", []),
+    ("put", "/userDataStream", "Keep a listenKey alive another 60 minutes: {}", [_LISTEN_KEY]),
+    ("delete", "/userDataStream", "Close a listenKey: {}", [_LISTEN_KEY]),
+]
+_API_KEY = [{"name": "X-MBX-APIKEY", "in": "header", "required": True, "schema": TEXT}]
 _SIGNING = [
-    {"name": "X-MBX-APIKEY", "in": "header", "required": True, "schema": TEXT},
+    *_API_KEY,
     {"name": "recvWindow", "in": "query", "required": False, "schema": {"type": "integer", "maximum": 60000}},
     {"name": "timestamp", "in": "query", "required": True, "schema": WHOLE, "description": "epoch ms"},
     {"name": "signature", "in": "query", "required": True, "schema": TEXT, "description": "hex HMAC-SHA256"},
 ]
 
 
-def _operation(summary: str, parameters: list[tuple[str, Any, bool]], signed: bool) -> dict[str, Any]:
+def _operation(
+    summary: str, parameters: list[tuple[str, Any, bool]], credentials: list[dict[str, Any]]
+) -> dict[str, Any]:
     listed = [
         {"name": name, "in": "query", "required": required, "schema": schema}
         for name, schema, required in parameters
     ]
     return {
         "summary": summary,
-        "parameters": listed + (_SIGNING if signed else []),
+        "parameters": listed + credentials,
         "responses": {
             "200": {
                 "description": "the Binance response body",
@@ -118,9 +128,9 @@ def _operation(summary: str, parameters: list[tuple[str, Any, bool]], signed: bo
 def openapi_document() -> dict[str, Any]:
     """The document served at ``/api/v3/openapi.json``."""
     paths: dict[str, dict[str, Any]] = {}
-    for signed, table in ((False, _PUBLIC), (True, _SIGNED)):
+    for credentials, table in (([], _PUBLIC), (_API_KEY, _USER_STREAM), (_SIGNING, _SIGNED)):
         for method, path, summary, parameters in table:
-            paths.setdefault(path, {})[method] = _operation(summary, parameters, signed)
+            paths.setdefault(path, {})[method] = _operation(summary, parameters, credentials)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -20,24 +20,29 @@ def parse_new_order(params: Params, instrument: Instrument) -> dict[str, Any]:
 
     Binance always names an order by a client order id: one is made up when the client sends none.
     """
+    text = params.text
     order: dict[str, Any] = {
         "symbol": instrument.symbol,
-        "side": params.text("side", required=True),
-        "order_type": params.text("type", required=True),
-        "client_order_id": params.text("newClientOrderId") or "sim-" + secrets.token_hex(10),
+        "side": text("side", required=True),
+        "order_type": text("type", required=True),
+        "client_order_id": text("newClientOrderId") or "sim-" + secrets.token_hex(10),
     }
     for name, field in (("timeInForce", "time_in_force"), ("selfTradePreventionMode", "stp")):
-        if params.text(name) is not None:
-            order[field] = params.text(name)
-    if params.text("quantity") is not None:
-        order["quantity"] = instrument.parse_quantity(params.text("quantity"))
+        value = text(name)
+        if value is not None:
+            order[field] = value
+    quantity = text("quantity")
+    if quantity is not None:
+        order["quantity"] = instrument.parse_quantity(quantity)
     for name, field in (("price", "price"), ("stopPrice", "stop_price")):
-        if params.text(name) is not None:
-            order[field] = instrument.parse_price(params.text(name), field)
-    if params.text("quoteOrderQty") is not None:
-        order["quote_quantity"] = parse_amount(params.text("quoteOrderQty"), "quote_quantity")
+        value = text(name)
+        if value is not None:
+            order[field] = instrument.parse_price(value, field)
+    quote_quantity = text("quoteOrderQty")
+    if quote_quantity is not None:
+        order["quote_quantity"] = parse_amount(quote_quantity, "quote_quantity")
     for name in ("trailingDelta", "icebergQty"):
-        if params.text(name) not in (None, "0"):
+        if text(name) not in (None, "0"):
             raise BinanceError(400, -1106, f"Parameter '{name}' sent when not required.")
     return order
 

@@ -29,11 +29,13 @@ __all__ = [
     "render_agg_trade",
     "render_avg_price",
     "render_book_ticker",
+    "render_canceled",
     "render_depth",
     "render_exchange_info",
     "render_fills",
     "render_kline",
     "render_my_trade",
+    "render_new_order",
     "render_order",
     "render_price_ticker",
     "render_ticker",
@@ -46,6 +48,10 @@ AVG_PRICE_MINS = 5
 """The minutes ``/avgPrice`` averages over, as on Binance."""
 ORDER_TYPES = [v for k, v in vars(OrderType).items() if k.isupper()]
 STP_MODES = [v for k, v in vars(SelfTradePrevention).items() if k.isupper()]
+STOP_TYPES = frozenset(
+    (OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT)
+)
+"""The order types whose answers carry ``stopPrice``."""
 
 
 def binance_name(instrument: Instrument) -> str:
@@ -259,37 +265,87 @@ def _status(order: OrderView) -> str:
     return order.status
 
 
-def render_order(order: OrderView, instrument: Instrument, response_type: str = "RESULT") -> dict[str, Any]:
-    """An order as GET /order shows it, or as POST /order acknowledges it (ACK, RESULT, FULL less fills)."""
+def render_order(order: OrderView, instrument: Instrument) -> dict[str, Any]:
+    """An order as GET /order, /openOrders and /allOrders show it."""
     price, quantity = instrument.format_price, instrument.format_quantity
+    return {
+        "symbol": binance_name(instrument),
+        "orderId": order.order_id,
+        "orderListId": -1,
+        "clientOrderId": order.client_order_id or "",
+        "price": price(order.price or 0),
+        "origQty": quantity(order.quantity or 0),
+        "executedQty": quantity(order.filled),
+        "cummulativeQuoteQty": _quote(order.cum_quote, instrument),
+        "status": _status(order),
+        "timeInForce": order.time_in_force or "GTC",
+        "type": order.type,
+        "side": order.side,
+        "stopPrice": price(order.stop_price or 0),
+        "icebergQty": quantity(0),
+        "time": order.created,
+        "updateTime": order.updated,
+        "isWorking": order.is_working,
+        "workingTime": order.created if order.is_working else -1,
+        "origQuoteOrderQty": _quote(order.quote_quantity or 0, instrument),
+        "selfTradePreventionMode": order.stp,
+    }
+
+
+def render_new_order(
+    order: OrderView, instrument: Instrument, response_type: str, trades: Iterable[Trade]
+) -> dict[str, Any]:
+    """POST /order's and ``order.place``'s answer, as Binance's ``newOrderRespType`` shapes it: ACK names
+    the order, RESULT adds its state, FULL adds the fills of ``trades``."""
     rendered: dict[str, Any] = {
         "symbol": binance_name(instrument),
         "orderId": order.order_id,
         "orderListId": -1,
         "clientOrderId": order.client_order_id or "",
+        "transactTime": order.created,
     }
     if response_type == "ACK":
-        return {**rendered, "transactTime": order.created}
-    rendered.update(
-        {
-            "price": price(order.price or 0),
-            "origQty": quantity(order.quantity or 0),
-            "executedQty": quantity(order.filled),
-            "cummulativeQuoteQty": _quote(order.cum_quote, instrument),
-            "status": _status(order),
-            "timeInForce": order.time_in_force or "GTC",
-            "type": order.type,
-            "side": order.side,
-            "stopPrice": price(order.stop_price or 0),
-            "icebergQty": quantity(0),
-            "time": order.created,
-            "updateTime": order.updated,
-            "isWorking": order.is_working,
-            "workingTime": order.created if order.is_working else -1,
-            "origQuoteOrderQty": _quote(order.quote_quantity or 0, instrument),
-            "selfTradePreventionMode": order.stp,
-        }
-    )
+        return rendered
+    _add_state(rendered, order, instrument, working_time=True)
+    if response_type == "FULL":
+        rendered["fills"] = render_fills(trades, order.order_id, instrument)
+    return rendered
+
+
+def render_canceled(order: OrderView, instrument: Instrument) -> dict[str, Any]:
+    """DELETE /order's and ``order.cancel``'s answer: the order as the cancel left it."""
+    client_order_id = order.client_order_id or ""
+    rendered: dict[str, Any] = {
+        "symbol": binance_name(instrument),
+        "origClientOrderId": client_order_id,
+        "orderId": order.order_id,
+        "orderListId": -1,
+        "clientOrderId": client_order_id,
+        "transactTime": order.updated,
+    }
+    return _add_state(rendered, order, instrument, working_time=False)
+
+
+def _add_state(
+    rendered: dict[str, Any], order: OrderView, instrument: Instrument, working_time: bool
+) -> dict[str, Any]:
+    """The order's state after ``rendered``'s names, as placement and cancel answers show it (Binance's
+    RESULT): ``stopPrice`` for stop orders only, ``workingTime`` where asked."""
+    price, quantity = instrument.format_price, instrument.format_quantity
+    rendered["price"] = price(order.price or 0)
+    rendered["origQty"] = quantity(order.quantity or 0)
+    rendered["executedQty"] = quantity(order.filled)
+    rendered["origQuoteOrderQty"] = _quote(order.quote_quantity or 0, instrument)
+    rendered["cummulativeQuoteQty"] = _quote(order.cum_quote, instrument)
+    rendered["status"] = _status(order)
+    rendered["timeInForce"] = order.time_in_force or "GTC"
+    rendered["type"] = order.type
+    rendered["side"] = order.side
+    if order.type in STOP_TYPES:
+        rendered["stopPrice"] = price(order.stop_price or 0)
+    if working_time:
+        rendered["workingTime"] = order.created if order.is_working else -1
+    rendered["selfTradePreventionMode"] = order.stp
     return rendered
 
 

@@ -1,21 +1,30 @@
-"""The Binance-spot REST dialect under ``/api/v3``: a Klein app over the venue; routes parse, call, render."""
+"""The Binance-spot REST dialect under ``/api/v3``: a Klein app over the engine; routes parse, call, render.
+
+``/userDataStream`` manages listenKeys as Binance does (USER_STREAM: ``X-MBX-APIKEY``, no signature;
+weight 2): POST answers ``{"listenKey": ...}``, PUT (keepalive) and DELETE (close) take ``listenKey``
+and answer ``{}``, or -1125 "This listenKey does not exist." for a key the caller's account has not.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
-from ...engine import EngineError, Instrument, OrderCanceled
+from ...config import AccountConfig, ExchangeConfig
+from ...engine import EngineError, Exchange, Instrument, OrderCanceled
 from ...marketdata.candles import INTERVALS
 from ...marketdata.rolling import MINUTE_MS
-from ...venue import Venue
+from ...marketdata.statistics import MarketStatistics
+from ..auth import Authenticator
 from ..klein_errors import answer_errors_as_json
+from ..ratelimit import WeightLimiter
 from ..responses import respond
 from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
+from .listen_keys import ListenKeys
 from .openapi import openapi_document
 from .params import Params, binance_symbols, instrument_named, read_params, ticker_type, window_size
 from .parsing import cancel_replace_mode, order_reference, parse_new_order
@@ -34,7 +43,7 @@ from .render import (
     render_trade,
     render_window_ticker,
 )
-from .signed import API_KEY_HEADER, authenticate
+from .signed import API_KEY_HEADER, authenticate, known_key
 from .stream_render import Top, top_of_book
 from .trading import Trading
 from .weights import charge, depth_weight, tickers_weight
@@ -52,12 +61,35 @@ class BinanceAPI:
     app = Klein()
     answer_errors_as_json(app, BINANCE_ERRORS)
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
-        self._exchange = venue.exchange
-        self._symbols = binance_symbols(venue.exchange)
-        self._trading = Trading(venue)
-        self._limiter = venue.limiter
+    def __init__(
+        self,
+        exchange: Exchange,
+        statistics: MarketStatistics,
+        trading: Trading,
+        listen_keys: ListenKeys,
+        authenticator: Authenticator,
+        limiter: WeightLimiter,
+        *,
+        now_ms: Callable[[], int],
+        wall_ms: Callable[[], int],
+        max_body_bytes: int,
+        fees: ExchangeConfig,
+        accounts: Mapping[str, AccountConfig],
+    ) -> None:
+        """``now_ms``: the market time; ``wall_ms``: the wall clock (signatures, the server's time);
+        ``fees`` and ``accounts``: [exchange]'s fee rates and [account:NAME]'s own, as /account reports."""
+        self._exchange = exchange
+        self._statistics = statistics
+        self._symbols = binance_symbols(exchange)
+        self._trading = trading
+        self._listen_keys = listen_keys
+        self._authenticator = authenticator
+        self._limiter = limiter
+        self._now_ms = now_ms
+        self._wall_ms = wall_ms
+        self._max_body_bytes = max_body_bytes
+        self._fees = fees
+        self._accounts = accounts
 
     def resource(self) -> IResource:
         """The twisted.web resource to mount at ``/api/v3``."""
@@ -77,14 +109,14 @@ class BinanceAPI:
     @app.route("/time", methods=["GET"])
     def time(self, request: IRequest) -> bytes:
         self._read(request, 1)
-        return respond(request, {"serverTime": self._venue.wall_ms()})
+        return respond(request, {"serverTime": self._wall_ms()})
 
     @app.route("/exchangeInfo", methods=["GET"])
     def exchange_info(self, request: IRequest) -> bytes:
         params = self._read(request, 20)
         instruments = params.symbols(self._symbols) or self._symbols.values()
         halted = frozenset(i.symbol for i in instruments if not self._exchange.is_trading(i.symbol))
-        info = render_exchange_info(instruments, self._venue.wall_ms(), self._limiter.limit, halted)
+        info = render_exchange_info(instruments, self._wall_ms(), self._limiter.limit, halted)
         return respond(request, info)
 
     @app.route("/depth", methods=["GET"])
@@ -121,7 +153,7 @@ class BinanceAPI:
             raise BinanceError(400, -1120, "Invalid interval.")
         limit = params.whole("limit", default=500, low=1, high=1000)
         start, end = params.whole("startTime", default=0), params.whole("endTime", default=2**63)
-        series = self._venue.candles[instrument.symbol][interval]
+        series = self._statistics.candles[instrument.symbol][interval]
         candles = [c for c in series.latest(1000) if start <= c.open_time <= end]  # type: ignore[operator]
         chosen = candles[:limit] if params.text("startTime") else candles[-limit:]  # type: ignore[misc]
         length = INTERVALS[interval]
@@ -130,13 +162,13 @@ class BinanceAPI:
     @app.route("/ticker/24hr", methods=["GET"])
     def ticker_24hr(self, request: IRequest) -> bytes:
         params, chosen = self._tickers(request, one=2, every=80)
-        now = self._venue.now_ms()
+        now = self._now_ms()
         rendered = [
             render_ticker(
                 instrument,
                 self._exchange.last_price(instrument.symbol),
                 self._top(instrument),
-                self._venue.rolling[instrument.symbol].stats(now),
+                self._statistics.rolling[instrument.symbol].stats(now),
                 now,
             )
             for instrument in chosen
@@ -155,13 +187,13 @@ class BinanceAPI:
             )
         charge(request, self._limiter, min(4 * len(chosen), 200))
         length, mini = window_size(params), ticker_type(params) == "MINI"
-        now = self._venue.now_ms()
+        now = self._now_ms()
         open_time = now - now % MINUTE_MS - length
         rendered = [
             render_window_ticker(
                 instrument,
                 self._exchange.last_price(instrument.symbol),
-                self._venue.rolling[instrument.symbol].since(open_time),
+                self._statistics.rolling[instrument.symbol].since(open_time),
                 open_time,
                 now,
                 mini,
@@ -174,8 +206,11 @@ class BinanceAPI:
     def avg_price(self, request: IRequest) -> bytes:
         params = self._read(request, 2)
         instrument = self._instrument(params)
-        rolling, last = self._venue.rolling[instrument.symbol], self._exchange.last_price(instrument.symbol)
-        return respond(request, render_avg_price(instrument, rolling, last, self._venue.now_ms()))
+        rolling, last = (
+            self._statistics.rolling[instrument.symbol],
+            self._exchange.last_price(instrument.symbol),
+        )
+        return respond(request, render_avg_price(instrument, rolling, last, self._now_ms()))
 
     @app.route("/ticker/price", methods=["GET"])
     def ticker_price(self, request: IRequest) -> bytes:
@@ -193,12 +228,11 @@ class BinanceAPI:
     @app.route("/account", methods=["GET"])
     def account(self, request: IRequest) -> bytes:
         account, _ = self._signed(request, 20)
-        config = self._venue.config
-        own = config.named_accounts.get(account)
-        maker = own.maker_fee if own is not None and own.maker_fee is not None else config.exchange.maker_fee
-        taker = own.taker_fee if own is not None and own.taker_fee is not None else config.exchange.taker_fee
+        own, fees = self._accounts.get(account), self._fees
+        maker = own.maker_fee if own is not None and own.maker_fee is not None else fees.maker_fee
+        taker = own.taker_fee if own is not None and own.taker_fee is not None else fees.taker_fee
         balances = self._exchange.balances(account)
-        return respond(request, render_account(balances, maker, taker, self._venue.now_ms()))
+        return respond(request, render_account(balances, maker, taker, self._now_ms()))
 
     @app.route("/order", methods=["POST"])
     def place_order(self, request: IRequest) -> bytes:
@@ -254,14 +288,17 @@ class BinanceAPI:
 
     @app.route("/openOrders", methods=["DELETE"])
     def cancel_open_orders(self, request: IRequest) -> bytes:
+        """Cancel the caller's open orders on a symbol; none open is -2011, as Binance answers."""
         account, params = self._signed(request, 1)
         instrument = self._instrument(params)
-        result = self._exchange.cancel_all(account, instrument.symbol, ts=self._venue.now_ms())
+        result = self._exchange.cancel_all(account, instrument.symbol, ts=self._now_ms())
         canceled = [
             {**render_order(event.order, instrument), "origClientOrderId": event.order.client_order_id}
             for event in result.events
             if type(event) is OrderCanceled
         ]
+        if not canceled:
+            raise BinanceError(400, -2011, "Unknown order sent.")
         return respond(request, canceled)
 
     @app.route("/allOrders", methods=["GET"])
@@ -285,12 +322,40 @@ class BinanceAPI:
         chosen = _window(params, fills, "fromId", lambda fill: fill.trade_id, lambda fill: fill.ts)
         return respond(request, [render_my_trade(fill, instrument) for fill in chosen])
 
+    # -- user data streams ---------------------------------------------------------------------------
+    @app.route("/userDataStream", methods=["POST"])
+    def start_user_data_stream(self, request: IRequest) -> bytes:
+        self._read(request, 2)
+        return respond(request, {"listenKey": self._listen_keys.start(self._key_owner(request))})
+
+    @app.route("/userDataStream", methods=["PUT"])
+    def keep_user_data_stream_alive(self, request: IRequest) -> bytes:
+        self._listen_keys.keepalive(*self._listen_key(request))
+        return respond(request, {})
+
+    @app.route("/userDataStream", methods=["DELETE"])
+    def close_user_data_stream(self, request: IRequest) -> bytes:
+        self._listen_keys.close(*self._listen_key(request))
+        return respond(request, {})
+
+    def _key_owner(self, request: IRequest) -> str:
+        """The account of the request's ``X-MBX-APIKEY`` (a USER_STREAM route: the key, no signature)."""
+        header = request.getHeader(API_KEY_HEADER)
+        key = None if header is None else header.decode("utf-8", "replace")
+        return known_key(key, self._authenticator).account
+
+    def _listen_key(self, request: IRequest) -> tuple[str, str]:
+        """The caller's account and the ``listenKey`` it names."""
+        params = self._read(request, 2)
+        account = self._key_owner(request)
+        return account, params.text("listenKey", required=True)  # type: ignore[return-value]
+
     # -- helpers -------------------------------------------------------------------------------------
     def _read(self, request: IRequest, weight: int) -> Params:
         """Charge ``weight`` (0: the route charges once it knows it) and read the parameters."""
         if weight:
             charge(request, self._limiter, weight)
-        return read_params(request, self._venue.config.server.max_body_bytes)
+        return read_params(request, self._max_body_bytes)
 
     def _signed(self, request: IRequest, weight: int | Callable[[Params], int]) -> tuple[str, Params]:
         """The account a signed request acts for, and its parameters; ``weight`` (or ``weight(params)``)
@@ -299,7 +364,7 @@ class BinanceAPI:
         try:
             params = self._read(request, 0)
             spent = weight if isinstance(weight, int) else weight(params)
-            account = authenticate(request, params, self._venue.authenticator, self._venue.wall_ms())
+            account = authenticate(request, params, self._authenticator, self._wall_ms())
         except BinanceError:
             charge(request, self._limiter, spent)  # no key's budget: the request did not prove one
             raise

@@ -51,7 +51,9 @@ def parse_stream_name(text: object, symbols: dict[str, Instrument]) -> StreamNam
         raise ValueError("stream names are strings")
     symbol, at, kind = text.partition("@")
     instrument = symbols.get(symbol.lower())
-    if not at or instrument is None:
+    if not at:
+        raise ValueError(f"unknown stream {text!r}: neither <symbol>@<kind> nor a live listenKey")
+    if instrument is None:
         raise ValueError(f"unknown stream {text!r}: no listed symbol before '@'")
     name = f"{symbol.lower()}@{kind}"
     if kind.startswith(_KLINE):

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ...engine import ClientIdScope, EngineError, Instrument
-from ...venue import Venue
+from ...engine import ClientIdScope, EngineError, Exchange, Instrument
 from .errors import BinanceError, from_engine_error
 from .params import Params
 from .parsing import parse_new_order, response_type
-from .render import render_fills, render_order
+from .render import render_canceled, render_new_order
 
 __all__ = ["Trading"]
 
 
 class Trading:
-    """An account's order actions on the venue's engine, answered as Binance renders them."""
+    """An account's order actions on the engine, answered as Binance renders them; ``now_ms`` is the
+    market time the engine stamps them with."""
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
-        self._exchange = venue.exchange
+    def __init__(self, exchange: Exchange, now_ms: Callable[[], int]) -> None:
+        self._exchange = exchange
+        self._now_ms = now_ms
 
     def find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
         """The order ``reference`` names (``order_id`` or ``client_order_id``) on ``instrument``."""
@@ -38,26 +39,18 @@ class Trading:
         """
         order = parse_new_order(params, instrument)
         answer = response_type(params, order["order_type"])
-        now = self._venue.now_ms()
-        result = self._exchange.place(account, ts=now, client_id_scope=ClientIdScope.OPEN, **order)
+        result = self._exchange.place(account, ts=self._now_ms(), client_id_scope=ClientIdScope.OPEN, **order)
         placed = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
-        rendered = {**render_order(placed, instrument, answer), "transactTime": placed.created}
-        if answer == "FULL":
-            rendered["fills"] = render_fills(result.trades, placed.order_id, instrument)
-        return rendered
+        return render_new_order(placed, instrument, answer, result.trades)
 
     def cancel(self, account: str, reference: dict[str, Any], instrument: Instrument) -> dict[str, Any]:
         """Cancel the order ``reference`` names; -2011 when there is no such open order."""
         try:
             self.find(account, reference, instrument)
-            result = self._exchange.cancel(account, ts=self._venue.now_ms(), **reference)
+            result = self._exchange.cancel(account, ts=self._now_ms(), **reference)
         except EngineError as error:
             raise from_engine_error(error, canceling=True) from None
         except BinanceError:
             raise BinanceError(400, -2011, "Unknown order sent.") from None
         order = result.order or self._exchange.get_order(account, result.order_id)  # type: ignore[arg-type]
-        return {
-            **render_order(order, instrument),
-            "origClientOrderId": order.client_order_id,
-            "transactTime": order.updated,
-        }
+        return render_canceled(order, instrument)

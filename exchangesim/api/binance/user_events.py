@@ -7,6 +7,7 @@ Each report is the REST order object (``render_order``) under the short keys of 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 from typing import Any
 
 from ...engine import (
@@ -97,22 +98,28 @@ def balance_update(transfer: BalanceTransferred, ts: int) -> dict[str, Any]:
     return {"e": "balanceUpdate", "E": ts, "a": transfer.asset, "d": format_amount(transfer.amount), "T": ts}
 
 
-def user_events(exchange: Exchange, result: CommandResult, ts: int) -> dict[str, list[dict[str, Any]]]:
-    """What one command tells each account it touched, in order: its reports, then its balances."""
+def user_events(
+    exchange: Exchange, result: CommandResult, ts: int, followed: Container[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What one command tells each ``followed`` account it touched, in order: its reports, then its
+    balances (the others' events are never rendered)."""
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     balances: dict[str, list[BalanceChanged]] = defaultdict(list)
     for event in result.events:
         kind = type(event)
         if kind in _EXECUTION_TYPES:
             order = event.order
-            events[order.account].append(execution_report(exchange, order, _EXECUTION_TYPES[kind], ts))
+            if order.account in followed:
+                events[order.account].append(execution_report(exchange, order, _EXECUTION_TYPES[kind], ts))
         elif kind is Trade:
             for account, fill in zip((event.maker_account, event.taker_account), event.fills(), strict=True):
-                order = exchange.get_order(account, fill.order_id)
-                events[account].append(execution_report(exchange, order, "TRADE", ts, fill))
+                if account in followed:
+                    order = exchange.get_order(account, fill.order_id)
+                    events[account].append(execution_report(exchange, order, "TRADE", ts, fill))
         elif kind is BalanceChanged:
-            balances[event.account].append(event)
-        elif kind is BalanceTransferred:
+            if event.account in followed:
+                balances[event.account].append(event)
+        elif kind is BalanceTransferred and event.account in followed:
             events[event.account].append(balance_update(event, ts))
     for account, changes in balances.items():
         events[account].append(account_position(changes, ts))

@@ -30,7 +30,7 @@ def tickers_weight(count: int | None, one: int, every: int) -> int:
 def charge(request: IRequest, limiter: WeightLimiter, weight: int, key: str | None = None) -> None:
     """Spend ``weight`` for ``key``, the API key a signed request was verified with (else for the
     request's address); 429, then 418, past the limit."""
-    spent = limiter.charge_request(request, weight, key)
+    spent = limiter.charge(request.getClientAddress(), weight, key)
     request.setHeader(USED_WEIGHT_HEADER, b"%d" % spent.used)
     error = refusal(spent, limiter.limit)
     if error is not None:

@@ -38,7 +38,7 @@ class RateLimitedResource(Resource):
 
     def render(self, request: IRequest) -> Any:
         if not request.path.startswith(self._exempt):
-            spent = self._limiter.charge_request(request, REQUEST_WEIGHT, self._key_of(request))
+            spent = self._limiter.charge(request.getClientAddress(), REQUEST_WEIGHT, self._key_of(request))
             if spent.verdict != ALLOWED:
                 request.setHeader(b"retry-after", b"%d" % spent.retry_after)
                 error = ApiError(
@@ -53,7 +53,8 @@ class RateLimitedResource(Resource):
         return self._inner.render(request)
 
     def _key_of(self, request: IRequest) -> str | None:
-        """The API key ``request`` authenticates with (None: anonymous, or credentials that fail)."""
+        """The API key ``request`` authenticates with (None: anonymous, or credentials that fail); the
+        route acting on it does not compute its signature again (see ``Authenticator``)."""
         header = request.getHeader(b"x-api-key")
         if header is None:
             return None

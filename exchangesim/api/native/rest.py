@@ -1,21 +1,24 @@
-"""The native REST API under ``/api/v1``: a Klein app over the venue; routes parse, call, render."""
+"""The native REST API under ``/api/v1``: a Klein app over the engine; routes parse, call, render."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from klein import Klein
+from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
 from ... import __version__
-from ...engine import CommandResult, OrderCanceled
-from ...venue import Venue
+from ...engine import CommandResult, Exchange, OrderCanceled
+from ...marketdata.statistics import MarketStatistics
+from ..auth import Authenticator
 from ..errors import ApiError
-from ..klein_errors import answer_errors_as_json
+from ..exact_routes import ExactRoutes
+from ..klein_errors import answer_errors_as_json, answer_failure
 from ..requests import json_body, query, query_int
 from ..responses import respond
-from .admin import AdminAPI
 from .openapi import openapi_document
 from .parsing import instrument_of, interval_of, parse_new_order, parse_order_id, parse_replace, parse_status
 from .render import (
@@ -31,10 +34,24 @@ from .render import (
     render_ticker,
 )
 
+if TYPE_CHECKING:
+    from ...marketdata.service import MovingMarket
+
 __all__ = ["NativeAPI", "check_parameter_place"]
 
 _QUERY_METHODS = frozenset((b"GET", b"HEAD", b"DELETE"))
 """Methods whose parameters travel in the query string; the others (POST) send a JSON body."""
+
+_HOT_ROUTES = (
+    "place_order",
+    "list_orders",
+    "cancel_all",
+    "get_order",
+    "cancel_order",
+    "get_order_by_client_id",
+    "replace_order",
+)
+"""The order routes, which an order flow calls on every request: answered without Klein's routing."""
 
 
 class NativeAPI:
@@ -43,32 +60,51 @@ class NativeAPI:
     app = Klein()
     answer_errors_as_json(app)
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
-        self._exchange = venue.exchange
-        self._started = venue.clock.seconds()
-        self._admin = AdminAPI(venue)
+    def __init__(
+        self,
+        exchange: Exchange,
+        statistics: MarketStatistics,
+        authenticator: Authenticator,
+        admin: IResource,
+        *,
+        clock: IReactorTime,
+        now_ms: Callable[[], int],
+        markets: Mapping[str, MovingMarket],
+        seed: int,
+        max_body_bytes: int,
+    ) -> None:
+        """``admin``: the admin API's resource, mounted at ``/admin``; ``now_ms``: the market time;
+        ``markets``: the moving markets by symbol, whose lag health reports."""
+        self._exchange = exchange
+        self._statistics = statistics
+        self._authenticator = authenticator
+        self._admin = admin
+        self._clock = clock
+        self._now_ms = now_ms
+        self._markets = markets
+        self._seed = seed
+        self._max_body_bytes = max_body_bytes
+        self._started = clock.seconds()
 
     def resource(self) -> IResource:
         """The twisted.web resource to mount at ``/api/v1``."""
-        return self.app.resource()
+        return ExactRoutes(self.app, _HOT_ROUTES, answer_failure())
 
     # -- public -----------------------------------------------------------------------------------
     @app.route("/health", methods=["GET"])
     def health(self, request: IRequest) -> bytes:
         """Liveness and identity: status, version, uptime, the seed this run replays from, the market's
         time and how far it runs behind."""
-        venue = self._venue
-        uptime_ms = int((venue.clock.seconds() - self._started) * 1000)
-        lag_s = max((market.lag() for market in venue.markets.values()), default=0.0)
+        uptime_ms = int((self._clock.seconds() - self._started) * 1000)
+        lag_s = max((market.lag() for market in self._markets.values()), default=0.0)
         return respond(
             request,
             {
                 "status": "ok",
                 "version": __version__,
                 "uptime_ms": uptime_ms,
-                "seed": venue.config.exchange.seed,
-                "market_time": venue.now_ms(),
+                "seed": self._seed,
+                "market_time": self._now_ms(),
                 "market_lag_ms": round(lag_s * 1000),
             },
         )
@@ -84,9 +120,9 @@ class NativeAPI:
     @app.route("/ticker", methods=["GET"])
     def ticker(self, request: IRequest) -> bytes:
         instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
-        now = self._venue.now_ms()
+        now = self._now_ms()
         symbol = instrument.symbol
-        window = self._venue.rolling[symbol].stats(now)
+        window = self._statistics.rolling[symbol].stats(now)
         payload = render_ticker(
             instrument, self._exchange.last_price(symbol), self._exchange.best_bid_ask(symbol), window, now
         )
@@ -97,7 +133,7 @@ class NativeAPI:
         instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
         depth = query_int(request, "depth", default=20, low=1, high=1000)
         book = render_depth(self._exchange.depth(instrument.symbol, depth), instrument)
-        return respond(request, {"symbol": instrument.symbol, "timestamp": self._venue.now_ms(), **book})
+        return respond(request, {"symbol": instrument.symbol, "timestamp": self._now_ms(), **book})
 
     @app.route("/trades", methods=["GET"])
     def trades(self, request: IRequest) -> bytes:
@@ -112,7 +148,7 @@ class NativeAPI:
         instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
         interval = interval_of(query(request, "interval"))
         limit = query_int(request, "limit", default=100, low=1, high=1000)
-        series = self._venue.candles[instrument.symbol][interval]
+        series = self._statistics.candles[instrument.symbol][interval]
         rendered = [render_candle(candle, instrument) for candle in series.latest(limit)]
         return respond(request, {"symbol": instrument.symbol, "interval": interval, "candles": rendered})
 
@@ -120,8 +156,8 @@ class NativeAPI:
     @app.route("/orders", methods=["POST"])
     def place_order(self, request: IRequest) -> bytes:
         account = self._authenticate(request)
-        order = parse_new_order(json_body(request, self._venue.config.server.max_body_bytes), self._exchange)
-        result = self._exchange.place(account, ts=self._venue.now_ms(), **order)
+        order = parse_new_order(json_body(request, self._max_body_bytes), self._exchange)
+        result = self._exchange.place(account, ts=self._now_ms(), **order)
         return respond(request, self._order_with_fills(result, account), 201)
 
     @app.route("/orders", methods=["GET"])
@@ -139,7 +175,7 @@ class NativeAPI:
     def cancel_all(self, request: IRequest) -> bytes:
         account = self._authenticate(request)
         symbol = self._optional_symbol(request)
-        result = self._exchange.cancel_all(account, symbol, ts=self._venue.now_ms())
+        result = self._exchange.cancel_all(account, symbol, ts=self._now_ms())
         canceled = [
             self._render_order(event.order) for event in result.events if type(event) is OrderCanceled
         ]
@@ -155,7 +191,7 @@ class NativeAPI:
     @app.route("/orders/<order_id>", methods=["DELETE"])
     def cancel_order(self, request: IRequest, order_id: str) -> bytes:
         account = self._authenticate(request)
-        result = self._exchange.cancel(account, parse_order_id(order_id), ts=self._venue.now_ms())
+        result = self._exchange.cancel(account, parse_order_id(order_id), ts=self._now_ms())
         return respond(
             request, self._render_order(result.order or self._exchange.get_order(account, result.order_id))
         )
@@ -172,10 +208,10 @@ class NativeAPI:
         account = self._authenticate(request)
         order = self._exchange.get_order(account, parse_order_id(order_id))
         amend = parse_replace(
-            json_body(request, self._venue.config.server.max_body_bytes),
+            json_body(request, self._max_body_bytes),
             self._exchange.instrument(order.symbol),
         )
-        result = self._exchange.replace(account, order.order_id, ts=self._venue.now_ms(), **amend)
+        result = self._exchange.replace(account, order.order_id, ts=self._now_ms(), **amend)
         return respond(request, self._order_with_fills(result, account))
 
     @app.route("/balance", methods=["GET"])
@@ -201,13 +237,13 @@ class NativeAPI:
 
     @app.route("/admin", branch=True)
     def admin(self, request: IRequest) -> IResource:
-        return self._admin.resource()
+        return self._admin
 
     # -- helpers ----------------------------------------------------------------------------------
     def _authenticate(self, request: IRequest) -> str:
         """The caller's account, after the parameters' place is checked; uses its signature up."""
         check_parameter_place(request)
-        return self._venue.authenticator.admit(request)
+        return self._authenticator.admit(request)
 
     def _optional_symbol(self, request: IRequest) -> str | None:
         symbol = query(request, "symbol")

@@ -12,25 +12,35 @@ too far behind, is closed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from ...venue import Venue
-from ..auth import check_admin
+from twisted.internet.interfaces import IReactorTime
+
+from ...config import ServerConfig
+from ...engine import Exchange
+from ...failures.controller import FaultController
+from ..auth import Authenticator, check_admin
+from ..conflation import Conflator
 from ..errors import ApiError
+from ..outbox import Outbox
 from ..requests import check_fields, json_object, text_field
-from ..responses import encode, error_payload
-from ..ws_connection import FaultedWebSocket, FaultedWebSocketFactory
-from .conflation import CONFLATED_CHANNELS, check_interval_ms
+from ..responses import error_payload
+from ..streams import LabeledMessage, Subscriber
+from ..ws_connection import FaultyWebSocket, FaultyWebSocketFactory
 from .feeds import StreamFeed
 from .parsing import instrument_of, interval_of
 from .streams import (
     ACCOUNT_CHANNELS,
     AUDIT_CHANNEL,
+    CONFLATED_CHANNELS,
     MARKET_CHANNELS,
-    StreamHub,
     StreamKey,
+    check_interval_ms,
+    labeled,
     message_fields,
     stream_labels,
+    stream_snapshot,
 )
 
 __all__ = ["NativeWebSocketFactory", "NativeWebSocketProtocol"]
@@ -46,7 +56,17 @@ _FIELDS = {
 WHOLE_BOOK = sys.maxsize  # a BOOK snapshot carries every level, so every later delta applies to it
 
 
-class NativeWebSocketProtocol(FaultedWebSocket):
+class _AroundFaults:
+    """The audit stream's subscriber on one connection: straight to its outbox, past the fault pipeline,
+    so watching faults never causes faults."""
+
+    __slots__ = ("deliver",)
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.deliver = outbox.push
+
+
+class NativeWebSocketProtocol(FaultyWebSocket):
     """One client connection."""
 
     factory: NativeWebSocketFactory
@@ -54,13 +74,15 @@ class NativeWebSocketProtocol(FaultedWebSocket):
 
     def opened(self) -> None:
         self.account: str | None = None
+        self.streams: dict[tuple[str, StreamKey], Subscriber] = {}  # each stream and who it delivers to
 
     def closed(self) -> None:
-        for stream in list(self.factory.hub.streams_of(self)):
-            self.factory.hub.unsubscribe(self, stream.channel, stream.key)
+        for (channel, key), subscriber in self.streams.items():
+            self.factory.feed.unsubscribe(subscriber, channel, key)
+        self.streams.clear()
 
     def subscribed(self) -> bool:
-        return any(True for _ in self.factory.hub.streams_of(self))
+        return bool(self.streams)
 
     def binary_frame(self) -> None:
         error = ApiError(400, "BINARY_FRAME", "send operations as JSON text frames", "frame")
@@ -79,17 +101,13 @@ class NativeWebSocketProtocol(FaultedWebSocket):
             )
 
     # -- the send path --------------------------------------------------------------------------
-    def deliver(self, message: bytes) -> None:
-        """Subscriber API: one encoded stream message, through the ws layer's faults to the outbox."""
+    def deliver(self, message: LabeledMessage) -> None:
+        """Subscriber API: one stream message, through the ws layer's faults to the outbox."""
         self.send(message)
-
-    def deliver_audit(self, message: bytes) -> None:
-        """Subscriber API: one FAULTS message, straight to the outbox."""
-        self.outbox.push(message)
 
     def reply(self, message: dict[str, Any]) -> None:
         """Queue one reply to this client."""
-        self.send(encode(message))
+        self.send(labeled(message))
 
     # -- operations ------------------------------------------------------------------------------
     def _handle(self, payload: bytes) -> None:
@@ -111,11 +129,11 @@ class NativeWebSocketProtocol(FaultedWebSocket):
             self.reply({"type": "ERROR", **echo, **error.payload()})
 
     def _ping(self, message: dict[str, Any]) -> None:
-        self.reply({"type": "PONG", "ts": self.factory.venue.now_ms()})
+        self.reply({"type": "PONG", "ts": self.factory.now_ms()})
 
     def _auth(self, message: dict[str, Any]) -> None:
         # verify uses the signature up: a captured auth message replayed on another connection is refused
-        self.account = self.factory.venue.authenticator.verify(
+        self.account = self.factory.authenticator.verify(
             text_field(message, "api_key"),
             str(message.get("timestamp", "")),
             text_field(message, "signature"),
@@ -127,8 +145,8 @@ class NativeWebSocketProtocol(FaultedWebSocket):
 
     def _subscribe(self, message: dict[str, Any]) -> None:
         channel, key = self._stream_key(message)
-        hub = self.factory.hub
-        if sum(1 for _ in hub.streams_of(self)) >= self.factory.venue.config.server.ws_max_subscriptions:
+        factory = self.factory
+        if len(self.streams) >= factory.server.ws_max_subscriptions:
             raise ApiError(
                 400,
                 "TOO_MANY_SUBSCRIPTIONS",
@@ -137,39 +155,41 @@ class NativeWebSocketProtocol(FaultedWebSocket):
             )
         if message.get("batch") is True:
             self.outbox.batch = True
-        stream = hub.subscribe(self, channel, key)
+        subscriber = self.streams.setdefault(
+            (channel, key), _AroundFaults(self.outbox) if channel == AUDIT_CHANNEL else self
+        )
+        feed, ts = factory.feed, factory.now_ms()
+        stream = feed.subscribe(subscriber, channel, key)
         self.reply({"type": "SUBSCRIBED", "channel": channel, **stream_labels(channel, key)})
-        feed, ts = self.factory.feed, self.factory.venue.now_ms()
         conflated = isinstance(key, tuple) and channel in CONFLATED_CHANNELS
         symbol = key[0] if conflated else key
-        if conflated:
-            feed.conflator.watch(channel, key)  # type: ignore[arg-type]
         if channel == "CANDLES":
-            self.deliver(stream.snapshot(feed.candle_body(*key), ts))  # type: ignore[misc]
+            self.deliver(stream_snapshot(stream, feed.candle_body(*key), ts))  # type: ignore[misc]
         elif channel == "TICKER":
-            self.deliver(stream.snapshot(feed.ticker_body(symbol, ts), ts))  # type: ignore[arg-type]
+            self.deliver(stream_snapshot(stream, feed.ticker_body(symbol, ts), ts))  # type: ignore[arg-type]
         elif channel == "BOOK":
             levels, sequence = feed.book_body(symbol, WHOLE_BOOK)  # type: ignore[arg-type]
             if conflated:  # its own seq; book_sequence ties it to GET /orderbook
-                self.deliver(stream.snapshot({**levels, "book_sequence": sequence}, ts))
+                self.deliver(stream_snapshot(stream, {**levels, "book_sequence": sequence}, ts))
             else:
-                self.deliver(stream.snapshot(levels, ts, sequence))
+                self.deliver(stream_snapshot(stream, levels, ts, sequence))
         elif channel == "BALANCES":
-            self.deliver(stream.snapshot(feed.balances_body(key), ts))
+            self.deliver(stream_snapshot(stream, feed.balances_body(key), ts))  # type: ignore[arg-type]
 
     def _unsubscribe(self, message: dict[str, Any]) -> None:
         channel, key = self._stream_key(message)
-        if not self.factory.hub.unsubscribe(self, channel, key):
+        subscriber = self.streams.pop((channel, key), None)
+        if subscriber is None or not self.factory.feed.unsubscribe(subscriber, channel, key):
             raise ApiError(400, "NOT_SUBSCRIBED", f"not subscribed to {channel} {key}", "channel")
         self.reply({"type": "UNSUBSCRIBED", "channel": channel, **stream_labels(channel, key)})
 
     def _stream_key(self, message: dict[str, Any]) -> tuple[str, StreamKey]:
         channel = message.get("channel")
         if channel == "CANDLES":
-            symbol = instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+            symbol = instrument_of(self.factory.exchange, message.get("symbol")).symbol
             return channel, (symbol, interval_of(message.get("interval")))
         if channel in MARKET_CHANNELS:
-            symbol = instrument_of(self.factory.venue.exchange, message.get("symbol")).symbol
+            symbol = instrument_of(self.factory.exchange, message.get("symbol")).symbol
             if "interval_ms" not in message:
                 return channel, symbol
             if channel not in CONFLATED_CHANNELS:
@@ -179,11 +199,11 @@ class NativeWebSocketProtocol(FaultedWebSocket):
             except ValueError as error:
                 raise ApiError(400, "INVALID_PARAMETER", str(error), "interval_ms") from None
         if channel == AUDIT_CHANNEL:  # the audit names every account's orders: operators only
-            server = self.factory.venue.config.server
+            factory = self.factory
             given = message.get("admin_token")
             host = getattr(self.transport.getPeer(), "host", None)
             token = given.encode("utf-8") if isinstance(given, str) else b""
-            check_admin(token, host, self.factory.venue.admin_token, server.admin_allow_remote, "admin_token")
+            check_admin(token, host, factory.admin_token, factory.server.admin_allow_remote, "admin_token")
             return channel, "*"
         if channel in ACCOUNT_CHANNELS:
             if self.account is None:
@@ -197,17 +217,32 @@ class NativeWebSocketProtocol(FaultedWebSocket):
     _OPERATIONS = {"ping": _ping, "auth": _auth, "subscribe": _subscribe, "unsubscribe": _unsubscribe}
 
 
-class NativeWebSocketFactory(FaultedWebSocketFactory):
-    """Builds a protocol per native WebSocket client; holds the streams they share."""
+class NativeWebSocketFactory(FaultyWebSocketFactory):
+    """Builds a protocol per native WebSocket client, over the feed of the native streams."""
 
     protocol = NativeWebSocketProtocol
 
-    def __init__(self, venue: Venue) -> None:
-        super().__init__(venue)
-        self.hub = StreamHub()
-        self.feed = StreamFeed(venue, self.hub)
-        venue.faults.audit.listeners.append(self.feed.publish_fault)
+    def __init__(
+        self,
+        clock: IReactorTime,
+        faults: FaultController,
+        server: ServerConfig,
+        *,
+        feed: StreamFeed,
+        conflator: Conflator,
+        exchange: Exchange,
+        authenticator: Authenticator,
+        admin_token: str,
+        now_ms: Callable[[], int],
+    ) -> None:
+        super().__init__(clock, faults, server)
+        self.feed = feed
+        self.conflator = conflator
+        self.exchange = exchange
+        self.authenticator = authenticator
+        self.admin_token = admin_token
+        self.now_ms = now_ms
 
     def stopFactory(self) -> None:
         super().stopFactory()
-        self.feed.conflator.stop()
+        self.conflator.stop()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from ..mode import FailureMode
 from ..params import INTEGER, Parameter
-from ..stream import ORDER, HoldingEffect
+from ..stream import ORDER, HoldingEffect, Sink
 from ..token_bucket import TokenBucket
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
+    from ..spec import FaultSpec
 
 __all__ = ["Bandwidth"]
 
@@ -29,20 +36,20 @@ class Bandwidth(FailureMode):
     )
     restarted_by = ("order",)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> HoldingEffect:
         return _Bandwidth(fault, scope, downstream)
 
 
 class _Bandwidth(HoldingEffect):
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         params = fault.spec.params
         self._bucket = TokenBucket(self.clock, *_rate_and_burst(params))
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         self._bucket.retune(*_rate_and_burst(self.fault.spec.params))
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         if not self.held and self._bucket.take(len(data)):
             self.downstream(data)
             return
@@ -51,6 +58,6 @@ class _Bandwidth(HoldingEffect):
         self.hold(data, self.clock.seconds() + wait)
 
 
-def _rate_and_burst(params) -> tuple[int, int]:
+def _rate_and_burst(params: Mapping[str, Any]) -> tuple[int, int]:
     rate = params["bytes_per_second"]
     return rate, params["burst_bytes"] or max(1, rate // 10)

@@ -3,11 +3,16 @@ framing whole (see ``exchangesim.failures.corruption``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..corruption import KINDS, corrupt
 from ..mode import FailureMode
 from ..params import TEXT, Parameter
-from ..requests import RequestEffect, Rewrite
-from ..stream import StreamEffect
+from ..requests import RequestEffect, Response, RestCall, Rewrite
+from ..stream import Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Corrupt"]
 
@@ -30,21 +35,21 @@ class Corrupt(FailureMode):
 
     restarted_by = ()
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _CorruptResponse(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _CorruptMessage(fault, scope, downstream)
 
 
 class _CorruptResponse(RequestEffect):
-    def after(self, call, response):
+    def after(self, call: RestCall, response: Response) -> Rewrite:
         body, kind = corrupt(response.body, self.fault.spec.params["kind"], self.rng)
         return Rewrite(body, detail=(("corruption", kind),))
 
 
 class _CorruptMessage(StreamEffect):
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         corrupted, kind = corrupt(data, self.fault.spec.params["kind"], self.scope.rng)
         self.record("corrupt", data, corruption=kind)
         self.downstream(corrupted)

@@ -7,12 +7,18 @@ from __future__ import annotations
 import math
 import random
 import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..mode import FailureMode
 from ..params import DURATION, NUMBER, TEXT, Parameter
 from ..requests import Delay as DelayVerdict
-from ..requests import RequestEffect
-from ..stream import ORDER, HoldingEffect
+from ..requests import RequestEffect, Response, RestCall
+from ..stream import ORDER, HoldingEffect, Sink
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
+    from ..spec import FaultSpec
 
 __all__ = ["Delay", "Jitter"]
 
@@ -29,13 +35,13 @@ class Jitter:
     (a uniform 0..200 ms jitter with correlation 0.9 would keep an sd of 13 ms of its 58).
     """
 
-    def __init__(self, params, rng: random.Random, cap_ms: float = float("inf")) -> None:
+    def __init__(self, params: Mapping[str, Any], rng: random.Random, cap_ms: float = float("inf")) -> None:
         self._rng = rng
         self._cap = cap_ms
         self._z: float | None = None
         self.retune(params)
 
-    def retune(self, params) -> None:
+    def retune(self, params: Mapping[str, Any]) -> None:
         """Draw with these parameters from now on; the series goes on from where it is."""
         self._base = params["base_ms"]
         self._jitter = params["jitter_ms"]
@@ -96,39 +102,39 @@ class Delay(FailureMode):
     )
     restarted_by = ("order",)
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _DelayRequest(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> HoldingEffect:
         return _DelayStream(fault, scope, downstream)
 
 
 class _DelayRequest(RequestEffect):
-    def __init__(self, fault, scope) -> None:
+    def __init__(self, fault: Fault, scope: Scope) -> None:
         super().__init__(fault, scope)
         self._jitter = Jitter(fault.spec.params, self.rng, fault.spec.max_duration_ms)
 
-    def before(self, call):
+    def before(self, call: RestCall) -> DelayVerdict:
         return DelayVerdict(self._jitter.next_ms() / 1000)
 
-    def after(self, call, response):
+    def after(self, call: RestCall, response: Response) -> DelayVerdict:
         return DelayVerdict(self._jitter.next_ms() / 1000)
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         self._jitter.retune(self.fault.spec.params)
 
 
 class _DelayStream(HoldingEffect):
     """Order-preserving: a message due earlier than one held before it in its stream waits for that one."""
 
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         self._jitter = Jitter(fault.spec.params, scope.rng, fault.spec.max_duration_ms)
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         delay_ms = self._jitter.next_ms()
         self.record("delay", data, delay_ms=round(delay_ms, 3))
         self.hold(data, self.clock.seconds() + delay_ms / 1000)
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         self._jitter.retune(self.fault.spec.params)

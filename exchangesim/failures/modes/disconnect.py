@@ -4,9 +4,18 @@ connection already open then), whatever messages pass meanwhile in either direct
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import IDelayedCall
+
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, TEXT, Parameter
-from ..stream import StreamEffect
+from ..stream import Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
+    from ..spec import FaultSpec
 
 __all__ = ["Disconnect"]
 
@@ -36,12 +45,12 @@ class Disconnect(FailureMode):
 
     restarted_by = ()
 
-    def check(self, params):
+    def check(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         if params["close_code"] in (1005, 1006, 1015):
             return [("close_code", "1005, 1006 and 1015 cannot be sent in a close frame")]
         return []
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _Disconnect(fault, scope, downstream)
 
 
@@ -49,9 +58,9 @@ class _Disconnect(StreamEffect):
     """With ``after_ms`` only the outbound effect (the one that owns the connection) acts, on the clock;
     messages pass both ways meanwhile. Without it each direction ends the connection on a hit."""
 
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
-        self._timer = None
+        self._timer: IDelayedCall | None = None
         self._due: float | None = None
         self._since = self.clock.seconds()  # the connection opened, or the fault reached it
         self._arm()
@@ -65,17 +74,17 @@ class _Disconnect(StreamEffect):
             self._due = self._since + after_ms / 1000
             self._timer = self.clock.callLater(max(0.0, self._due - self.clock.seconds()), self._time_up)
 
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         if self.fault.spec.params["after_ms"] is None or self.stopped:
             super().send(data)
         else:  # with after_ms, time alone ends the connection
             self.downstream(data)
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         if previous.params["after_ms"] != self.fault.spec.params["after_ms"]:
             self._arm()  # still counted from when the connection opened
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         self._end(data, "disconnect")
 
     def _time_up(self) -> None:
@@ -83,7 +92,7 @@ class _Disconnect(StreamEffect):
         if self.fault.live():  # else the schedule's start ends it (schedule_changed)
             self._end(b"", "disconnect_after")
 
-    def schedule_changed(self, live):
+    def schedule_changed(self, live: bool) -> None:
         if live and self._timer is None and self._due is not None and self.clock.seconds() >= self._due:
             self._end(b"", "disconnect_after")
 
@@ -98,7 +107,7 @@ class _Disconnect(StreamEffect):
         else:
             connection.close(self.fault.spec.params["close_code"], "closed by fault injection")
 
-    def stop(self):
+    def stop(self) -> None:
         super().stop()
         if self._timer is not None and self._timer.active():
             self._timer.cancel()

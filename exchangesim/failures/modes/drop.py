@@ -3,11 +3,18 @@ the engine acted, the client never hears), Bernoulli or in Gilbert-Elliott burst
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from ..gilbert_elliott import gilbert_elliott
 from ..mode import FailureMode
 from ..params import BOOLEAN, DURATION, NUMBER, TEXT, Parameter
-from ..requests import Lose, RequestEffect
-from ..stream import StreamEffect
+from ..requests import Lose, RequestEffect, Response, RestCall
+from ..stream import Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Drop"]
 
@@ -55,12 +62,14 @@ class Drop(FailureMode):
 
     restarted_by = ()
 
-    def check(self, params):
+    def check(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         if params["model"] == "gilbert_elliott" and params["leave_bad"] == 0 and params["enter_bad"] > 0:
             return [("leave_bad", "0 keeps the link bad for ever once it turns bad")]
         return []
 
-    def decider(self, params, probability, rng):
+    def decider(
+        self, params: Mapping[str, Any], probability: float, rng: random.Random
+    ) -> Callable[[], bool]:
         if params["model"] == "bernoulli":
             return super().decider(params, probability, rng)
         chain = gilbert_elliott(
@@ -69,25 +78,25 @@ class Drop(FailureMode):
         thin = super().decider(params, probability, rng)
         return lambda: chain() and thin()
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _DropRequest(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _DropMessage(fault, scope, downstream)
 
 
 class _DropRequest(RequestEffect):
-    def before(self, call):
+    def before(self, call: RestCall) -> Lose:
         return self._lose()
 
-    def after(self, call, response):
+    def after(self, call: RestCall, response: Response) -> Lose:
         return self._lose()
 
-    def _lose(self):
+    def _lose(self) -> Lose:
         params = self.fault.spec.params
         return Lose(None if params["hang"] else params["hold_ms"] / 1000)
 
 
 class _DropMessage(StreamEffect):
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         self.record("drop", data)

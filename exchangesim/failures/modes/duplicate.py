@@ -5,10 +5,15 @@ the Binance dialect executes it twice as Binance does; the audit's ``repeat`` sa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..mode import FailureMode
 from ..params import INTEGER, TEXT, Parameter
-from ..requests import Repeat, RequestEffect
-from ..stream import StreamEffect
+from ..requests import Repeat, RequestEffect, RestCall
+from ..stream import Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Duplicate"]
 
@@ -31,20 +36,20 @@ class Duplicate(FailureMode):
 
     restarted_by = ()
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _RepeatRequest(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _DuplicateMessage(fault, scope, downstream)
 
 
 class _RepeatRequest(RequestEffect):
-    def before(self, call):
+    def before(self, call: RestCall) -> Repeat:
         return Repeat(self.fault.spec.params["answer"])
 
 
 class _DuplicateMessage(StreamEffect):
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         copies = self.fault.spec.params["copies"]
         self.record("duplicate", data, copies=copies)
         for _ in range(copies + 1):

@@ -4,11 +4,15 @@ post_engine it acted and the client only sees the error."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ..answers import SERVER_ERRORS, FaultError
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, TEXT, Parameter
-from ..requests import Answer, RequestEffect
+from ..requests import Answer, RequestEffect, Response, RestCall
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Error", "server_error"]
 
@@ -36,18 +40,18 @@ class Error(FailureMode):
 
     restarted_by = ()
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _ErrorAnswer(fault, scope)
 
 
 class _ErrorAnswer(RequestEffect):
-    def before(self, call):
+    def before(self, call: RestCall) -> Answer:
         return self._answer()
 
-    def after(self, call, response):
+    def after(self, call: RestCall, response: Response) -> Answer:
         return self._answer()
 
-    def _answer(self):
+    def _answer(self) -> Answer:
         params = self.fault.spec.params
         at_ms = int(self.clock.seconds() * 1000)
         return server_error(params["status"], params["retry_after_ms"], params["message"], "error", at_ms)

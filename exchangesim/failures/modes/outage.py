@@ -5,13 +5,17 @@ protocol answers requests), TCP connections are refused (reset on accept)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ..answers import FaultError
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, Parameter
-from ..requests import RequestEffect
-from ..stream import StreamEffect
+from ..requests import Answer, RequestEffect, RestCall
+from ..stream import Sink, StreamEffect
 from .error import server_error
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Outage"]
 
@@ -37,15 +41,15 @@ class Outage(FailureMode):
 
     restarted_by = ()
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _OutageAnswer(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _OutageConnection(fault, scope, downstream)
 
 
 class _OutageAnswer(RequestEffect):
-    def before(self, call):
+    def before(self, call: RestCall) -> Answer:
         retry_after = self.fault.spec.params["retry_after_ms"]
         return server_error(503, retry_after, DOWN, "outage", int(self.clock.seconds() * 1000))
 
@@ -54,13 +58,13 @@ class _OutageConnection(StreamEffect):
     """Takes each connection down once (``probability`` decides per connection) when the outage
     starts, or when it opens during one; a message the fault hits meanwhile is lost and ends it too."""
 
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         self._closing = False
         if self.owns_connection and fault.live():
             self.clock.callLater(0, self.schedule_changed, True)  # not while the pipeline is being built
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         self.record("outage_drop", data, **self._answer(data))
         if self.owns_connection:
             self._take_down()
@@ -80,7 +84,7 @@ class _OutageConnection(StreamEffect):
         )
         return {"answered": 503} if self.scope.connection.refuse(data, error) else {}
 
-    def schedule_changed(self, live):
+    def schedule_changed(self, live: bool) -> None:
         if live and self.owns_connection and not self.stopped and self.fault.fires(self.scope, b""):
             self._take_down()
 

@@ -8,9 +8,17 @@ at the default probability 1 (1 2 3 4 5 6 leave as 2 3 1 5 6 4 with ``gap = 2``)
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+from twisted.internet.interfaces import IDelayedCall
+
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, Parameter
-from ..stream import StreamEffect
+from ..stream import Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Reorder"]
 
@@ -25,37 +33,37 @@ class Reorder(FailureMode):
     )
     restarted_by = ()
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _Reorder(fault, scope, downstream)
 
 
 class _Held:
     __slots__ = ("data", "overtaken", "since", "timer")
 
-    def __init__(self, data: bytes, since: float) -> None:
+    def __init__(self, data: bytes, since: float, timer: IDelayedCall) -> None:
         self.data = data
         self.since = since
         self.overtaken = 0
-        self.timer = None
+        self.timer = timer  # releases it after hold_ms
 
 
 class _Reorder(StreamEffect):
     """At most one message held per stream; it is audited when it goes: ``reorder`` with how many
     overtook it, or ``held`` when none came within ``hold_ms`` (it only arrived late)."""
 
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
-        self._held: dict[object, _Held] = {}
+        self._held: dict[Hashable, _Held] = {}
 
     @property
-    def held(self):
+    def held(self) -> int:
         return len(self._held)
 
-    def stream_of(self, data):
+    def stream_of(self, data: bytes) -> Hashable:
         fields = self.scope.describe(data)
         return fields.get("channel"), fields.get("symbol")
 
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         if self._held:
             stream = self.stream_of(data)
             held = self._held.get(stream)
@@ -70,13 +78,13 @@ class _Reorder(StreamEffect):
         else:
             self.downstream(data)
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         self.fault.note_hit()  # audited when it goes, counted now: ``count`` stops the next hit
         stream = self.stream_of(data)
-        held = self._held[stream] = _Held(data, self.clock.seconds())
-        held.timer = self.clock.callLater(self.fault.spec.params["hold_ms"] / 1000, self._release, stream)
+        timer = self.clock.callLater(self.fault.spec.params["hold_ms"] / 1000, self._release, stream)
+        self._held[stream] = _Held(data, self.clock.seconds(), timer)
 
-    def _release(self, stream) -> None:
+    def _release(self, stream: Hashable) -> None:
         held = self._held.pop(stream, None)
         if held is None:
             return
@@ -92,11 +100,11 @@ class _Reorder(StreamEffect):
             self.record("held", held.data, hit=False, held_ms=held_ms)
         self.downstream(held.data)
 
-    def flush(self):
+    def flush(self) -> None:
         for stream in list(self._held):  # in the order they were held
             self._release(stream)
 
-    def stop(self):
+    def stop(self) -> None:
         super().stop()
         for held in self._held.values():
             if held.timer.active():

@@ -4,10 +4,16 @@ together, at most ``per_slot`` of them per slot, as with a batching gateway or a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..mode import FailureMode
 from ..params import DURATION, INTEGER, Parameter
-from ..stream import ORDER, HoldingEffect
+from ..stream import ORDER, HoldingEffect, Sink
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
+    from ..spec import FaultSpec
 
 __all__ = ["Slot"]
 
@@ -23,28 +29,28 @@ class Slot(FailureMode):
     )
     restarted_by = ("order",)
 
-    def check(self, params):
+    def check(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         return [("slot_ms", "must be more than 0")] if params["slot_ms"] <= 0 else []
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> HoldingEffect:
         return _Slot(fault, scope, downstream)
 
 
 class _Slot(HoldingEffect):
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         self._slot = fault.spec.params["slot_ms"] / 1000
         self._origin = self.clock.seconds()
         self._last_slot = 0
         self._in_last_slot = 0
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         if previous.params["slot_ms"] != self.fault.spec.params["slot_ms"]:  # new slots, from now
             self._slot = self.fault.spec.params["slot_ms"] / 1000
             self._origin = self.clock.seconds()
             self._last_slot = self._in_last_slot = 0
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         per_slot = self.fault.spec.params["per_slot"]
         # Rounded to the microsecond: a message right on a boundary waits for the next one, rather
         # than float noise in epoch seconds (~0.2 us) deciding whether it goes now or a slot later.

@@ -8,11 +8,16 @@ connection``: everything on the connection is held behind it)."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 from ..mode import FailureMode
 from ..params import BOOLEAN, Parameter
-from ..requests import Delay, Lose, RequestEffect
-from ..stream import ORDER, StreamEffect
+from ..requests import Delay, Lose, RequestEffect, Response, RestCall
+from ..stream import ORDER, Sink, StreamEffect
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
 
 __all__ = ["Stall"]
 
@@ -34,21 +39,21 @@ class Stall(FailureMode):
     )
     restarted_by = ("order",)
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _StallRequest(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> StreamEffect:
         return _StallStream(fault, scope, downstream)
 
 
 class _StallRequest(RequestEffect):
-    def before(self, call):
+    def before(self, call: RestCall) -> Lose | Delay:
         return self._wait()
 
-    def after(self, call, response):
+    def after(self, call: RestCall, response: Response) -> Lose | Delay:
         return self._wait()
 
-    def _wait(self):
+    def _wait(self) -> Lose | Delay:
         remaining = self.fault.until_change()
         return Lose(None, "stall") if remaining is None else Delay(remaining, "stall")
 
@@ -57,16 +62,16 @@ class _StallStream(StreamEffect):
     """Holds (stream, message, since, waits) in the order they came; ``waits``: the fault does not aim
     at the message, it only waits behind a stalled stream (``order = connection``)."""
 
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         self._held: deque[tuple[bytes, float, bool]] = deque()
-        self._stalled: set = set()
+        self._stalled: set[Hashable] = set()
 
     @property
-    def held(self):
+    def held(self) -> int:
         return len(self._held)
 
-    def send(self, data):
+    def send(self, data: bytes) -> None:
         if self._stalled and self.stream_of(data) in self._stalled:
             aimed = self.fault.aims_at(self.scope, data)
             self._held.append((data, self.clock.seconds(), not aimed))
@@ -75,12 +80,12 @@ class _StallStream(StreamEffect):
         else:
             self.downstream(data)
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         self.record("stall", data)  # the stream's stall begins: its later messages are held with it
         self._stalled.add(self.stream_of(data))
         self._held.append((data, self.clock.seconds(), False))
 
-    def schedule_changed(self, live):
+    def schedule_changed(self, live: bool) -> None:
         if not live:
             if self.fault.spec.params["release"]:
                 self.flush()
@@ -91,7 +96,7 @@ class _StallStream(StreamEffect):
                 if self.scope.layer == "tcp":  # a byte stream with a hole in it is broken: reset it
                     self.scope.connection.abort()
 
-    def flush(self):
+    def flush(self) -> None:
         self._stalled.clear()
         now = self.clock.seconds()
         while self._held:
@@ -100,7 +105,7 @@ class _StallStream(StreamEffect):
                 self.record("wait", data, hit=False, wait_ms=round((now - since) * 1000, 3))
             self.downstream(data)
 
-    def stop(self):
+    def stop(self) -> None:
         super().stop()
         self._held.clear()
         self._stalled.clear()

@@ -5,13 +5,18 @@ inbound request dropped is answered 429 where its protocol answers requests)."""
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 from ..answers import THROTTLED, FaultError
 from ..mode import FailureMode
 from ..params import INTEGER, NUMBER, TEXT, Parameter
-from ..requests import Answer, RequestEffect
-from ..stream import ORDER, HoldingEffect
+from ..requests import Answer, RequestEffect, RestCall
+from ..stream import ORDER, HoldingEffect, Sink
 from ..token_bucket import TokenBucket
+
+if TYPE_CHECKING:
+    from ..fault import Fault, Scope
+    from ..spec import FaultSpec
 
 __all__ = ["Throttle"]
 
@@ -55,23 +60,23 @@ class Throttle(FailureMode):
 
     restarted_by = ("per", "unit", "order")
 
-    def request_effect(self, fault, scope):
+    def request_effect(self, fault: Fault, scope: Scope) -> RequestEffect:
         return _ThrottleRequests(fault, scope)
 
-    def stream_effect(self, fault, scope, downstream):
+    def stream_effect(self, fault: Fault, scope: Scope, downstream: Sink) -> HoldingEffect:
         return _ThrottleMessages(fault, scope, downstream)
 
 
-def _bucket(fault) -> TokenBucket:
+def _bucket(fault: Fault) -> TokenBucket:
     return TokenBucket(fault.clock, *_rate_and_burst(fault))
 
 
-def _rate_and_burst(fault) -> tuple[float, float]:
+def _rate_and_burst(fault: Fault) -> tuple[float, float]:
     params = fault.spec.params
     return params["rate"], params["burst"] or max(1.0, params["rate"])
 
 
-def _over_rate(fault, wait: float, what: str) -> FaultError:
+def _over_rate(fault: Fault, wait: float, what: str) -> FaultError:
     """The refusal of a request over the rate, with when to retry (whole seconds, at least 1)."""
     retry_after = max(1, round(wait + 0.4999))
     message = f"over {fault.spec.params['rate']:g} {what} a second; retry after {retry_after} s"
@@ -80,14 +85,14 @@ def _over_rate(fault, wait: float, what: str) -> FaultError:
 
 
 class _ThrottleRequests(RequestEffect):
-    def __init__(self, fault, scope) -> None:
+    def __init__(self, fault: Fault, scope: Scope) -> None:
         super().__init__(fault, scope)
         self._buckets: dict[object, TokenBucket] = {}
         # Per connection: keyed by the channel itself, weakly, so a bucket goes with its connection
         # (an id() would be reused by a later connection, which would inherit a drained bucket).
         self._channel_buckets: weakref.WeakKeyDictionary[object, TokenBucket] = weakref.WeakKeyDictionary()
 
-    def before(self, call):
+    def before(self, call: RestCall) -> Answer | None:
         key = self._key(call)
         by_channel = key is not None and self.fault.spec.params["per"] == "connection"
         buckets = self._channel_buckets if by_channel else self._buckets
@@ -98,11 +103,11 @@ class _ThrottleRequests(RequestEffect):
             return None
         return Answer.refusing(_over_rate(self.fault, bucket.wait(), "requests"), "throttle")
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         for bucket in (*self._buckets.values(), *self._channel_buckets.values()):
             bucket.retune(*_rate_and_burst(self.fault))
 
-    def _key(self, call) -> object:
+    def _key(self, call: RestCall) -> object:
         per = self.fault.spec.params["per"]
         request = call.request
         if per == "connection":
@@ -119,15 +124,15 @@ class _ThrottleRequests(RequestEffect):
 
 
 class _ThrottleMessages(HoldingEffect):
-    def __init__(self, fault, scope, downstream) -> None:
+    def __init__(self, fault: Fault, scope: Scope, downstream: Sink) -> None:
         super().__init__(fault, scope, downstream)
         self._bucket = _bucket(fault)
         self._per_byte = fault.spec.params["unit"] == "byte"
 
-    def retune(self, previous):
+    def retune(self, previous: FaultSpec) -> None:
         self._bucket.retune(*_rate_and_burst(self.fault))
 
-    def inject(self, data):
+    def inject(self, data: bytes) -> None:
         cost = len(data) if self._per_byte else 1
         if not self.held and self._bucket.take(cost):
             self.downstream(data)

@@ -10,8 +10,8 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from exchangesim.api.binance import BinanceAPI
 from exchangesim.config import AccountConfig, Config, seal
+from exchangesim.service import binance_rest, venue_streams
 from exchangesim.signing import sign_payload
 from exchangesim.venue import open_venue
 
@@ -33,7 +33,9 @@ class BinanceCase(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(START)
         self.venue = open_venue(seal(self.make_config()), self.clock)
-        self.http = StubTreq(BinanceAPI(self.venue).resource())
+        self.streams = venue_streams(self.venue)
+        self.listen_keys = self.streams.listen_keys
+        self.http = StubTreq(binance_rest(self.venue, self.streams).resource())
 
     def now_ms(self) -> int:
         return int(self.clock.seconds() * 1000)

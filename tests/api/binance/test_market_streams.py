@@ -12,17 +12,17 @@ from treq.testing import StubTreq
 from twisted.test import iosim
 from twisted.web.server import Site
 
-from exchangesim.api.binance import BinanceAPI
-from exchangesim.api.binance.market_streams import MarketStreamFactory
 from exchangesim.api.site import build_root
 from exchangesim.engine import Side
+from exchangesim.service import binance_market_streams, binance_rest
 from tests.failures.wiring import LOOPBACK, FaultCase, WsClient, pump_ws, take
 
 
 class StreamCase(FaultCase):
     def setUp(self) -> None:
         super().setUp()
-        self.streams = MarketStreamFactory(self.venue)
+        self.listen_keys = self.venue_streams.listen_keys
+        self.streams = binance_market_streams(self.venue, self.venue_streams)
 
     def connect(self, path: str = "/ws/0") -> tuple[WsClient, iosim.IOPump]:
         client_factory = WebSocketClientFactory(f"ws://sim{path}", reactor=self.clock)
@@ -143,7 +143,7 @@ class DepthTests(StreamCase):
 
     def _rest_depth(self):
         """``GET /api/v3/depth`` as a client sees it."""
-        http = StubTreq(BinanceAPI(self.venue).resource())
+        http = StubTreq(binance_rest(self.venue, self.venue_streams).resource())
         d = http.get("http://127.0.0.1/depth?symbol=BTCUSD&limit=1000")
         return d.addCallback(lambda response: response.json())
 
@@ -222,7 +222,7 @@ class PartialDepthTests(StreamCase):
             assert reply["error"]["code"] == 2, bad
 
     def _rest_depth(self, limit=1000):
-        http = StubTreq(BinanceAPI(self.venue).resource())
+        http = StubTreq(binance_rest(self.venue, self.venue_streams).resource())
         d = http.get(f"http://127.0.0.1/depth?symbol=BTCUSD&limit={limit}")
         return d.addCallback(lambda response: response.json())
 
@@ -256,7 +256,7 @@ class StatisticsStreamTests(StreamCase):
             "n",
         ]
         now = self.venue.now_ms()
-        http = StubTreq(BinanceAPI(self.venue).resource())
+        http = StubTreq(binance_rest(self.venue, self.venue_streams).resource())
         rest = self.successResultOf(
             http.get("http://127.0.0.1/ticker?symbol=BTCUSD&windowSize=1h").addCallback(lambda r: r.json())
         )
@@ -291,7 +291,7 @@ class StatisticsStreamTests(StreamCase):
         client, pump = self.subscribed("btcusd@avgPrice")
         self.trade(1)
         [event] = self.received(client, pump)
-        http = StubTreq(BinanceAPI(self.venue).resource())
+        http = StubTreq(binance_rest(self.venue, self.venue_streams).resource())
         rest = self.successResultOf(
             http.get("http://127.0.0.1/avgPrice?symbol=BTCUSD").addCallback(lambda r: r.json())
         )
@@ -337,7 +337,7 @@ class PayloadTests(StreamCase):
         assert kline["e"] == "kline" and k["i"] == "1m" and k["x"] is False
         assert k["o"] == k["c"] == "50000.00" and k["T"] == k["t"] + 59_999
         self.clock.advance(60)
-        self.venue.close_candles(self.venue.now_ms())
+        self.venue.statistics.close_candles(self.venue.now_ms())
         closed = self.received(client, pump)
         assert closed and closed[0]["k"]["x"] is True and closed[0]["k"]["t"] == k["t"]
 

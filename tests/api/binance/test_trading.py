@@ -238,6 +238,14 @@ class CancelTests(BinanceCase):
         usd = next(b for b in account["balances"] if b["asset"] == "USD")
         assert usd["locked"] == "1000"
 
+    def test_cancel_all_with_no_open_order_on_the_symbol_is_an_unknown_order(self):
+        """Binance answers -2011 rather than an empty list (binance-connector-python issue #185)."""
+        self.signed("POST", "/order", **limit(symbol="ETHUSD", price="2000.00"))
+        code, body = self.signed("DELETE", "/openOrders", symbol="BTCUSD")
+        assert (code, body) == (400, {"code": -2011, "msg": "Unknown order sent."})
+        _, left = self.signed("GET", "/openOrders")
+        assert [o["symbol"] for o in left] == ["ETHUSD"]
+
     def test_a_delete_reads_its_parameters_from_the_form_body_as_binance_does(self):
         """python-binance sends a DELETE's parameters, signature included, as a form body."""
         _, placed = self.signed("POST", "/order", **limit())

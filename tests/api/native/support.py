@@ -10,9 +10,9 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from exchangesim.api.native import NativeAPI
 from exchangesim.api.native.openapi import openapi_document
 from exchangesim.config import AccountConfig, Config, seal
+from exchangesim.service import native_rest
 from exchangesim.signing import sign
 from exchangesim.venue import open_venue
 
@@ -59,7 +59,7 @@ class RestCase(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(START)
         self.venue = open_venue(seal(self.make_config()), self.clock)
-        self.http = StubTreq(NativeAPI(self.venue).resource())
+        self.http = StubTreq(native_rest(self.venue).resource())
 
     def call(
         self,

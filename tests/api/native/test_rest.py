@@ -61,7 +61,7 @@ class PublicRoutesTests(RestCase):
             "POST", "/orders", {"symbol": "BTC/USD", "side": "BUY", "type": "MARKET", "quantity": "0.5"}
         )
         self.clock.advance(1)
-        self.venue.close_candles(self.venue.now_ms())
+        self.venue.statistics.close_candles(self.venue.now_ms())
         code, body = self.call("GET", "/candles?symbol=BTC/USD&interval=1s&limit=5")
         assert (code, body["symbol"], body["interval"]) == (200, "BTC/USD", "1s")
         assert_matches(body, "Candles")

@@ -6,8 +6,8 @@ from autobahn.twisted.websocket import WebSocketClientFactory, WebSocketClientPr
 from twisted.internet.address import IPv4Address
 from twisted.test import iosim
 
-from exchangesim.api.native import NativeWebSocketFactory
 from exchangesim.engine import Side
+from exchangesim.service import native_websocket, venue_streams
 from exchangesim.signing import sign
 
 from .support import BOB_KEY, BOB_SECRET, RestCase, place_limit
@@ -29,7 +29,7 @@ class _Client(WebSocketClientProtocol):
 class WebSocketCase(RestCase):
     def setUp(self):
         super().setUp()
-        self.server_factory = NativeWebSocketFactory(self.venue)
+        self.server_factory = native_websocket(self.venue, venue_streams(self.venue))
 
     def connect(self):
         client_factory = WebSocketClientFactory("ws://sim/ws", reactor=self.clock)
@@ -204,7 +204,7 @@ class StreamTests(WebSocketCase):
             False,
         )
         self.clock.advance(1)
-        self.venue.close_candles(self.venue.now_ms())
+        self.venue.statistics.close_candles(self.venue.now_ms())
         (closed,) = self.exchange(client, pump)
         assert (closed["seq"], closed["candle"]["volume"], closed["candle"]["closed"]) == (2, "0.2500", True)
         replies = self.exchange(

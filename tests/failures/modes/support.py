@@ -19,7 +19,7 @@ from twisted.web.resource import Resource
 from exchangesim.api.native.streams import message_fields
 from exchangesim.config import FailuresConfig
 from exchangesim.failures import Fault, RestCall, parse_fault
-from exchangesim.failures.connections import FaultedConnection
+from exchangesim.failures.connections import FaultyConnection
 from exchangesim.failures.controller import FaultController
 from exchangesim.failures.registry import mode_for
 from exchangesim.failures.rest import FaultyResource
@@ -132,7 +132,7 @@ class Link:
         self.aborts = 0
         describe = message_fields if layer == "ws" else (lambda data: {"bytes": len(data)})
         sinks = {direction: partial(self._deliver, direction) for direction in self.delivered}
-        self.connection = FaultedConnection(
+        self.connection = FaultyConnection(
             layer, "127.0.0.1:50000", sinks, describe, self._close, self._abort
         )
         harness.controller.connect(self.connection)

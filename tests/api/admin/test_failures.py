@@ -5,8 +5,6 @@ import json
 from twisted.internet.address import IPv4Address
 from twisted.web.server import Site
 
-from exchangesim.marketdata.service import MarketService
-
 from ...failures.wiring import BOB_KEY, FaultCase, connect_ws, http_request, pump_ws, raw_http, take, ws_send
 
 DROP = {"mode": "drop", "layer": "ws", "channel": "TRADES", "probability": 0.5}
@@ -296,7 +294,7 @@ class AuditEventTests(FaultCase):
 class MarketControlAuditTests(FaultCase):
     def setUp(self):
         super().setUp()
-        self.market = MarketService(self.venue)
+        self.market = self.venue.market
         self.market.startService()
         self.addCleanup(self.market.stopService)
 

@@ -20,45 +20,41 @@ from twisted.web.resource import IResource
 from ...failures.controller import FaultController
 from ...failures.registry import mode_for, mode_names
 from ...failures.spec import FaultSpec, FaultSpecError
-from ...venue import Venue
+from ...marketdata.clock import MarketClock
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields, query_int
 from ..responses import respond
-from .admin_access import admin_body, authorize_admin
+from .access import AdminGuard
 
 __all__ = ["FailuresAdmin"]
 
 
 class FailuresAdmin:
-    """The routes; ``venue.faults`` is the controller they act on."""
+    """The routes; ``faults`` is the controller they act on, and its audit records each change at the
+    market time of ``clock``."""
 
     app = Klein()
     answer_errors_as_json(app)
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
-        self._faults: FaultController = venue.faults
+    def __init__(self, guard: AdminGuard, faults: FaultController, clock: MarketClock) -> None:
+        self._guard = guard
+        self._faults = faults
+        self._clock = clock
 
     def resource(self) -> IResource:
         return self.app.resource()
 
-    def _authorize(self, request: IRequest) -> None:
-        authorize_admin(self._venue, request)
-
-    def _body(self, request: IRequest) -> dict[str, Any]:
-        return admin_body(self._venue, request)
-
     # -- the set of faults ---------------------------------------------------------------------------
     @app.route("/", methods=["GET"], strict_slashes=False)
     def list_faults(self, request: IRequest) -> bytes:
-        self._authorize(request)
+        self._guard.authorize(request)
         return respond(request, self._faults.describe())
 
     @app.route("/", methods=["POST"], strict_slashes=False)
     def add_fault(self, request: IRequest) -> bytes:
         """Add one fault: ``{"name": ..., "mode": ..., <keys>}``; 409 if the name is taken."""
-        body = self._body(request)
+        body = self._guard.body(request)
         name = body.pop("name", None)
         if not isinstance(name, str):
             raise ApiError(400, "INVALID_PARAMETER", "name the fault: a string of [A-Za-z0-9_.-]", "name")
@@ -76,7 +72,7 @@ class FailuresAdmin:
     @app.route("/", methods=["PUT"], strict_slashes=False)
     def apply_faults(self, request: IRequest) -> bytes:
         """Replace every fault with ``{"faults": {name: {keys}}}``, all or nothing."""
-        body = self._body(request)
+        body = self._guard.body(request)
         check_fields(body, ("faults",), required=("faults",))
         faults = body["faults"]
         if not isinstance(faults, dict):
@@ -108,14 +104,14 @@ class FailuresAdmin:
     @app.route("/halt", methods=["POST"])
     def halt(self, request: IRequest) -> bytes:
         """Stop every fault at once; what they hold goes on, in order."""
-        self._authorize(request)
+        self._guard.authorize(request)
         self._faults.halt()
         self._control("faults_halted")
         return respond(request, self._faults.describe())
 
     @app.route("/resume", methods=["POST"])
     def resume(self, request: IRequest) -> bytes:
-        self._authorize(request)
+        self._guard.authorize(request)
         self._spare(request)
         self._faults.resume()
         self._control("faults_resumed")
@@ -124,7 +120,7 @@ class FailuresAdmin:
     @app.route("/modes", methods=["GET"])
     def modes(self, request: IRequest) -> bytes:
         """The installed failure modes with their layers, stages and parameters."""
-        self._authorize(request)
+        self._guard.authorize(request)
         modes = []
         for name in mode_names():
             try:
@@ -147,12 +143,12 @@ class FailuresAdmin:
     @app.route("/headers", methods=["DELETE"])
     def clear_header_faults(self, request: IRequest) -> bytes:
         """End every open header fault: its request goes on (delay, stall) or is closed (drop) at once."""
-        self._authorize(request)
+        self._guard.authorize(request)
         return self._clear_headers(request, None)
 
     @app.route("/headers/<name>", methods=["DELETE"])
     def clear_header_fault(self, request: IRequest, name: str) -> bytes:
-        self._authorize(request)
+        self._guard.authorize(request)
         if name not in self._faults.header_active:
             known = ", ".join(self._faults.header_active) or "none"
             raise ApiError(404, "UNKNOWN_FAULT", f"no open header fault {name!r}; open: {known}", "name")
@@ -166,14 +162,14 @@ class FailuresAdmin:
     # -- connections and the audit -------------------------------------------------------------------
     @app.route("/connections", methods=["GET"])
     def connections(self, request: IRequest) -> bytes:
-        self._authorize(request)
+        self._guard.authorize(request)
         listed = [connection.describe_json() for connection in self._faults.connections.values()]
         return respond(request, {"connections": listed})
 
     @app.route("/connections/<connection_id>", methods=["DELETE"])
     def kill(self, request: IRequest, connection_id: str) -> bytes:
         """Reset a connection (``ws-3``, ``tcp-7``): it ends at once, without a close handshake."""
-        self._authorize(request)
+        self._guard.authorize(request)
         connection = self._faults.connections.get(connection_id)
         if connection is None:
             raise ApiError(
@@ -186,7 +182,7 @@ class FailuresAdmin:
     @app.route("/events", methods=["GET"])
     def events(self, request: IRequest) -> bytes:
         """Audit events after ``after`` (an ``audit_seq``), oldest first, at most ``limit``."""
-        self._authorize(request)
+        self._guard.authorize(request)
         after = query_int(request, "after", default=0, low=0, high=2**62)
         limit = query_int(request, "limit", default=1000, low=1, high=10_000)
         return respond(request, {"events": self._faults.audit.since(after, limit)})
@@ -194,13 +190,13 @@ class FailuresAdmin:
     # -- one fault -----------------------------------------------------------------------------------
     @app.route("/<name>", methods=["GET"])
     def get_fault(self, request: IRequest, name: str) -> bytes:
-        self._authorize(request)
+        self._guard.authorize(request)
         return respond(request, self._faults.describe_fault(self._fault(name)))
 
     @app.route("/<name>", methods=["PUT"])
     def put_fault(self, request: IRequest, name: str) -> bytes:
         """Create or replace a fault with exactly these keys (what the old one held is released)."""
-        body = self._body(request)
+        body = self._guard.body(request)
         spec = self._parse(name, body)
         created = name not in self._faults.faults
         if created:
@@ -217,7 +213,7 @@ class FailuresAdmin:
         """Change some keys of a fault (``null`` removes a key, back to its default). The fault goes on
         (hits, counts, random streams, schedule) unless a key that says what it is changed; the
         audit's ``restarted`` names those keys."""
-        body = self._body(request)
+        body = self._guard.body(request)
         given = dict(self._fault(name).spec.given)
         for key, value in body.items():
             if value is None:
@@ -233,7 +229,7 @@ class FailuresAdmin:
     @app.route("/<name>", methods=["DELETE"])
     def remove_fault(self, request: IRequest, name: str) -> bytes:
         """Remove a fault; what it held is delivered, in order."""
-        self._authorize(request)
+        self._guard.authorize(request)
         released = self._faults.held_by(self._fault(name))
         self._faults.remove(name)
         self._control("fault_removed", fault_name=name, released=released)
@@ -272,7 +268,7 @@ class FailuresAdmin:
             )
 
     def _control(self, action: str, **detail: Any) -> None:
-        self._faults.audit.control(self._venue.now_ms(), action, **detail)
+        self._faults.audit.control(self._clock.now_ms(), action, **detail)
 
 
 def _plain(keys: dict[str, Any]) -> dict[str, Any]:

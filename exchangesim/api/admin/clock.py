@@ -17,13 +17,14 @@ from twisted.logger import Logger
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
+from ...failures.audit import AuditLog
+from ...marketdata.clock import MarketClock
 from ...marketdata.schedule import MarketSchedule
-from ...venue import Venue
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..requests import check_fields
 from ..responses import respond
-from .admin_access import admin_body, authorize_admin
+from .access import AdminGuard
 
 __all__ = ["MAX_ADVANCE_MS", "ClockAdmin"]
 
@@ -32,36 +33,43 @@ MAX_ADVANCE_MS = 86_400_000
 
 
 class ClockAdmin:
-    """The routes; ``venue.market_clock`` and the market's schedule are what they act on."""
+    """The routes; the market's ``clock`` and its ``schedule`` are what they act on, and ``audit``
+    records each change; ``mode`` is [exchange] clock, as the state reports it."""
 
     app = Klein()
     answer_errors_as_json(app)
     log = Logger()
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
+    def __init__(
+        self, guard: AdminGuard, clock: MarketClock, schedule: MarketSchedule, audit: AuditLog, mode: str
+    ) -> None:
+        self._guard = guard
+        self._clock = clock
+        self._schedule = schedule
+        self._audit_log = audit
+        self._mode = mode
 
     def resource(self) -> IResource:
         return self.app.resource()
 
     def state(self) -> dict[str, Any]:
-        clock = self._venue.market_clock
+        clock = self._clock
         return {
-            "mode": self._venue.config.exchange.clock,
+            "mode": self._mode,
             "paused": clock.paused,
-            "market_time": self._venue.now_ms(),
+            "market_time": clock.now_ms(),
             "speed": clock.speed,
         }
 
     @app.route("/", methods=["GET"], strict_slashes=False)
     def read(self, request: IRequest) -> bytes:
-        authorize_admin(self._venue, request)
+        self._guard.authorize(request)
         return respond(request, self.state())
 
     @app.route("/", methods=["POST"], strict_slashes=False)
     def advance(self, request: IRequest) -> Deferred[bytes]:
         """``{"advance_ms": N}``: make N more ms of market time due and answer once its ticks have run."""
-        body = admin_body(self._venue, request)
+        body = self._guard.body(request)
         check_fields(body, ("advance_ms",), required=("advance_ms",))
         advance = body["advance_ms"]
         if not (
@@ -72,38 +80,30 @@ class ClockAdmin:
         ):
             reason = f"advance_ms must be a whole number of milliseconds from 0 to {MAX_ADVANCE_MS}"
             raise ApiError(400, "INVALID_PARAMETER", reason, "advance_ms")
-        schedule = self._schedule()
-        target = self._venue.market_clock.advance(int(advance))
+        target = self._clock.advance(int(advance))
         self._audit("clock_advance", advance_ms=int(advance), to_ms=target)
-        ran = schedule.reached(target)
+        ran = self._schedule.reached(target)
         return ran.addCallback(lambda _: respond(request, {**self.state(), "advanced_ms": int(advance)}))
 
     @app.route("/pause", methods=["POST"])
     def pause(self, request: IRequest) -> bytes:
-        authorize_admin(self._venue, request)
-        schedule = self._schedule()
-        self._venue.market_clock.pause()
-        schedule.wake()
+        self._guard.authorize(request)
+        self._clock.pause()
+        self._schedule.wake()
         self._audit("clock_pause")
         return respond(request, self.state())
 
     @app.route("/resume", methods=["POST"])
     def resume(self, request: IRequest) -> bytes:
-        authorize_admin(self._venue, request)
-        schedule = self._schedule()
-        self._venue.market_clock.resume()
-        schedule.wake()
+        self._guard.authorize(request)
+        self._clock.resume()
+        self._schedule.wake()
         self._audit("clock_resume")
         return respond(request, self.state())
 
     def _audit(self, action: str, **detail: Any) -> None:
-        now = self._venue.now_ms()
+        now = self._clock.now_ms()
         self.log.info(
             "market clock: {action} {detail} (market time {now})", action=action, detail=detail, now=now
         )
-        self._venue.faults.audit.control(now, action, **detail)
-
-    def _schedule(self) -> MarketSchedule:
-        if self._venue.schedule is None:
-            raise ApiError(409, "NO_MARKET_DATA", "the market is not running in this process", "advance_ms")
-        return self._venue.schedule
+        self._audit_log.control(now, action, **detail)

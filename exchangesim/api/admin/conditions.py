@@ -8,6 +8,7 @@ Every route checks the admin token and the peer first.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -15,12 +16,13 @@ from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
+from ...failures.audit import AuditLog
+from ...marketdata.clock import MarketClock
 from ...marketdata.conditions import ConditionError, ConditionSpec, MarketConditions, parse_condition
-from ...venue import Venue
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..responses import respond
-from .admin_access import admin_body, authorize_admin
+from .access import AdminGuard
 
 __all__ = ["ConditionsAdmin"]
 
@@ -28,41 +30,54 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class ConditionsAdmin:
-    """The routes; ``venue.conditions`` is what they act on."""
+    """The routes; the market's ``conditions`` (on the moving markets of ``symbols``) are what they act
+    on, from the market time of ``clock``, and ``audit`` records each change."""
 
     app = Klein()
     answer_errors_as_json(app)
 
-    def __init__(self, venue: Venue) -> None:
-        self._venue = venue
+    def __init__(
+        self,
+        guard: AdminGuard,
+        conditions: MarketConditions,
+        symbols: Collection[str],
+        clock: MarketClock,
+        audit: AuditLog,
+    ) -> None:
+        self._guard = guard
+        self._conditions = conditions
+        self._symbols = symbols
+        self._clock = clock
+        self._audit = audit
 
     def resource(self) -> IResource:
         return self.app.resource()
 
     def add(self, spec: ConditionSpec) -> dict[str, Any]:
         """Schedule ``spec`` from now and audit it; what the market's flash crash control uses too."""
-        self._conditions().add(spec, self._venue.now_ms())
-        self._venue.faults.audit.control(self._venue.now_ms(), "condition_added", **spec.describe())
+        now = self._clock.now_ms()
+        self._conditions.add(spec, now)
+        self._audit.control(now, "condition_added", **spec.describe())
         return {**spec.describe(), "active": False}  # it starts at the market's next event
 
     @app.route("/", methods=["GET"], strict_slashes=False)
     def list_conditions(self, request: IRequest) -> bytes:
-        authorize_admin(self._venue, request)
-        return respond(request, {"conditions": self._conditions().describe()})
+        self._guard.authorize(request)
+        return respond(request, {"conditions": self._conditions.describe()})
 
     @app.route("/", methods=["POST"], strict_slashes=False)
     def add_condition(self, request: IRequest) -> bytes:
         """Add one condition: ``{"name": ..., "kind": ..., "symbol", "factor", "start", "duration",
         "period"}``; 409 if the name is taken."""
-        body = admin_body(self._venue, request)
+        body = self._guard.body(request)
         name = body.pop("name", None)
         if not isinstance(name, str) or not _NAME.match(name):
             raise ApiError(400, "INVALID_PARAMETER", "name the condition: 1-64 of [A-Za-z0-9_.-]", "name")
-        if name in self._conditions().specs:
+        if name in self._conditions.specs:
             raise ApiError(409, "DUPLICATE_CONDITION", f"condition {name!r} exists", "name")
         raw = {key: str(value) if isinstance(value, Decimal) else value for key, value in body.items()}
         try:
-            spec = parse_condition(name, raw, self._venue.markets)
+            spec = parse_condition(name, raw, self._symbols)
         except ConditionError as error:
             key, reason = error.problems[0]
             problems = [{"field": key, "reason": reason} for key, reason in error.problems]
@@ -72,15 +87,10 @@ class ConditionsAdmin:
     @app.route("/<name>", methods=["DELETE"])
     def remove_condition(self, request: IRequest, name: str) -> bytes:
         """End a condition now (what it changed goes back) and forget it."""
-        authorize_admin(self._venue, request)
-        conditions = self._conditions()
-        if name not in conditions.specs:
+        self._guard.authorize(request)
+        if name not in self._conditions.specs:
             raise ApiError(404, "NOT_FOUND", f"no condition {name!r}", "name")
-        conditions.remove(name, self._venue.now_ms())
-        self._venue.faults.audit.control(self._venue.now_ms(), "condition_removed", condition=name)
+        now = self._clock.now_ms()
+        self._conditions.remove(name, now)
+        self._audit.control(now, "condition_removed", condition=name)
         return respond(request, {"removed": name})
-
-    def _conditions(self) -> MarketConditions:
-        if self._venue.conditions is None:
-            raise ApiError(409, "NO_MARKET_DATA", "the market is not running in this process", "name")
-        return self._venue.conditions

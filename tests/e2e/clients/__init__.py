@@ -1,0 +1,1 @@
+"""Binance client libraries, each in its own venv under ``.venv-clients/``, driven against a live daemon."""
