@@ -230,8 +230,9 @@ class PriceModel:
     def _forget_ahead(self) -> None:
         """Drop the ticks worked out ahead (they no longer hold once the price or a parameter changes),
         and the random numbers of those of them already run."""
-        self._draws = self._draws[:, self._next :]
-        self._clear_ahead()
+        if self._prices_ahead:
+            self._draws = self._draws[:, self._next :]
+            self._clear_ahead()
 
     def _clear_ahead(self) -> None:
         self._prices_ahead: list[float] = []  # the next ticks' prices and states, worked out ahead ...
