@@ -86,7 +86,9 @@ class VenueCollector(Collector):
             connections.add_metric([endpoint], len(factory.connections))
         yield connections
         yield GaugeMetricFamily(
-            "exchangesim_ws_subscriptions", "WebSocket subscriptions held", self._ws.feed.subscriptions
+            "exchangesim_ws_subscriptions",
+            "Subscriptions held on the native /ws",
+            self._ws.feed.subscriptions,
         )
         queued = sum(
             connection.outbox.queued

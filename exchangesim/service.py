@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
-from autobahn.twisted.websocket import WebSocketServerFactory
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, TimeoutError, gatherResults
@@ -34,6 +33,7 @@ from .api.native.feeds import StreamFeed
 from .api.native.rate_limit import RateLimitedResource
 from .api.site import BoundedSite, build_root
 from .api.streams import StreamHub
+from .api.ws_connection import FaultyWebSocketFactory
 from .config import Config
 from .failures.metrics import FaultCollector
 from .failures.rest import FaultyResource
@@ -142,7 +142,7 @@ class ExchangeService(MultiService):
             PersistenceService(
                 config, reactor, state, venue.provisioner, self.journal_failed
             ).setServiceParent(self)
-        streams = venue_streams(self.venue)  # one hub for both dialects' streams
+        self.streams = streams = venue_streams(self.venue)  # one hub for both dialects' streams
         native = native_rest(self.venue)
         self.ws_factory = native_websocket(self.venue, streams)
         self.binance_streams = binance_market_streams(self.venue, streams)
@@ -267,8 +267,8 @@ class ExchangeService(MultiService):
         return stopped
 
     def journal_failed(self, error: Exception) -> None:
-        """The journal could not be written: the venue refuses every command from now on (the daemon
-        under twistd also stops; an embedding process decides for itself)."""
+        """Hook: the journal could not be written, and the venue already refuses every command. The
+        daemon under twistd stops here (``tap``); an embedding process decides for itself."""
 
     def _close_connections(self, _: object) -> Deferred[object]:
         limits = (self.connections, self.admin_connections)
@@ -281,11 +281,13 @@ class ExchangeService(MultiService):
     def _stopped(self, result: object) -> object:
         for factory in self._ws_factories():
             factory.doStop()
+        self.streams.conflator.stop()
+        self.streams.listen_keys.stop()
         self.venue.faults.stop()
         self.log.info("exchangesim stopped")
         return result
 
-    def _ws_factories(self) -> tuple[WebSocketServerFactory, ...]:
+    def _ws_factories(self) -> tuple[FaultyWebSocketFactory, ...]:
         return (self.ws_factory, self.binance_streams, self.binance_ws_api)
 
 
@@ -309,7 +311,6 @@ class Streams:
     """The venue's streams: one hub and one conflator for both dialects, the feeds rendering into them,
     and the listenKeys (REST, the market streams and the WS-API share them)."""
 
-    hub: StreamHub
     conflator: Conflator
     native: StreamFeed
     market: MarketStreamFeed
@@ -323,7 +324,7 @@ def venue_streams(venue: Venue) -> Streams:
     venue.faults.audit.listeners.append(native.publish_fault)
     market = MarketStreamFeed(venue.exchange, venue.statistics, hub, conflator, venue.now_ms)
     user_data = UserDataFeed(venue.exchange, hub, venue.now_ms)
-    return Streams(hub, conflator, native, market, ListenKeys(venue.clock, user_data, venue.now_ms))
+    return Streams(conflator, native, market, ListenKeys(venue.clock, user_data, venue.now_ms))
 
 
 def native_rest(venue: Venue) -> NativeAPI:

@@ -41,10 +41,9 @@ class Subscriber(Protocol):
 class Stream:
     """One stream: its subscribers, the fields naming it in every message, and the seq of its last one."""
 
-    __slots__ = ("fields", "key", "seq", "subscribers")
+    __slots__ = ("fields", "seq", "subscribers")
 
-    def __init__(self, key: Hashable, fields: dict[str, Any]) -> None:
-        self.key = key
+    def __init__(self, fields: dict[str, Any]) -> None:
         self.fields = fields
         self.seq = 0
         self.subscribers: dict[Subscriber, None] = {}
@@ -75,7 +74,7 @@ class StreamHub:
         """Deliver stream ``key`` to ``subscriber``; ``fields`` name the stream when this makes it."""
         stream = self._streams.get(key)
         if stream is None:
-            stream = self._streams[key] = Stream(key, fields)
+            stream = self._streams[key] = Stream(fields)
         if subscriber not in stream.subscribers:
             stream.subscribers[subscriber] = None
             self.subscriptions += 1

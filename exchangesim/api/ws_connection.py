@@ -104,8 +104,8 @@ class FaultyWebSocket(WebSocketServerProtocol):
             self.transport.registerProducer(self.outbox, True)
             self._allowance = float(factory.server.ws_max_messages_per_second)
             self._allowance_at = self.heard_at = self.factory.clock.seconds()
-            self.factory.connections.add(self)
             self.opened()
+            self.factory.connections.add(self)  # once open: the idle sweep asks it about subscriptions
         except Exception:
             self.logger.failure("failed opening a WebSocket connection from {peer}", peer=self.peer)
             self.dropConnection(abort=True)

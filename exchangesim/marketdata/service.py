@@ -287,8 +287,9 @@ class MarketService(Service):
         if liquidity.enabled:
             for account in AGENT_ACCOUNTS:
                 exchange.open_account(account)
-        agents = liquidity.resolved() if liquidity.enabled else None
-        refresh_ms = liquidity.resolved().refresh_ms
+        resolved = liquidity.resolved()
+        agents = resolved if liquidity.enabled else None
+        refresh_ms = resolved.refresh_ms
         self.markets: dict[str, MovingMarket] = {}
         for index, (symbol, own) in enumerate(symbols.items()):
             phase_ms = refresh_ms * index // len(symbols)

@@ -5,5 +5,5 @@
 folder), ``recovery`` (what to resume from), ``service`` (the Twisted service that ties them together),
 ``replay`` (``exchangesim replay``: summaries and CSV exports) and ``salvage`` (``exchangesim recover``:
 what keeps a folder from starting, and ``--salvage``, the way past it). This package imports nothing
-itself, so the venue can import ``commands`` without a cycle.
+itself, so the API can import ``commands`` (its journal errors) without loading the rest.
 """

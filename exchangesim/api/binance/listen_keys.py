@@ -90,6 +90,14 @@ class ListenKeys:
         live.expiry.cancel()
         self._end(live)
 
+    def stop(self) -> None:
+        """The service stops: every key's expiry timer is cancelled and the keys are forgotten."""
+        for live in self._keys.values():
+            if live.expiry.active():
+                live.expiry.cancel()
+        self._keys.clear()
+        self._of_account.clear()
+
     def is_live(self, key: str) -> bool:
         return key in self._keys
 

@@ -237,7 +237,3 @@ class MarketStreamFactory(FaultyWebSocketFactory):
         self.feed = feed
         self.conflator = conflator
         self.listen_keys = listen_keys
-
-    def stopFactory(self) -> None:
-        super().stopFactory()
-        self.conflator.stop()

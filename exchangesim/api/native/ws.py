@@ -242,7 +242,3 @@ class NativeWebSocketFactory(FaultyWebSocketFactory):
         self.authenticator = authenticator
         self.admin_token = admin_token
         self.now_ms = now_ms
-
-    def stopFactory(self) -> None:
-        super().stopFactory()
-        self.conflator.stop()

@@ -56,6 +56,13 @@ class ListenKeyRestTests(BinanceCase):
         assert self.keepalive(key) == (400, UNKNOWN)
         assert self.start()[1]["listenKey"] != key  # the next POST makes a new one
 
+    def test_stopping_forgets_every_key_and_leaves_no_timer(self):
+        key = self.start()[1]["listenKey"]
+        self.start(BOB_KEY)
+        self.listen_keys.stop()
+        assert not self.listen_keys.is_live(key)
+        assert not [call for call in self.clock.getDelayedCalls() if call.func == self.listen_keys._expire]
+
     def test_delete_closes_the_key(self):
         key = self.start()[1]["listenKey"]
         assert self.close(key) == (200, {})
