@@ -230,6 +230,7 @@ class WsApiProtocol(FaultyWebSocket):
 
     def _unsubscribe(self, account: None, params: Params) -> dict[str, Any]:
         self.session.unsubscribe(params.whole("subscriptionId"), self.factory.now_ms())
+        self.link.account = self.session.account
         return {}
 
     def _subscriptions(self, account: None, params: Params) -> list[dict[str, int]]:
@@ -258,6 +259,7 @@ class WsApiProtocol(FaultyWebSocket):
     def _logout(self, account: None, params: Params) -> dict[str, Any]:
         factory = self.factory
         self.session.logout(factory.now_ms())
+        self.link.account = self.session.account
         return self.session.status(factory.wall_ms())
 
     def _place(self, account: str, params: Params) -> dict[str, Any]:

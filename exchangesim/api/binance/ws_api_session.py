@@ -60,6 +60,14 @@ class Session:
         self.subscriptions: dict[int, Subscription] = {}
         self._next_id = 0
 
+    @property
+    def account(self) -> str | None:
+        """The account the connection acts for, as faults target it: the newest subscription's, else
+        the logged-on key's (None: neither)."""
+        if self.subscriptions:
+            return next(reversed(self.subscriptions.values())).account
+        return None if self.api_key is None else self.api_key.account
+
     def logon(self, api_key: ApiKey, now_ms: int) -> None:
         self.api_key, self.authorized_ms = api_key, now_ms
 

@@ -63,6 +63,11 @@ class WsApiCase(FaultCase):
         pump.flush()
         return client, pump
 
+    def fault_account(self) -> str | None:
+        """The account ws-layer faults see this test's connection act for."""
+        (connection,) = self.factory.connections
+        return connection.link.account
+
     def send_request(self, method: str, params: dict[str, Any] | None = None, request_id: str = "1") -> list:
         """Send one request with ``params`` as they are; the messages that arrived."""
         request = {"id": request_id, "method": method, **({} if params is None else {"params": params})}
@@ -296,6 +301,7 @@ class SubscriptionTests(WsApiCase):
         *terminated, answer = self.send_request("userDataStream.unsubscribe")
         assert [message["subscriptionId"] for message in terminated] == [0]
         assert self.send_request("session.subscriptions")[0]["result"] == []
+        assert self.fault_account() is None  # account-targeted faults no longer pick this connection
 
     def test_a_malformed_subscription_id_is_named(self):
         [refused] = self.send_request("userDataStream.unsubscribe", {"subscriptionId": "first"})
@@ -362,6 +368,7 @@ class SessionTests(WsApiCase):
         terminated, logout = self.send_request("session.logout")
         assert (terminated["subscriptionId"], terminated["event"]["e"]) == (0, "eventStreamTerminated")
         assert logout["result"]["userDataStream"] is True  # alice's signature subscription lives on
+        assert self.fault_account() == "alice"
         self.place("bob", Side.BUY, "100", "0.01")
         self.place("alice", Side.BUY, "100", "0.01")
         pump_ws(self, self.pump)
