@@ -20,6 +20,7 @@ from zope.interface import implementer
 
 __all__ = ["FlushScheduler", "Outbox"]
 
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TRY_AGAIN_LATER = 1013
 FLUSH_CHUNK = 20  # outboxes written in one reactor turn: a tick that falls due meanwhile runs between
 BATCH_LIMIT = 1000  # messages in one BATCH frame at most
@@ -57,8 +58,8 @@ class FlushScheduler:
             try:
                 outbox.flush()
             except Exception:  # one broken connection must not hold up the others
-                self.log.failure("failed writing to a WebSocket client; dropping what it had queued")
-                outbox.discard()
+                self.log.failure("failed writing to a WebSocket client; closing it")
+                outbox.abort()
 
 
 @implementer(IPushProducer)
@@ -154,6 +155,15 @@ class Outbox:
         else:
             for message in queue:
                 self._send_frame(message)
+
+    def abort(self) -> None:
+        """Writing failed: drop what is queued and close the client (1011) rather than leave it open
+        and silent; a transport already gone may refuse the close frame too."""
+        self.discard()
+        try:
+            self._close(CLOSE_INTERNAL_ERROR, "the server failed writing to this connection")
+        except Exception:
+            self.log.failure("failed closing WebSocket client {peer} after a failed write", peer=self._peer)
 
     def discard(self) -> None:
         """The connection is gone: drop what is queued and accept nothing more."""

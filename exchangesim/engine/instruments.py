@@ -176,3 +176,7 @@ class Instrument:
     def quote_units(self, ticks: int, lots: int) -> int:
         """Quote asset units of ``lots`` at ``ticks`` (the notional, exact)."""
         return ticks * lots * self.quote_per_step
+
+
+INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
+"""What defines an instrument (its constructor's fields): what saved state and journal records keep."""

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from .accounts import Account, FeeTier
 from .events import T_ID, T_INSTRUMENT, T_MAKER, T_TAKER, TRADE
-from .instruments import Instrument
+from .instruments import INSTRUMENT_FIELDS, Instrument
 from .orders import ID, OPEN_STATUSES, PRICE, SEAT, SIDE, STATUS, WORKING, remaining
 
 if TYPE_CHECKING:
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
     from .market import Market
 
 __all__ = ["capture", "rebuild"]
-
-_INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
 
 
 def capture(exchange: Exchange) -> dict[str, Any]:
@@ -46,7 +42,7 @@ def capture(exchange: Exchange) -> dict[str, Any]:
         "next_order_id": exchange._next_id,
         "next_trade_id": exchange._trade_ids[0],
         "instruments": [
-            {name: getattr(instrument, name) for name in _INSTRUMENT_FIELDS}
+            {name: getattr(instrument, name) for name in INSTRUMENT_FIELDS}
             for instrument in exchange._instruments.values()
         ],
         "accounts": [_account_state(account) for account in exchange._accounts.values()],

@@ -18,6 +18,7 @@ import attrs
 
 from ..engine import CommandResult, Exchange, FeeTier, Instrument
 from ..engine.commands import COMMANDS, CancelAll, Command, PlaceOrder, command_value
+from ..engine.instruments import INSTRUMENT_FIELDS
 
 __all__ = [
     "RECORDED",
@@ -139,11 +140,8 @@ def _tier(fields: list[str] | None) -> FeeTier | None:
     return None if fields is None else FeeTier(fields[0], Decimal(fields[1]), Decimal(fields[2]))
 
 
-_INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
-
-
 def _instrument_fields(instrument: Instrument) -> dict[str, Any]:
-    values = ((name, getattr(instrument, name)) for name in _INSTRUMENT_FIELDS)
+    values = ((name, getattr(instrument, name)) for name in INSTRUMENT_FIELDS)
     return {name: str(value) if isinstance(value, Decimal) else value for name, value in values}
 
 

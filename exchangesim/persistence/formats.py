@@ -14,10 +14,8 @@ import os
 import pickle
 from typing import Any
 
-import attrs
-
 from .. import __version__
-from ..engine import Instrument
+from ..engine.instruments import INSTRUMENT_FIELDS
 from .directory import PersistenceError
 
 __all__ = ["FORMAT", "READABLE", "FormatError", "check_format", "format1_state"]
@@ -90,7 +88,6 @@ class _Format1Unpickler(pickle.Unpickler):
         return _STAND_INS.get((module, name)) or super().find_class(module, name)
 
 
-_INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
 # format-1 order records: id, seat, then the fields the plain state keeps as they are; trade records:
 # kind, id, instrument, price, quantity, quote, taker side, maker, taker, then fees, filled and ts
 _SEAT, _MAKER, _TAKER = 1, 7, 8
@@ -113,7 +110,7 @@ def _engine_state(engine: dict[str, Any]) -> dict[str, Any]:
         "next_order_id": engine["_next_id"],
         "next_trade_id": engine["_trade_ids"][0],
         "instruments": [
-            {name: value for name, value in vars(instrument).items() if name in _INSTRUMENT_FIELDS}
+            {name: value for name, value in vars(instrument).items() if name in INSTRUMENT_FIELDS}
             for instrument in engine["_instruments"].values()
         ],
         "accounts": [_account_state(account) for account in accounts.values()],

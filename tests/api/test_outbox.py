@@ -49,19 +49,20 @@ def test_a_paused_transport_holds_the_queue_until_it_resumes():
     assert sent == [b"1"]
 
 
-def test_a_client_whose_send_fails_does_not_hold_up_the_others():
+def test_a_client_whose_send_fails_is_closed_and_does_not_hold_up_the_others():
     clock = Clock()
     scheduler = FlushScheduler(clock)
 
     def broken(frame):
         raise ConnectionError("the connection is closing")
 
-    first, _, _ = make(scheduler, send=broken)
+    first, _, closed = make(scheduler, send=broken)
     second, sent, _ = make(scheduler)
     first.push(b"1")
     second.push(b"2")
     clock.advance(0)
     assert sent == [b"2"]
+    assert closed == [(1011, "the server failed writing to this connection")]  # not left open and silent
     first.push(b"3")  # the broken one takes nothing more
     assert not clock.getDelayedCalls()
 
