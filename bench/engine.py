@@ -9,9 +9,10 @@ Prints one JSON line per engine (median of the repeats, ratio against the baseli
 * ``book``: ``exchangesim.engine.OrderBook`` (the class the Exchange uses) through its public
   methods, one call per operation, with a fill sink that counts maker fills and volume.
 * ``engine``: the ``Exchange`` facade with two accounts (the stream's order id parity picks the
-  account), balance holds, maker/taker fees, positions and per-command event records; the events
-  are materialised as attrs objects only when read (``engine+events`` reads them all, through a
-  subscriber, to show that cost too).
+  account), balance holds, maker/taker fees, positions and per-command event records.
+* ``engine+events``: the same with a subscriber reading every field of every event record by
+  unpacking, as the daemon's feeds, statistics and journal read them (its trade count and volume,
+  summed from the records, are what it reports).
 * ``baseline``: ``baseline_engine.BaselineBook`` called exactly as the peers' own adapter calls it.
 
 Nothing is converted inside the timed loops (the stream is turned into Python lists first). GC stays
@@ -33,6 +34,17 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 from exchangesim.engine import Exchange, Instrument, OrderBook, parse_amount  # noqa: E402
+from exchangesim.engine.events import (  # noqa: E402
+    BALANCE,
+    BALANCES,
+    LEVEL,
+    ORDER_KINDS,
+    TRADE,
+    TRANSFER,
+    account_of,
+    maker_filled,
+)
+from exchangesim.engine.orders import SIDE_NAMES  # noqa: E402
 
 LIMIT, CANCEL = 0, 1
 SIDES = ("BUY", "SELL")
@@ -149,15 +161,52 @@ def drive_exchange(stream, exchange: Exchange, start: int, stop: int, ids: dict[
     return time.perf_counter() - t0
 
 
+class EventReader:
+    """Engine subscriber that reads every field of every event record, allocating nothing per field."""
+
+    def __init__(self) -> None:
+        self.trades = self.volume = 0
+
+    def __call__(self, result) -> None:
+        for record in result.records:
+            kind = record[0]
+            if kind == TRADE:
+                _, _, instrument, _, lots, _, side, maker, taker, _, _, _, _, _ = record
+                self.trades += 1
+                self.volume += lots
+                _ = instrument.symbol, SIDE_NAMES[side], account_of(maker), account_of(taker)
+                filled = maker_filled(record)
+                if filled is not None:
+                    self._read_order(filled)
+            elif kind == LEVEL:
+                _, _, side, _, _, _ = record
+                _ = SIDE_NAMES[side]
+            elif kind == BALANCES:
+                _, seat, _, _, _, _ = record
+                _ = seat.account.name, seat.instrument.base, seat.instrument.quote
+            elif kind == BALANCE or kind == TRANSFER:
+                _ = record[1:]
+            elif kind in ORDER_KINDS:
+                self._read_order(record[1])
+
+    @staticmethod
+    def _read_order(order: list) -> None:
+        """Every field of an order record (its 20, in the layout of ``engine/orders.py``)."""
+        _, seat, side, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _ = order
+        _ = seat.account.name, seat.instrument.symbol, SIDE_NAMES[side]
+
+
 def run_engine(stream, read_events: bool) -> tuple[float, tuple]:
     n = stream[0]
     exchange = make_exchange()
+    reader = EventReader()
     if read_events:
-        exchange.subscribe(lambda result: result.events)  # a subscriber that reads every event
+        exchange.subscribe(reader)
     elapsed = drive_exchange(stream, exchange, 0, n, {})
     stats = exchange.stats(SYMBOL)
+    trades, volume = (reader.trades, reader.volume) if read_events else (stats.trades, stats.volume)
     bid, ask = exchange.best_bid_ask(SYMBOL)
-    return elapsed, (stats.trades, stats.volume, bid, ask)
+    return elapsed, (trades, volume, bid, ask)
 
 
 def main() -> None:

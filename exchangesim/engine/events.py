@@ -1,8 +1,11 @@
-"""Engine events: compact records inside the engine, frozen attrs events built once, on first use.
+"""What a command did: compact event records, published as they are, and the attrs events built from them.
 
-Commands append plain tuples (the record kinds below) while they run, as DESIGN §10.1 asks; the
-``CommandResult`` of the command turns them into the attrs events the first time someone reads
-``result.events`` (the Exchange's subscribers do, once, for all of them).
+Commands append plain tuples (the record kinds below) while they run, as DESIGN §10.1 asks. The records
+are the published form: ``CommandResult.records`` hands them to subscribers, which read the fields they
+need by unpacking (the feeds, the statistics and the journal do, per command, so a command's events cost
+no object per event or field). The frozen attrs events (``result.events``) are a convenience built on
+first use, for tests, tools and plugins; ``order_of``, ``maker_filled``, ``account_of`` and
+``balance_changes`` read what the records hold by reference.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from .orders import (
 from .views import FillView, OrderView
 
 # -- record kinds: the first item of each record tuple -------------------------------------------
-# A closed order's record never changes again, so terminal records hold the record itself; the
-# others capture what may still change (``record[STATE:]`` is a snapshot of the mutable fields).
+# ``order`` is the engine's order record, read through ``order_of`` and ``account_of``. A closed order's
+# record never changes again, so terminal records hold the record itself; the others capture what may
+# still change (``record[STATE:]`` is a snapshot of the mutable fields).
 ACCEPTED = 0  # (ACCEPTED, order, price, quantity): the state at acceptance is otherwise fixed
 TRIGGERED = 1  # (TRIGGERED, order, snapshot)
 CANCELED = 2  # (CANCELED, order)
 EXPIRED = 3  # (EXPIRED, order)
-FILLED = 4  # (FILLED, order): takers; a maker's OrderFilled is derived from its last TRADE
+FILLED = 4  # (FILLED, order): takers; a maker filled by a TRADE has no record of its own (maker_filled)
 REPLACED = 5  # (REPLACED, order, snapshot, old price, old quantity, kept priority)
 TRADE = 6  # (TRADE, ...): fields T_* below
 LEVEL = 7  # (LEVEL, symbol, side code, price, lots, sequence)
@@ -44,7 +48,18 @@ BALANCE = 8  # (BALANCE, account, asset, available, locked)
 BALANCES = 9  # (BALANCES, seat, base available, base locked, quote available, quote locked)
 TRANSFER = 10  # (TRANSFER, account, asset, signed amount): a deposit or a withdrawal
 
-# fields of a TRADE record (also kept as fill history by accounts and markets)
+ORDER_KINDS = {
+    ACCEPTED: "ACCEPTED",
+    TRIGGERED: "TRIGGERED",
+    CANCELED: "CANCELED",
+    EXPIRED: "EXPIRED",
+    FILLED: "FILLED",
+    REPLACED: "REPLACED",
+}
+"""The kinds of record about one order (its second item), by name."""
+
+# fields of a TRADE record (also kept as fill history by accounts and markets); the side is a code
+# (0 buy, 1 sell), the maker and taker are order records, fees are in the asset each side received
 (
     T_KIND,
     T_ID,
@@ -259,6 +274,51 @@ def accepted_view(order: list, price: int | None, quantity: int | None) -> Order
     return order_view(order, (price, quantity, 0, 0, 0, OrderStatus.NEW, working, 0, order[CREATED], None))
 
 
+# -- reading records -------------------------------------------------------------------------------
+def account_of(order: list) -> str:
+    """The account that owns an order record (the maker or taker of a TRADE, an order kind's order)."""
+    return order[SEAT].account.name
+
+
+def order_of(record: tuple) -> OrderView:
+    """The view of the order a record of ``ORDER_KINDS`` is about, as that record left it."""
+    kind = record[0]
+    if kind == ACCEPTED:
+        return accepted_view(record[1], record[2], record[3])
+    return order_view(record[1], record[2] if kind == TRIGGERED or kind == REPLACED else None)
+
+
+def maker_filled(record: tuple) -> list | None:
+    """The maker order a TRADE record filled completely, else None (it has no FILLED record)."""
+    maker = record[T_MAKER]
+    return maker if record[T_MAKER_FILLED] == maker[QTY] else None
+
+
+def balance_changes(records: list[tuple]) -> list[tuple[str, str, int, int]]:
+    """(account, asset, available, locked) of each balance the records changed, once each, in the
+    order they first appear."""
+    changes: dict[tuple[str, str], tuple[int, int]] = {}
+    for record in records:
+        kind = record[0]
+        if kind == BALANCE:
+            _, account, asset, available, locked = record
+            changes[account, asset] = available, locked
+        elif kind == BALANCES:  # two seats of one account share its quote (cancel_all): listed once
+            _, seat, base_available, base_locked, quote_available, quote_locked = record
+            name, instrument = seat.account.name, seat.instrument
+            changes[name, instrument.base] = base_available, base_locked
+            changes[name, instrument.quote] = quote_available, quote_locked
+    return [(account, asset, *amounts) for (account, asset), amounts in changes.items()]
+
+
+def _balance_keys(record: tuple) -> tuple[tuple[str, str], ...]:
+    """The (account, asset) pairs a BALANCE or BALANCES record is about."""
+    if record[0] == BALANCE:
+        return ((record[1], record[2]),)
+    name, instrument = record[1].account.name, record[1].instrument
+    return (name, instrument.base), (name, instrument.quote)
+
+
 def trade_event(record: tuple) -> Trade:
     """The Trade event of a TRADE record."""
     instrument = record[T_INSTRUMENT]
@@ -273,8 +333,8 @@ def trade_event(record: tuple) -> Trade:
         taker_side=SIDE_NAMES[record[T_TAKER_SIDE]],
         maker_order_id=maker[ID],
         taker_order_id=taker[ID],
-        maker_account=maker[SEAT].account.name,
-        taker_account=taker[SEAT].account.name,
+        maker_account=account_of(maker),
+        taker_account=account_of(taker),
         maker_fee=record[T_MAKER_FEE],
         maker_fee_asset=instrument.quote if taker_buys else instrument.base,
         taker_fee=record[T_TAKER_FEE],
@@ -285,60 +345,57 @@ def trade_event(record: tuple) -> Trade:
     )
 
 
-_TERMINAL_EVENTS = {CANCELED: OrderCanceled, EXPIRED: OrderExpired, FILLED: OrderFilled}
+_ORDER_EVENTS = {
+    ACCEPTED: OrderAccepted,
+    TRIGGERED: OrderTriggered,
+    CANCELED: OrderCanceled,
+    EXPIRED: OrderExpired,
+    FILLED: OrderFilled,
+}
 
 
 def materialize(records: list[tuple]) -> tuple[Event, ...]:
-    """Build the attrs events of a command's records, in order."""
+    """Build the attrs events of a command's records, in order (each balance once, where the first
+    record of it stood)."""
     events: list[Event] = []
     add = events.append
-    balances_seen: set[tuple[str, str]] = set()  # two seats of one account share an asset (cancel_all)
+    balances = {(name, asset): amounts for name, asset, *amounts in balance_changes(records)}
     for record in records:
         kind = record[0]
         if kind == TRADE:
             add(trade_event(record))
-            maker = record[T_MAKER]
-            if record[T_MAKER_FILLED] == maker[QTY]:
+            maker = maker_filled(record)
+            if maker is not None:
                 add(OrderFilled(order_view(maker)))
         elif kind == LEVEL:
             _, symbol, side, price, lots, sequence = record
             add(BookLevelChanged(symbol, SIDE_NAMES[side], price, lots, sequence))
-        elif kind == BALANCE:
-            add(BalanceChanged(*record[1:]))
+        elif kind == BALANCE or kind == BALANCES:
+            for key in _balance_keys(record):
+                amounts = balances.pop(key, None)
+                if amounts is not None:
+                    add(BalanceChanged(*key, *amounts))
         elif kind == TRANSFER:
             add(BalanceTransferred(*record[1:]))
-        elif kind == BALANCES:
-            _, seat, base_available, base_locked, quote_available, quote_locked = record
-            name, instrument = seat.account.name, seat.instrument
-            for asset, available, locked in (
-                (instrument.base, base_available, base_locked),
-                (instrument.quote, quote_available, quote_locked),
-            ):
-                if (name, asset) not in balances_seen:
-                    balances_seen.add((name, asset))
-                    add(BalanceChanged(name, asset, available, locked))
-        elif kind == ACCEPTED:
-            add(OrderAccepted(accepted_view(record[1], record[2], record[3])))
-        elif kind == TRIGGERED:
-            add(OrderTriggered(order_view(record[1], record[2])))
         elif kind == REPLACED:
             _, order, state, old_price, old_quantity, kept = record
             add(OrderReplaced(order_view(order, state), old_price, old_quantity, kept))
         else:
-            add(_TERMINAL_EVENTS[kind](order_view(record[1])))
+            add(_ORDER_EVENTS[kind](order_of(record)))
     return tuple(events)
 
 
 class CommandResult:
-    """What one command did: its subject order as it ended up, and its events (built once, on first use)."""
+    """What one command did: its subject order as it ended up, its event ``records`` (the published
+    form), and the attrs events built from them once, on first use."""
 
-    __slots__ = ("_events", "_order", "_records", "_state", "_subject", "_trades", "order_id")
+    __slots__ = ("_events", "_order", "_state", "_subject", "_trades", "order_id", "records")
 
     def __init__(self, subject: list | None, state: Sequence | None, records: list[tuple]) -> None:
         self.order_id = None if subject is None else subject[ID]
         self._subject = subject
         self._state = state  # snapshot of the subject's state, None once it is closed (final)
-        self._records = records
+        self.records = records
         self._order: OrderView | None = None
         self._events: tuple[Event, ...] | None = None
         self._trades: tuple[Trade, ...] | None = None
@@ -354,25 +411,25 @@ class CommandResult:
     def events(self) -> tuple[Event, ...]:
         """Every event of the command, in the order things happened."""
         if self._events is None:
-            self._events = materialize(self._records)
+            self._events = materialize(self.records)
         return self._events
 
     @property
     def trades(self) -> tuple[Trade, ...]:
-        """The command's trades, built without the other events (most listeners want only these)."""
+        """The command's Trade events, built without the other events (an order's answer lists them)."""
         if self._trades is None:
-            self._trades = tuple(trade_event(record) for record in self._records if record[0] == TRADE)
+            self._trades = tuple(trade_event(record) for record in self.records if record[0] == TRADE)
         return self._trades
 
     @classmethod
     def of_events(cls, events: tuple[Event, ...]) -> CommandResult:
-        """A result made of ready events (a rejection, which has no records)."""
+        """A result made of ready events and no records (a rejection: record readers hear nothing)."""
         result = cls(None, None, [])
         result._events = events
         return result
 
     def __repr__(self) -> str:
-        return f"<CommandResult order_id={self.order_id} records={len(self._records)}>"
+        return f"<CommandResult order_id={self.order_id} records={len(self.records)}>"
 
 
 def fill_view(record: tuple, maker: bool) -> FillView:

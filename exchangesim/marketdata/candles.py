@@ -10,11 +10,10 @@ without trades becomes a flat candle at the last close with zero volume, so a ch
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from itertools import islice
 
 import attrs
-
-from ..engine import Trade
 
 __all__ = ["INTERVALS", "Candle", "CandleSeries"]
 
@@ -50,20 +49,22 @@ class Candle:
     last_trade_id: int = -1
     closed: bool = False
 
-    def add(self, trade: Trade) -> None:
-        price = trade.price
+    def add(self, trade_id: int, price: int, quantity: int, quote: int, taker_buys: bool) -> None:
+        """Count one trade of ``quantity`` lots at ``price`` ticks for ``quote`` quote units."""
         if not self.trades:  # the first trade opens the candle (until then it is flat at the last close)
             self.open = self.high = self.low = price
-            self.first_trade_id = trade.trade_id
-        self.high = max(self.high, price)
-        self.low = min(self.low, price)
+            self.first_trade_id = trade_id
+        elif price > self.high:
+            self.high = price
+        elif price < self.low:
+            self.low = price
         self.close = price
-        self.volume += trade.quantity
-        self.quote_volume += trade.quote
-        if trade.taker_side == "BUY":
-            self.taker_buy_volume += trade.quantity
-            self.taker_buy_quote_volume += trade.quote
-        self.last_trade_id = trade.trade_id
+        self.volume += quantity
+        self.quote_volume += quote
+        if taker_buys:
+            self.taker_buy_volume += quantity
+            self.taker_buy_quote_volume += quote
+        self.last_trade_id = trade_id
         self.trades += 1
 
 
@@ -78,10 +79,14 @@ class CandleSeries:
     def _floor(self, ts: int) -> int:
         return ts - ts % self.interval_ms
 
-    def record(self, trade: Trade) -> list[Candle]:
-        """Add one trade (trades arrive in time order); return the candles this closed."""
-        closed = self.close_until(trade.ts)
-        self.current.add(trade)
+    def record(
+        self, trade_id: int, price: int, quantity: int, quote: int, taker_buys: bool, ts: int
+    ) -> Sequence[Candle]:
+        """Add one trade (trades arrive in time order; ``taker_buys`` when a buyer took it); return the
+        candles this closed."""
+        # within the candle in progress (the usual case) no list is built for nothing closed
+        closed = () if ts < self.current.open_time + self.interval_ms else self.close_until(ts)
+        self.current.add(trade_id, price, quantity, quote, taker_buys)
         return closed
 
     def close_until(self, now_ms: int) -> list[Candle]:

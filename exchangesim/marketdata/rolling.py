@@ -15,8 +15,6 @@ from typing import Any
 
 import attrs
 
-from ..engine import Trade
-
 __all__ = ["DAY_MS", "MINUTE_MS", "WINDOW_KEPT_MS", "RollingStats", "WindowStats"]
 
 DAY_MS = 86_400_000
@@ -53,39 +51,57 @@ class RollingStats:
         self._volume = 0
         self._quote_volume = 0
         self._count = 0
-        self._last: Trade | None = None
+        self._last_id = self._last_quantity = 0  # the latest trade's, when _last_ts is not None
+        self._last_ts: int | None = None
         # [start, open, high, low, volume, quote_volume, count, first id], oldest first
         self._minutes: deque[list[int]] = deque()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickle, also from a snapshot taken before the minute buckets were kept."""
-        self.__dict__.update({"_minutes": deque(), **state})
+        """Unpickle, also from a snapshot taken before the minute buckets were kept, or one that kept
+        the latest trade as a whole ``Trade`` event (``_last``)."""
+        state = {"_minutes": deque(), **state}
+        if "_last" in state:
+            last = state.pop("_last")
+            state["_last_id"], state["_last_quantity"], state["_last_ts"] = (
+                (0, 0, None) if last is None else (last.trade_id, last.quantity, last.ts)
+            )
+        self.__dict__.update(state)
 
-    def record(self, trade: Trade) -> None:
-        """Add one trade (trades arrive in time order)."""
-        ts, price, lots, quote = trade.ts, trade.price, trade.quantity, trade.quote
+    def record(self, trade_id: int, price: int, quantity: int, quote: int, ts: int) -> None:
+        """Add one trade of ``quantity`` lots at ``price`` ticks for ``quote`` quote units (trades arrive
+        in time order)."""
         start = ts - ts % self._bucket_ms
-        if not self._buckets or self._buckets[-1][0] != start:
-            self._buckets.append([start, price, 0, 0, 0, trade.trade_id])
+        buckets = self._buckets
+        if not buckets or buckets[-1][0] != start:
+            buckets.append([start, price, 0, 0, 0, trade_id])
             self._evict(ts - self._window_ms)
-        bucket = self._buckets[-1]
-        bucket[2] += lots
+        bucket = buckets[-1]
+        bucket[2] += quantity
         bucket[3] += quote
         bucket[4] += 1
-        self._volume += lots
+        self._volume += quantity
         self._quote_volume += quote
         self._count += 1
-        self._last = trade
-        self._push(self._highs, start, price, lambda kept, new: kept <= new)
-        self._push(self._lows, start, price, lambda kept, new: kept >= new)
-        self._record_minute(trade)
+        self._last_id, self._last_quantity, self._last_ts = trade_id, quantity, ts
+        # monotonic queues: a price no better than an earlier one of its own second adds nothing
+        highs = self._highs
+        if not highs or highs[-1][0] != start or highs[-1][1] < price:
+            while highs and highs[-1][1] <= price:
+                highs.pop()
+            highs.append((start, price))
+        lows = self._lows
+        if not lows or lows[-1][0] != start or lows[-1][1] > price:
+            while lows and lows[-1][1] >= price:
+                lows.pop()
+            lows.append((start, price))
+        self._record_minute(trade_id, price, quantity, quote, ts)
 
     def stats(self, now_ms: int) -> WindowStats | None:
         """The window ending at ``now_ms``, or None when nothing traded in it."""
         self._evict(now_ms - self._window_ms)
-        if not self._buckets or self._last is None:
+        if not self._buckets:
             return None
-        first, last = self._buckets[0], self._last
+        first = self._buckets[0]
         return WindowStats(
             first[1],
             self._highs[0][1],
@@ -94,8 +110,8 @@ class RollingStats:
             self._quote_volume,
             self._count,
             first[5],
-            last.trade_id,
-            last.quantity,
+            self._last_id,
+            self._last_quantity,
         )
 
     def since(self, start_ms: int) -> WindowStats | None:
@@ -112,19 +128,18 @@ class RollingStats:
             volume += bucket[4]
             quote_volume += bucket[5]
             count += bucket[6]
-        if first is None or self._last is None:
+        if first is None:
             return None
-        last = self._last
         return WindowStats(
             first[1],
-            high,
-            low,
+            high,  # type: ignore[arg-type]
+            low,  # type: ignore[arg-type]
             volume,
             quote_volume,
             count,
             first[7],
-            last.trade_id,
-            last.quantity,  # type: ignore[arg-type]
+            self._last_id,
+            self._last_quantity,
         )
 
     def average(self, start_ms: int) -> tuple[int, int]:
@@ -138,9 +153,9 @@ class RollingStats:
         return quote_volume, volume
 
     @property
-    def last(self) -> Trade | None:
-        """The latest trade recorded (however long ago)."""
-        return self._last
+    def last_ts(self) -> int | None:
+        """The time of the latest trade recorded (however long ago), None before any."""
+        return self._last_ts
 
     def _evict(self, cutoff: int) -> None:
         """Forget the second buckets that ended by ``cutoff``, and the highs and lows they held."""
@@ -155,12 +170,11 @@ class RollingStats:
             while extremes and (oldest is None or extremes[0][0] < oldest):
                 extremes.popleft()
 
-    def _record_minute(self, trade: Trade) -> None:
-        ts, price = trade.ts, trade.price
+    def _record_minute(self, trade_id: int, price: int, quantity: int, quote: int, ts: int) -> None:
         start = ts - ts % MINUTE_MS
         minutes = self._minutes
         if not minutes or minutes[-1][0] != start:
-            minutes.append([start, price, price, price, 0, 0, 0, trade.trade_id])
+            minutes.append([start, price, price, price, 0, 0, 0, trade_id])
             while minutes[0][0] < start - WINDOW_KEPT_MS:
                 minutes.popleft()
         bucket = minutes[-1]
@@ -168,12 +182,6 @@ class RollingStats:
             bucket[2] = price
         elif price < bucket[3]:
             bucket[3] = price
-        bucket[4] += trade.quantity
-        bucket[5] += trade.quote
+        bucket[4] += quantity
+        bucket[5] += quote
         bucket[6] += 1
-
-    @staticmethod
-    def _push(extremes: deque[tuple[int, int]], start: int, price: int, dominated) -> None:
-        while extremes and dominated(extremes[-1][1], price):
-            extremes.pop()
-        extremes.append((start, price))

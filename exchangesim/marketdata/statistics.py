@@ -1,4 +1,4 @@
-"""Each symbol's 24-hour statistics and candles, fed by the engine's trades and closed on market time.
+"""Each symbol's 24-hour statistics and candles, fed by the engine's TRADE records, closed on market time.
 
 The REST tickers and klines read them, the streams hear of every candle closed (``candle_listeners``),
 and the market schedule closes the candles whose interval ended (``close_candles``).
@@ -6,15 +6,17 @@ and the market schedule closes the candles whose interval ended (``close_candles
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..engine import CommandResult
+from ..engine.events import TRADE
+from ..engine.orderbook import BUY
 from .candles import INTERVALS, Candle, CandleSeries
 from .rolling import RollingStats
 
 __all__ = ["CandleListener", "MarketStatistics"]
 
-CandleListener = Callable[[str, str, list[Candle]], object]
+CandleListener = Callable[[str, str, Sequence[Candle]], object]
 """Hears (symbol, interval, the candles just closed)."""
 
 
@@ -32,20 +34,26 @@ class MarketStatistics:
         self.candles[symbol] = {name: CandleSeries(length, now, price) for name, length in INTERVALS.items()}
 
     def record_trades(self, result: CommandResult) -> None:
-        """Engine subscriber: feed each trade into its symbol's statistics and candles."""
-        for trade in result.trades:
-            symbol = trade.symbol
-            self.rolling[symbol].record(trade)
+        """Engine subscriber: feed each TRADE record into its symbol's statistics and candles."""
+        for record in result.records:
+            if record[0] != TRADE:
+                continue
+            _, trade_id, instrument, price, quantity, quote, taker_side, _, _, _, _, _, _, ts = record
+            symbol, taker_buys = instrument.symbol, taker_side == BUY
+            self.rolling[symbol].record(trade_id, price, quantity, quote, ts)
             for interval, series in self.candles[symbol].items():
-                self._announce(symbol, interval, series.record(trade))
+                closed = series.record(trade_id, price, quantity, quote, taker_buys, ts)
+                if closed:
+                    self._announce(symbol, interval, closed)
 
     def close_candles(self, now: int) -> None:
         """Close every candle whose interval has ended by market time ``now``, traded in or not."""
         for symbol, by_interval in self.candles.items():
             for interval, series in by_interval.items():
-                self._announce(symbol, interval, series.close_until(now))
+                closed = series.close_until(now)
+                if closed:
+                    self._announce(symbol, interval, closed)
 
-    def _announce(self, symbol: str, interval: str, closed: list[Candle]) -> None:
-        if closed:
-            for listener in self.candle_listeners:
-                listener(symbol, interval, closed)
+    def _announce(self, symbol: str, interval: str, closed: Sequence[Candle]) -> None:
+        for listener in self.candle_listeners:
+            listener(symbol, interval, closed)

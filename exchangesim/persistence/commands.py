@@ -102,7 +102,7 @@ class JournaledExecutor:
     def execute(self, command: Command) -> CommandResult | None:
         self._writer.check()
         result = self._exchange.apply(command)  # a refused command raises here: nothing to record
-        if result is None or type(command) is not CancelAll or result.events:
+        if result is None or type(command) is not CancelAll or result.records:
             self._writer.write(command)
         if result is not None:
             self._exchange.publish(result)

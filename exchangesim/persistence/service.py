@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from .. import __version__
 from ..config import Config
 from ..credentials import ApiKey
+from ..engine.events import TRADE
 from ..provisioning import Provisioner
 from .commands import JournaledExecutor, JournalWriter
 from .directory import PersistenceError, StateDirectory
@@ -132,7 +133,7 @@ class PersistenceService(Service):
         last_ms = stored.state.get("market_ms", 0)
         for command, result in replay_segments(exchange, stored.segments, register_key):
             last_ms = max(last_ms, getattr(command, "ts", 0))
-            trades += 0 if result is None else len(result.trades)
+            trades += 0 if result is None else sum(record[0] == TRADE for record in result.records)
         for account in keyed - set(exchange.account_names()):  # closed since its key was made
             keys.forget(account)
         parts.restore_markets(stored.state)

@@ -1,4 +1,4 @@
-"""Events: compact records become frozen attrs events; every kind materialises."""
+"""Events: the compact records, read in place or built into frozen attrs events; every kind materialises."""
 
 from __future__ import annotations
 
@@ -15,9 +15,21 @@ from exchangesim.engine import (
     OrderReplaced,
     OrderTriggered,
     Trade,
+    parse_amount,
+)
+from exchangesim.engine.events import (
+    LEVEL,
+    ORDER_KINDS,
+    TRADE,
+    account_of,
+    balance_changes,
+    maker_filled,
+    order_of,
+    order_view,
+    trade_event,
 )
 
-from .conftest import BTC, Desk
+from .conftest import BTC, ETH, Desk
 
 
 def test_events_are_frozen_slotted_attrs(desk: Desk):
@@ -100,3 +112,72 @@ def test_trades_are_the_trade_events_built_alone(desk):
     assert result._events is None and result.trades is trades
     assert list(trades) == [e for e in result.events if type(e) is Trade]
     assert desk.limit("alice", "BUY", "1", "40000").trades == ()
+
+
+def _read(result) -> list:
+    """A command's order changes, trades and levels as a reader takes them from its records."""
+    read: list = []
+    for record in result.records:
+        kind = record[0]
+        if kind in ORDER_KINDS:
+            read.append((ORDER_KINDS[kind], order_of(record)))
+        elif kind == TRADE:
+            read.append(("TRADE", trade_event(record)))
+            maker = maker_filled(record)
+            if maker is not None:
+                read.append(("FILLED", order_view(maker)))
+        elif kind == LEVEL:
+            read.append(("LEVEL", record[1:]))
+    return read
+
+
+def test_a_maker_filled_by_a_trade_is_read_right_after_it(desk: Desk):
+    first = desk.limit("carol", "SELL", "0.01", "50000")
+    second = desk.limit("carol", "SELL", "0.02", "50001")
+    read = _read(desk.limit("bob", "BUY", "0.02", "50001"))
+    assert [name for name, _ in read] == ["ACCEPTED", "TRADE", "FILLED", "TRADE", "LEVEL", "LEVEL", "FILLED"]
+    (_, accepted), (_, trade), (_, filled) = read[:3]
+    assert (accepted.status, accepted.filled) == ("NEW", 0)  # as accepted, though it filled
+    assert trade.maker_order_id == filled.order_id == first.order_id and filled.status == "FILLED"
+    assert read[3][1].maker_order_id == second.order_id  # partly filled: no FILLED of its own
+    assert read[-1][1].account == "bob" and read[-1][1].status == "FILLED"
+    assert read[4][1] == (BTC, 1, desk.ticks("50000"), 0, 3)  # the level the first maker left
+
+
+def test_order_records_read_as_they_left_the_order(desk: Desk):
+    stop = desk.place("alice", "SELL", "STOP_LOSS_LIMIT", "1", "40000", stop="45000")
+    order = desk.limit("alice", "BUY", "1", "30000")
+    replace = desk.x.replace("alice", order.order_id, quantity=500, ts=desk.now())
+    desk.x.cancel("alice", order.order_id, ts=desk.now())  # later changes do not reach the record
+    (replaced,) = [view for name, view in _read(replace) if name == "REPLACED"]
+    assert (replaced.quantity, replaced.status) == (500, "NEW")
+    desk.limit("carol", "SELL", "0.01", "45000")
+    read = _read(desk.limit("bob", "BUY", "0.01", "45000"))
+    (triggered,) = [view for name, view in read if name == "TRIGGERED"]
+    assert triggered.order_id == stop.order_id and triggered.is_working
+
+
+def test_balances_are_read_once_each(desk: Desk):
+    desk.limit("alice", "BUY", "1", "30000")
+    desk.limit("alice", "BUY", "1", "100", symbol=ETH)
+    result = desk.x.cancel_all("alice", ts=desk.now())  # two seats of alice share her USD
+    changes = balance_changes(result.records)
+    assert [(account, asset) for account, asset, _, _ in changes] == [
+        ("alice", "BTC"),
+        ("alice", "USD"),
+        ("alice", "ETH"),
+    ]
+    usd = desk.x.balances("alice")["USD"]
+    assert changes[1][2:] == (usd.available, usd.locked) == (parse_amount("1000000"), 0)
+    assert changes == [
+        (e.account, e.asset, e.available, e.locked) for e in result.events if type(e) is BalanceChanged
+    ]
+    withdrawal = desk.x.withdraw("alice", "ETH", parse_amount("1"), ts=desk.now())
+    assert balance_changes(withdrawal.records) == [("alice", "ETH", parse_amount("999"), 0)]
+
+
+def test_an_order_record_names_its_account(desk: Desk):
+    desk.limit("alice", "SELL", "1", "50000")
+    result = desk.limit("bob", "BUY", "1", "50000")
+    (trade,) = [record for record in result.records if record[0] == TRADE]
+    assert (account_of(trade[7]), account_of(trade[8])) == ("alice", "bob")

@@ -2,33 +2,22 @@
 
 from itertools import count
 
-from exchangesim.engine import Trade
 from exchangesim.marketdata.candles import INTERVALS, CandleSeries
 
 TRADE_IDS = count(1)
 
 
 def trade(ts, price, lots, taker_side="SELL"):
-    """A trade of ``lots`` at ``price`` (quote = price * lots), with the next trade id."""
-    return Trade(
-        "BTC/USD",
-        next(TRADE_IDS),
-        price,
-        lots,
-        price * lots,
-        taker_side,
-        1,
-        2,
-        "m",
-        "t",
-        0,
-        "USD",
-        0,
-        "BTC",
-        lots,
-        lots,
-        ts,
-    )
+    """The fields ``CandleSeries.record`` takes of a trade of ``lots`` at ``price`` (quote = price * lots),
+    with the next trade id."""
+    return {
+        "trade_id": next(TRADE_IDS),
+        "price": price,
+        "quantity": lots,
+        "quote": price * lots,
+        "taker_buys": taker_side == "BUY",
+        "ts": ts,
+    }
 
 
 def ohlcv(candle):
@@ -47,15 +36,18 @@ def test_trades_build_the_candle_in_progress():
     series = CandleSeries(60_000, start_ms=120_500, price=100)
     assert ohlcv(series.current) == (120_000, 100, 100, 100, 100, 0, 0)
     for ts, price, lots in ((121_000, 105, 2), (130_000, 98, 1), (179_999, 101, 3)):
-        assert series.record(trade(ts, price, lots)) == []
+        assert not series.record(**trade(ts, price, lots))
     assert ohlcv(series.current) == (120_000, 105, 105, 98, 101, 6, 3)
     assert series.current.quote_volume == 105 * 2 + 98 + 101 * 3
+    [closed] = series.record(**trade(180_000, 100, 1))  # the first trade of the next interval
+    assert ohlcv(closed) == (120_000, 105, 105, 98, 101, 6, 3) and closed.closed
+    assert ohlcv(series.current) == (180_000, 100, 100, 100, 100, 1, 1)
 
 
 def test_a_trade_in_a_later_interval_closes_the_ones_before():
     series = CandleSeries(1_000, start_ms=0, price=100)
-    series.record(trade(500, 101, 1))
-    closed = series.record(trade(3_200, 99, 1))
+    series.record(**trade(500, 101, 1))
+    closed = series.record(**trade(3_200, 99, 1))
     assert [ohlcv(c) for c in closed] == [
         (0, 101, 101, 101, 101, 1, 1),
         (1_000, 101, 101, 101, 101, 0, 0),
@@ -69,10 +61,10 @@ def test_taker_buys_and_trade_ids_are_counted_per_candle():
     series = CandleSeries(1_000, start_ms=0, price=100)
     first, second, third = trade(100, 100, 2, "BUY"), trade(200, 101, 3, "SELL"), trade(300, 102, 1, "BUY")
     for each in (first, second, third):
-        series.record(each)
+        series.record(**each)
     candle = series.current
     assert (candle.taker_buy_volume, candle.taker_buy_quote_volume) == (3, 100 * 2 + 102)
-    assert (candle.first_trade_id, candle.last_trade_id) == (first.trade_id, third.trade_id)
+    assert (candle.first_trade_id, candle.last_trade_id) == (first["trade_id"], third["trade_id"])
     [closed] = series.close_until(1_000)
     assert (series.current.first_trade_id, series.current.taker_buy_volume) == (-1, 0)
     assert closed is candle

@@ -215,8 +215,8 @@ def render_avg_price(
     when nothing traded in them) and the last trade's time (now, before any trade)."""
     quote_volume, volume = rolling.average(now_ms - AVG_PRICE_MINS * MINUTE_MS)
     price = _average(quote_volume, volume, instrument) if volume else instrument.format_price(last or 0)
-    latest = rolling.last
-    return {"mins": AVG_PRICE_MINS, "price": price, "closeTime": now_ms if latest is None else latest.ts}
+    latest = rolling.last_ts
+    return {"mins": AVG_PRICE_MINS, "price": price, "closeTime": now_ms if latest is None else latest}
 
 
 def render_depth(instrument: Instrument, depth: DepthView) -> dict[str, Any]:
@@ -377,16 +377,19 @@ def render_trade(trade: Trade, instrument: Instrument) -> dict[str, Any]:
     }
 
 
-def render_agg_trade(trade: Trade, instrument: Instrument) -> dict[str, Any]:
-    """One trade as an aggregate trade of itself alone."""
+def render_agg_trade(
+    instrument: Instrument, trade_id: int, price: int, quantity: int, ts: int, buyer_maker: bool
+) -> dict[str, Any]:
+    """One trade as an aggregate trade of itself alone (``buyer_maker``: the taker sold), from the fields
+    a ``Trade`` and an engine TRADE record both hold."""
     return {
-        "a": trade.trade_id,
-        "p": instrument.format_price(trade.price),
-        "q": instrument.format_quantity(trade.quantity),
-        "f": trade.trade_id,
-        "l": trade.trade_id,
-        "T": trade.ts,
-        "m": trade.taker_side == "SELL",
+        "a": trade_id,
+        "p": instrument.format_price(price),
+        "q": instrument.format_quantity(quantity),
+        "f": trade_id,
+        "l": trade_id,
+        "T": ts,
+        "m": buyer_maker,
         "M": True,
     }
 

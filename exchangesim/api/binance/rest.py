@@ -15,7 +15,7 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
 from ...config import AccountConfig, ExchangeConfig
-from ...engine import EngineError, Exchange, Instrument, OrderCanceled
+from ...engine import EngineError, Exchange, Instrument, OrderCanceled, Side
 from ...marketdata.candles import INTERVALS
 from ...marketdata.rolling import MINUTE_MS
 from ...marketdata.statistics import MarketStatistics
@@ -142,7 +142,11 @@ class BinanceAPI:
         instrument = self._instrument(params)
         trades = self._exchange.recent_trades(instrument.symbol, 100_000)  # type: ignore[arg-type]
         chosen = _window(params, trades, "fromId", lambda trade: trade.trade_id, lambda trade: trade.ts)
-        return respond(request, [render_agg_trade(trade, instrument) for trade in chosen])
+        rows = [
+            render_agg_trade(instrument, t.trade_id, t.price, t.quantity, t.ts, t.taker_side == Side.SELL)
+            for t in chosen
+        ]
+        return respond(request, rows)
 
     @app.route("/klines", methods=["GET"])
     def klines(self, request: IRequest) -> bytes:

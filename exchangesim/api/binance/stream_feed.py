@@ -1,11 +1,12 @@
-"""Engine events into Binance market stream payloads, for the streams of the hub that have listeners.
+"""Engine event records as Binance market stream payloads, for the hub's streams that have listeners.
 
-``MarketStreamFeed`` subscribes to the engine. For each command it sends, per book it changed, one
-``depthUpdate`` whose ``U``..``u`` are the book sequences the changes took (so the diffs continue
-``GET /api/v3/depth``'s ``lastUpdateId`` without a gap; a stream with an update speed gathers the
-changes of that many ms into one diff in a conflator window, ``U`` of the first and ``u`` of the last),
-one ``trade`` and ``aggTrade`` per trade, the candles in progress, and the tickers that moved. A stream
-nobody listens to costs one dictionary lookup; each payload is encoded once for all its listeners.
+``MarketStreamFeed`` subscribes to the engine and reads each command's LEVEL and TRADE records as they
+are. For each command it sends, per book it changed, one ``depthUpdate`` whose ``U``..``u`` are the book
+sequences the changes took (so the diffs continue ``GET /api/v3/depth``'s ``lastUpdateId`` without a
+gap; a stream with an update speed gathers the LEVEL records of that many ms into one diff in a conflator
+window, ``U`` of the first and ``u`` of the last), one ``trade`` and ``aggTrade`` per trade, the candles
+in progress, and the tickers that moved. A stream nobody listens to costs one dictionary lookup; each
+payload is encoded once for all its listeners.
 
 The streams Binance sends on a clock are the conflator's periodic streams while someone listens: a
 partial depth snapshot every period (changed or not, as Binance sends it; at ``@0ms`` one per book
@@ -18,7 +19,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ...engine import BookLevelChanged, CommandResult, Exchange, Trade
+from ...engine import CommandResult, Exchange
+from ...engine.events import LEVEL, T_ID, T_INSTRUMENT, TRADE
 from ...marketdata.candles import INTERVALS, Candle
 from ...marketdata.rolling import MINUTE_MS
 from ...marketdata.statistics import MarketStatistics
@@ -108,14 +110,14 @@ class MarketStreamFeed:
             return
         ts = self._now_ms()
         watching, gather = self._conflator.watching, self._conflator.gather
-        books: dict[str, list[BookLevelChanged]] = defaultdict(list)
-        trades: dict[str, list[Trade]] = defaultdict(list)
-        for event in result.events:
-            kind = type(event)
-            if kind is BookLevelChanged:
-                books[event.symbol].append(event)
-            elif kind is Trade:
-                trades[event.symbol].append(event)
+        books: dict[str, list[tuple]] = defaultdict(list)  # symbol -> its LEVEL records
+        trades: dict[str, list[tuple]] = defaultdict(list)  # symbol -> its TRADE records
+        for record in result.records:
+            kind = record[0]
+            if kind == LEVEL:
+                books[record[1]].append(record)
+            elif kind == TRADE:
+                trades[record[T_INSTRUMENT].symbol].append(record)
         for symbol, changes in books.items():
             for name, period_ms in tuple(watching(("depth", symbol)).items()):
                 gather(name, period_ms, changes, self._send_depth)
@@ -126,13 +128,13 @@ class MarketStreamFeed:
         for symbol in {**books, **trades}:
             self._tickers(symbol, ts)
 
-    def _send_depth(self, name: Hashable, changes: list[BookLevelChanged]) -> None:
-        """One diff of the changes of one command (``@0ms``) or of one window."""
+    def _send_depth(self, name: Hashable, changes: list[tuple]) -> None:
+        """One diff of the LEVEL records of one command (``@0ms``) or of one window."""
         instrument = self._streams[name].instrument  # type: ignore[index]
         payload = depth_update_event(instrument, changes, self._now_ms())
         self._send(name, payload, payload["u"])  # type: ignore[arg-type]
 
-    def _send_changed_partial_depth(self, name: Hashable, changes: list[BookLevelChanged]) -> None:
+    def _send_changed_partial_depth(self, name: Hashable, changes: list[tuple]) -> None:
         self._send_partial_depth(name)
 
     def _send_partial_depth(self, name: Hashable) -> None:
@@ -164,13 +166,14 @@ class MarketStreamFeed:
             payload = window_ticker_event(instrument, stream.interval, last, stats, open_time, ts)  # type: ignore[arg-type]
             self._send(stream.name, payload)
 
-    def _trades(self, symbol: str, trades: list[Trade], ts: int) -> None:
+    def _trades(self, symbol: str, trades: list[tuple], ts: int) -> None:
+        """The trade streams and the candles in progress of ``symbol``, for its TRADE records."""
         name, instrument = self._names[symbol], self._exchange.instrument(symbol)
         for kind, render in (("trade", trade_event), ("aggTrade", agg_trade_event)):
             stream = f"{name}@{kind}"
             if stream in self._streams:
                 for trade in trades:
-                    self._send(stream, render(trade, instrument, ts), trade.trade_id)
+                    self._send(stream, render(trade, instrument, ts), trade[T_ID])
         for interval in INTERVALS:
             stream = f"{name}@kline_{interval}"
             if stream in self._streams:

@@ -1,4 +1,4 @@
-"""Engine events as Binance market stream payloads, built on the REST dialect's renderings.
+"""Engine event records as Binance market stream payloads, built on the REST dialect's renderings.
 
 The short field names are Binance's: each event is the REST object of the same thing under the keys
 its stream uses, plus ``e`` (event type), ``E`` (event time) and ``s`` (symbol).
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...engine import BookLevelChanged, Exchange, Instrument, Side, Trade
+from ...engine import Exchange, Instrument
+from ...engine.events import T_ID, T_PRICE, T_QTY, T_TAKER_SIDE, T_TS
+from ...engine.orderbook import SELL
 from ...marketdata.candles import INTERVALS, Candle
 from ...marketdata.rolling import WindowStats
 from .render import binance_name, render_agg_trade, render_kline, render_ticker, render_window_ticker
@@ -84,28 +86,36 @@ def _head(kind: str, instrument: Instrument, ts: int) -> dict[str, Any]:
     return {"e": kind, "E": ts, "s": binance_name(instrument)}
 
 
-def depth_update_event(instrument: Instrument, changes: list[BookLevelChanged], ts: int) -> dict[str, Any]:
-    """One command's level changes of one book: ``U``..``u`` the book sequences they took."""
+def depth_update_event(instrument: Instrument, changes: list[tuple], ts: int) -> dict[str, Any]:
+    """The LEVEL records of one book in one command or window: ``U``..``u`` the book sequences they took."""
     price, quantity = instrument.format_price, instrument.format_quantity
-    levels: dict[str, dict[int, int]] = {Side.BUY: {}, Side.SELL: {}}
-    for change in changes:  # a level changed twice in one command: its final quantity
-        levels[change.side][change.price] = change.quantity
+    levels: tuple[dict[int, int], dict[int, int]] = ({}, {})  # by side code: bids (BUY), asks (SELL)
+    for _, _, side, level, lots, _ in changes:  # a level changed twice: its final quantity
+        levels[side][level] = lots
+    bids, asks = levels
     return {
         **_head("depthUpdate", instrument, ts),
-        "U": changes[0].sequence,
-        "u": changes[-1].sequence,
-        "b": [[price(p), quantity(q)] for p, q in levels[Side.BUY].items()],
-        "a": [[price(p), quantity(q)] for p, q in levels[Side.SELL].items()],
+        "U": changes[0][-1],  # a LEVEL record ends with the book's sequence
+        "u": changes[-1][-1],
+        "b": [[price(p), quantity(q)] for p, q in bids.items()],
+        "a": [[price(p), quantity(q)] for p, q in asks.items()],
     }
 
 
-def trade_event(trade: Trade, instrument: Instrument, ts: int) -> dict[str, Any]:
-    agg = render_agg_trade(trade, instrument)
-    return {**_head("trade", instrument, ts), "t": trade.trade_id, **_fields(agg, "p", "q", "T", "m", "M")}
+def trade_event(trade: tuple, instrument: Instrument, ts: int) -> dict[str, Any]:
+    """``trade``: one TRADE record."""
+    agg = _agg_trade(trade, instrument)
+    return {**_head("trade", instrument, ts), "t": trade[T_ID], **_fields(agg, "p", "q", "T", "m", "M")}
 
 
-def agg_trade_event(trade: Trade, instrument: Instrument, ts: int) -> dict[str, Any]:
-    return {**_head("aggTrade", instrument, ts), **render_agg_trade(trade, instrument)}
+def agg_trade_event(trade: tuple, instrument: Instrument, ts: int) -> dict[str, Any]:
+    """``aggTrade``: one TRADE record, an aggregate of itself alone."""
+    return {**_head("aggTrade", instrument, ts), **_agg_trade(trade, instrument)}
+
+
+def _agg_trade(trade: tuple, instrument: Instrument) -> dict[str, Any]:
+    buyer_maker = trade[T_TAKER_SIDE] == SELL
+    return render_agg_trade(instrument, trade[T_ID], trade[T_PRICE], trade[T_QTY], trade[T_TS], buyer_maker)
 
 
 def ticker_event(instrument: Instrument, last: int | None, top: Top, window: WindowStats | None, ts: int):

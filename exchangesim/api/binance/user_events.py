@@ -1,7 +1,8 @@
-"""An account's engine events as Binance user data events: ``executionReport``,
+"""An account's engine event records as Binance user data events: ``executionReport``,
 ``outboundAccountPosition`` and ``balanceUpdate`` (a deposit or withdrawal).
 
 Each report is the REST order object (``render_order``) under the short keys of the user data stream.
+Records are read as tuples; the views a report is rendered from are built for followed accounts only.
 """
 
 from __future__ import annotations
@@ -10,30 +11,30 @@ from collections import defaultdict
 from collections.abc import Container
 from typing import Any
 
-from ...engine import (
-    BalanceChanged,
-    BalanceTransferred,
-    CommandResult,
-    Exchange,
-    FillView,
-    OrderAccepted,
-    OrderCanceled,
-    OrderExpired,
-    OrderReplaced,
-    OrderView,
-    Trade,
-    format_amount,
+from ...engine import CommandResult, Exchange, FillView, OrderView, format_amount
+from ...engine.events import (
+    ACCEPTED,
+    BALANCE,
+    BALANCES,
+    CANCELED,
+    EXPIRED,
+    REPLACED,
+    T_MAKER,
+    T_TAKER,
+    TRADE,
+    TRANSFER,
+    account_of,
+    balance_changes,
+    fill_view,
+    order_of,
+    order_view,
 )
 from .render import render_order
 
 __all__ = ["user_events"]
 
-_EXECUTION_TYPES = {
-    OrderAccepted: "NEW",
-    OrderCanceled: "CANCELED",
-    OrderExpired: "EXPIRED",
-    OrderReplaced: "REPLACED",
-}
+_EXECUTION_TYPES = {ACCEPTED: "NEW", CANCELED: "CANCELED", EXPIRED: "EXPIRED", REPLACED: "REPLACED"}
+"""The order record kinds an ``executionReport`` tells, by its execution type."""
 _ORDER_KEYS = {
     "s": "symbol",
     "c": "clientOrderId",
@@ -84,18 +85,18 @@ def execution_report(
     return report
 
 
-def account_position(changes: list[BalanceChanged], ts: int) -> dict[str, Any]:
-    """``outboundAccountPosition``: the assets one command changed, free and locked."""
+def account_position(changes: list[tuple[str, int, int]], ts: int) -> dict[str, Any]:
+    """``outboundAccountPosition``: the assets one command changed, as (asset, free, locked)."""
     balances = [
-        {"a": change.asset, "f": format_amount(change.available), "l": format_amount(change.locked)}
-        for change in changes
+        {"a": asset, "f": format_amount(available), "l": format_amount(locked)}
+        for asset, available, locked in changes
     ]
     return {"e": "outboundAccountPosition", "E": ts, "u": ts, "B": balances}
 
 
-def balance_update(transfer: BalanceTransferred, ts: int) -> dict[str, Any]:
+def balance_update(asset: str, amount: int, ts: int) -> dict[str, Any]:
     """``balanceUpdate``: units of one asset deposited (positive ``d``) or withdrawn (negative)."""
-    return {"e": "balanceUpdate", "E": ts, "a": transfer.asset, "d": format_amount(transfer.amount), "T": ts}
+    return {"e": "balanceUpdate", "E": ts, "a": asset, "d": format_amount(amount), "T": ts}
 
 
 def user_events(
@@ -104,23 +105,33 @@ def user_events(
     """What one command tells each ``followed`` account it touched, in order: its reports, then its
     balances (the others' events are never rendered)."""
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    balances: dict[str, list[BalanceChanged]] = defaultdict(list)
-    for event in result.events:
-        kind = type(event)
+    balances_moved = False  # a followed account's balance changed
+    for record in result.records:
+        kind = record[0]
         if kind in _EXECUTION_TYPES:
-            order = event.order
-            if order.account in followed:
-                events[order.account].append(execution_report(exchange, order, _EXECUTION_TYPES[kind], ts))
-        elif kind is Trade:
-            for account, fill in zip((event.maker_account, event.taker_account), event.fills(), strict=True):
-                if account in followed:
-                    order = exchange.get_order(account, fill.order_id)
-                    events[account].append(execution_report(exchange, order, "TRADE", ts, fill))
-        elif kind is BalanceChanged:
-            if event.account in followed:
-                balances[event.account].append(event)
-        elif kind is BalanceTransferred and event.account in followed:
-            events[event.account].append(balance_update(event, ts))
-    for account, changes in balances.items():
-        events[account].append(account_position(changes, ts))
+            account = account_of(record[1])
+            if account in followed:
+                report = execution_report(exchange, order_of(record), _EXECUTION_TYPES[kind], ts)
+                events[account].append(report)
+        elif kind == TRADE:
+            for order, maker in ((record[T_MAKER], True), (record[T_TAKER], False)):
+                account = account_of(order)
+                if account in followed:  # the order as the command left it, as GET /order shows it
+                    fill = fill_view(record, maker)
+                    events[account].append(execution_report(exchange, order_view(order), "TRADE", ts, fill))
+        elif kind == BALANCE:
+            balances_moved = balances_moved or record[1] in followed
+        elif kind == BALANCES:
+            balances_moved = balances_moved or record[1].account.name in followed  # record[1]: a seat
+        elif kind == TRANSFER:
+            _, account, asset, amount = record
+            if account in followed:
+                events[account].append(balance_update(asset, amount, ts))
+    if balances_moved:
+        positions: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for account, asset, available, locked in balance_changes(result.records):
+            if account in followed:
+                positions[account].append((asset, available, locked))
+        for account, changes in positions.items():
+            events[account].append(account_position(changes, ts))
     return events

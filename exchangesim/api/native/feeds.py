@@ -1,11 +1,12 @@
 """Engine events into native stream messages: the streams are fed by events, never by polling.
 
-``StreamFeed`` subscribes to the engine; for each command's events it publishes BOOK deltas, TRADES,
-one TICKER per symbol whose last price or top of book moved, and the accounts' ORDERS, FILLS and
-BALANCES. Streams nobody listens to cost one dictionary lookup. A conflated BOOK (``interval_ms``)
-sends, once per window of the conflator, the levels that changed in it with their quantity now (0:
-gone) and the ``book_sequence`` they bring the book to; a conflated TICKER sends the ticker when it
-moved. Each is a stream of its own, with its own contiguous ``seq``.
+``StreamFeed`` subscribes to the engine; for each command's event records it publishes BOOK deltas,
+TRADES, one TICKER per symbol whose last price or top of book moved, and the accounts' ORDERS, FILLS and
+BALANCES. It reads the records by unpacking them and builds an order's or a fill's view only for an
+account stream someone listens to; streams nobody listens to cost one dictionary lookup. A conflated
+BOOK (``interval_ms``) sends, once per window of the conflator, the levels that changed in it with their
+quantity now (0: gone) and the ``book_sequence`` they bring the book to; a conflated TICKER sends the
+ticker when it moved. Each is a stream of its own, with its own contiguous ``seq``.
 """
 
 from __future__ import annotations
@@ -13,26 +14,33 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ...engine import (
-    BalanceChanged,
-    BookLevelChanged,
-    CommandResult,
-    Exchange,
-    Instrument,
-    OrderAccepted,
-    OrderCanceled,
-    OrderExpired,
-    OrderFilled,
-    OrderReplaced,
-    OrderTriggered,
-    Trade,
+from ...engine import CommandResult, Exchange
+from ...engine.events import (
+    BALANCE,
+    BALANCES,
+    FILLED,
+    LEVEL,
+    ORDER_KINDS,
+    T_ID,
+    T_INSTRUMENT,
+    T_MAKER,
+    T_PRICE,
+    T_QTY,
+    T_TAKER,
+    T_TAKER_SIDE,
+    T_TS,
+    TRADE,
+    account_of,
+    fill_view,
+    maker_filled,
+    order_of,
 )
+from ...engine.orders import CLIENT_ID, SIDE_NAMES
 from ...marketdata.candles import INTERVALS, Candle
 from ...marketdata.statistics import MarketStatistics
 from ..conflation import Conflator
 from ..streams import Stream, StreamHub, Subscriber
 from .render import (
-    client_order_id_of,
     render_balances,
     render_candle,
     render_depth,
@@ -44,15 +52,6 @@ from .render import (
 from .streams import AUDIT_CHANNEL, CONFLATED_CHANNELS, StreamKey, stream_fields, stream_message
 
 __all__ = ["StreamFeed"]
-
-_ORDER_EVENTS = {
-    OrderAccepted: "ACCEPTED",
-    OrderTriggered: "TRIGGERED",
-    OrderCanceled: "CANCELED",
-    OrderExpired: "EXPIRED",
-    OrderFilled: "FILLED",
-    OrderReplaced: "REPLACED",
-}
 
 
 class StreamFeed:
@@ -97,28 +96,39 @@ class StreamFeed:
 
     # -- engine events -------------------------------------------------------------------------------
     def publish(self, result: CommandResult) -> None:
-        """Engine subscriber: one command's events (not even built while nobody subscribes)."""
+        """Engine subscriber: one command's event records (not even read while nobody subscribes)."""
         if not self.subscriptions:
             return
         ts = self._now_ms()
         watching = self._conflator.watching
         moved: dict[str, None] = {}  # symbols whose ticker may have changed
         traded: dict[str, None] = {}  # symbols whose candles did
-        for event in result.events:
-            kind = type(event)
-            if kind is BookLevelChanged:
-                moved[event.symbol] = None
-                self._book_delta(event, ts)
-                for key, period_ms in tuple(watching(("BOOK", event.symbol)).items()):
-                    self._conflator.gather(key, period_ms, (event,), self._send_conflated_book)
-            elif kind is Trade:
-                moved[event.symbol] = None
-                traded[event.symbol] = None
-                self._trade(event, ts)
-            elif kind is BalanceChanged:
-                self._balance(event, ts)
-            elif kind in _ORDER_EVENTS:
-                self._order(event, _ORDER_EVENTS[kind], ts)
+        balances: set[tuple[str, str]] = set()  # (account, asset) sent: each once, where it first appears
+        for record in result.records:
+            kind = record[0]
+            if kind == LEVEL:
+                symbol = record[1]
+                moved[symbol] = None
+                self._book_delta(record, ts)
+                for key, period_ms in tuple(watching(("BOOK", symbol)).items()):
+                    self._conflator.gather(key, period_ms, (record,), self._send_conflated_book)
+            elif kind == TRADE:
+                symbol = record[T_INSTRUMENT].symbol
+                moved[symbol] = None
+                traded[symbol] = None
+                self._trade(record, ts)
+                maker = maker_filled(record)
+                if maker is not None:  # its FILLED has no record: it follows the trade that filled it
+                    self._order((FILLED, maker), ts)
+            elif kind == BALANCE:
+                self._balance(record[1], record[2], balances, ts)
+            elif kind == BALANCES:
+                seat = record[1]
+                account, instrument = seat.account.name, seat.instrument
+                self._balance(account, instrument.base, balances, ts)
+                self._balance(account, instrument.quote, balances, ts)
+            elif kind in ORDER_KINDS:
+                self._order(record, ts)
         for symbol in moved:
             self._ticker(symbol, ts)
             for key, period_ms in tuple(watching(("TICKER", symbol)).items()):
@@ -160,24 +170,25 @@ class StreamFeed:
         return {"balances": render_balances(self._exchange.balances(account))}
 
     # -- each stream -----------------------------------------------------------------------------------
-    def _book_delta(self, event: BookLevelChanged, ts: int) -> None:
-        stream = self._hub.live(("BOOK", event.symbol))
+    def _book_delta(self, level: tuple, ts: int) -> None:
+        _, symbol, side, price, lots, sequence = level
+        stream = self._hub.live(("BOOK", symbol))
         if stream is not None:
-            body = self._render_level(event.symbol, event.side, event.price, event.quantity)
-            stream.send(stream_message(stream, body, ts, event.sequence))
+            stream.send(stream_message(stream, self._render_level(symbol, side, price, lots), ts, sequence))
 
-    def _send_conflated_book(self, key: Hashable, changes: list[BookLevelChanged]) -> None:
-        """The end of a conflated BOOK window: each level changed in it once, at its quantity now."""
+    def _send_conflated_book(self, key: Hashable, changes: list[tuple]) -> None:
+        """The end of a conflated BOOK window (``changes``: its LEVEL records): each level changed in it
+        once, at its quantity now."""
         stream = self._hub.live(key)
         if stream is None:
             return
-        symbol = changes[0].symbol
-        levels = {(change.side, change.price): change.quantity for change in changes}
+        symbol = changes[0][1]
+        levels = {(side, price): lots for _, _, side, price, lots, _ in changes}
         body = {
             "levels": [
                 self._render_level(symbol, side, price, lots) for (side, price), lots in levels.items()
             ],
-            "book_sequence": changes[-1].sequence,
+            "book_sequence": changes[-1][-1],
         }
         stream.send(stream_message(stream, body, self._now_ms()))
 
@@ -187,27 +198,27 @@ class StreamFeed:
             ts = self._now_ms()
             stream.send(stream_message(stream, self.ticker_body(key[1][0], ts), ts))  # type: ignore[index]
 
-    def _render_level(self, symbol: str, side: str, price: int, lots: int) -> dict[str, Any]:
+    def _render_level(self, symbol: str, side: int, price: int, lots: int) -> dict[str, Any]:
         instrument = self._exchange.instrument(symbol)
         return {
-            "side": side,
+            "side": SIDE_NAMES[side],
             "price": instrument.format_price(price),
             "quantity": instrument.format_quantity(lots),
         }
 
-    def _trade(self, trade: Trade, ts: int) -> None:
-        instrument = self._exchange.instrument(trade.symbol)
-        stream = self._hub.live(("TRADES", trade.symbol))
+    def _trade(self, trade: tuple, ts: int) -> None:
+        instrument = trade[T_INSTRUMENT]
+        stream = self._hub.live(("TRADES", instrument.symbol))
         if stream is not None:
-            body = render_public_trade(trade, instrument)
+            side, price, lots = SIDE_NAMES[trade[T_TAKER_SIDE]], trade[T_PRICE], trade[T_QTY]
+            body = render_public_trade(trade[T_ID], price, lots, side, trade[T_TS], instrument)
             del body["timestamp"]
             stream.send(stream_message(stream, body, ts))
-        maker, taker = trade.fills()
-        for account, fill in ((trade.maker_account, maker), (trade.taker_account, taker)):
-            stream = self._hub.live(("FILLS", account))
+        for order, maker in ((trade[T_MAKER], True), (trade[T_TAKER], False)):
+            stream = self._hub.live(("FILLS", account_of(order)))
             if stream is not None:
-                client_order_id = client_order_id_of(self._exchange, account, fill.order_id)
-                stream.send(stream_message(stream, render_fill(fill, instrument, client_order_id), ts))
+                body = render_fill(fill_view(trade, maker), instrument, order[CLIENT_ID])
+                stream.send(stream_message(stream, body, ts))
 
     def _closed_candles(self, symbol: str, interval: str, closed: list[Candle]) -> None:
         """Statistics listener: candles closed by a trade or by the clock (``closed`` is true in each)."""
@@ -225,16 +236,19 @@ class StreamFeed:
         if self._tickers.get(symbol) != state:
             stream.send(stream_message(stream, self.ticker_body(symbol, ts), ts))
 
-    def _balance(self, event: BalanceChanged, ts: int) -> None:
-        stream = self._hub.live(("BALANCES", event.account))
-        if stream is not None:
-            view = self._exchange.balances(event.account)[event.asset]
-            stream.send(stream_message(stream, {"balances": render_balances({event.asset: view})}, ts))
+    def _balance(self, account: str, asset: str, sent: set[tuple[str, str]], ts: int) -> None:
+        """The balance of ``asset`` now, unless this command's records already sent it."""
+        stream = self._hub.live(("BALANCES", account))
+        if stream is not None and (account, asset) not in sent:
+            sent.add((account, asset))
+            view = self._exchange.balances(account)[asset]
+            stream.send(stream_message(stream, {"balances": render_balances({asset: view})}, ts))
 
-    def _order(self, event: Any, name: str, ts: int) -> None:
-        order = event.order
-        stream: Stream | None = self._hub.live(("ORDERS", order.account))
+    def _order(self, record: tuple, ts: int) -> None:
+        """The ORDERS message of a record of ``ORDER_KINDS``: the order as the record left it."""
+        order = record[1]
+        stream = self._hub.live(("ORDERS", account_of(order)))
         if stream is not None:
-            instrument: Instrument = self._exchange.instrument(order.symbol)
-            body = {"event": name, "order": render_order(order, instrument)}
-            stream.send(stream_message(stream, body, ts))
+            view = order_of(record)
+            rendered = render_order(view, self._exchange.instrument(view.symbol))
+            stream.send(stream_message(stream, {"event": ORDER_KINDS[record[0]], "order": rendered}, ts))

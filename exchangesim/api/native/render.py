@@ -14,7 +14,6 @@ from ...engine import (
     Instrument,
     OrderView,
     PositionView,
-    Trade,
     format_amount,
 )
 from ...marketdata.candles import Candle
@@ -127,13 +126,16 @@ def client_order_id_of(exchange: Exchange, account: str, order_id: int) -> str |
         return None
 
 
-def render_public_trade(trade: Trade, instrument: Instrument) -> dict[str, Any]:
+def render_public_trade(
+    trade_id: int, price: int, lots: int, taker_side: str, ts: int, instrument: Instrument
+) -> dict[str, Any]:
+    """A public trade from its fields (a ``Trade``'s, or a TRADE record's as the stream feed reads them)."""
     return {
-        "trade_id": str(trade.trade_id),
-        "price": instrument.format_price(trade.price),
-        "quantity": instrument.format_quantity(trade.quantity),
-        "side": trade.taker_side,
-        "timestamp": trade.ts,
+        "trade_id": str(trade_id),
+        "price": instrument.format_price(price),
+        "quantity": instrument.format_quantity(lots),
+        "side": taker_side,
+        "timestamp": ts,
     }
 
 

@@ -140,7 +140,10 @@ class NativeAPI:
         instrument = instrument_of(self._exchange, query(request, "symbol", required=True))
         limit = query_int(request, "limit", default=50, low=1, high=1000)
         trades = self._exchange.recent_trades(instrument.symbol, limit)
-        rendered = [render_public_trade(trade, instrument) for trade in trades]
+        rendered = [
+            render_public_trade(t.trade_id, t.price, t.quantity, t.taker_side, t.ts, instrument)
+            for t in trades
+        ]
         return respond(request, {"symbol": instrument.symbol, "trades": rendered})
 
     @app.route("/candles", methods=["GET"])

@@ -60,6 +60,20 @@ class WebSocketCase(RestCase):
     def place(self, account, side, price, quantity, symbol="BTC/USD"):
         return place_limit(self.venue, account, side, price, quantity, symbol)
 
+    def watch_bob(self, client, pump):
+        """Authenticate as bob and subscribe to his ORDERS, FILLS and BALANCES; returns the replies."""
+        timestamp = self.venue.now_ms()
+        auth = {
+            "op": "auth",
+            "api_key": BOB_KEY,
+            "timestamp": timestamp,
+            "signature": sign(BOB_SECRET, timestamp, "GET", "/ws"),
+        }
+        assert self.exchange(client, pump, auth) == [{"type": "AUTHENTICATED", "account": "bob"}]
+        return self.exchange(
+            client, pump, *({"op": "subscribe", "channel": c} for c in ("ORDERS", "FILLS", "BALANCES"))
+        )
+
 
 class OperationTests(WebSocketCase):
     def test_ping(self):
@@ -277,17 +291,7 @@ class StreamTests(WebSocketCase):
 
     def test_private_channels_after_auth(self):
         client, pump = self.connect()
-        timestamp = self.venue.now_ms()
-        auth = {
-            "op": "auth",
-            "api_key": BOB_KEY,
-            "timestamp": timestamp,
-            "signature": sign(BOB_SECRET, timestamp, "GET", "/ws"),
-        }
-        assert self.exchange(client, pump, auth) == [{"type": "AUTHENTICATED", "account": "bob"}]
-        replies = self.exchange(
-            client, pump, *({"op": "subscribe", "channel": c} for c in ("ORDERS", "FILLS", "BALANCES"))
-        )
+        replies = self.watch_bob(client, pump)
         assert replies[-1]["snapshot"] is True and replies[-1]["balances"]["USD"]["available"] == "100000"
         self.place("default", Side.SELL, "50000", "1")
         self.place("bob", Side.BUY, "50000", "0.1")
@@ -297,6 +301,34 @@ class StreamTests(WebSocketCase):
         orders = [m for m in messages if m["channel"] == "ORDERS"]
         assert [m["event"] for m in orders] == ["ACCEPTED", "FILLED"]
         assert all(m["account"] == "bob" for m in messages)
+
+    def test_a_maker_filled_hears_of_it_right_after_its_fill(self):
+        self.place("bob", Side.SELL, "50000", "0.1")
+        self.place("bob", Side.SELL, "50010", "0.1")
+        client, pump = self.connect()
+        self.watch_bob(client, pump)
+        self.place("default", Side.BUY, "50010", "0.15")  # fills bob's first order, half his second
+        messages = self.exchange(client, pump)
+        assert [(m["channel"], m.get("event"), m.get("price")) for m in messages] == [
+            ("FILLS", None, "50000.00"),
+            ("ORDERS", "FILLED", None),
+            ("FILLS", None, "50010.00"),
+            ("BALANCES", None, None),  # BTC and USD, once each
+            ("BALANCES", None, None),
+        ]
+        assert (messages[1]["order"]["price"], messages[1]["order"]["status"]) == ("50000.00", "FILLED")
+
+    def test_cancel_all_sends_an_asset_two_symbols_share_once(self):
+        self.place("bob", Side.BUY, "49000", "0.1")
+        self.place("bob", Side.BUY, "2900", "1", symbol="ETH/USD")
+        client, pump = self.connect()
+        self.watch_bob(client, pump)
+        self.venue.exchange.cancel_all("bob", ts=self.venue.now_ms())
+        messages = self.exchange(client, pump)
+        assert [m.get("event") for m in messages if m["channel"] == "ORDERS"] == ["CANCELED", "CANCELED"]
+        balances = [m["balances"] for m in messages if m["channel"] == "BALANCES"]
+        assert sorted(asset for balance in balances for asset in balance) == ["BTC", "ETH", "USD"]
+        assert {"USD": {"available": "100000", "locked": "0", "total": "100000"}} in balances
 
     def test_a_bad_signature_is_refused(self):
         client, pump = self.connect()
