@@ -52,7 +52,7 @@ from .orders import (
     TimeInForce,
 )
 from .units import ASSET_DECIMALS, ASSET_SCALE, format_amount, parse_amount
-from .views import BalanceView, DepthView, FillView, MarketStats, OrderView, PositionView
+from .views import BalanceView, DepthView, FillView, MarketStats, OrderProgress, OrderView, PositionView
 
 __all__ = [
     "ASSET_DECIMALS",
@@ -90,6 +90,7 @@ __all__ = [
     "OrderCanceled",
     "OrderExpired",
     "OrderFilled",
+    "OrderProgress",
     "OrderRejected",
     "OrderReplaced",
     "OrderStatus",

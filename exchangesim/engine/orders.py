@@ -120,8 +120,9 @@ def check_client_order_id(value: object) -> str:
 # -- the order record ---------------------------------------------------------------------------
 # One plain list per order, indexed by these constants. The engine builds one per order on its hot
 # path, and a list literal costs a third of what a 20-slot object's __init__ does (DESIGN §10.1).
-# Only the engine touches records; everything public gets an immutable views.OrderView. Fields that
-# never change come first, so a snapshot of the state is the cheap slice ``record[STATE:]``.
+# Outside the engine a record is read through events.py's readers (``order_of``, ``account_of``), and
+# queries return an immutable views.OrderView. Fields that never change come first, so a snapshot of
+# the state is the cheap slice ``record[STATE:]``.
 (
     ID,  # engine-assigned int
     SEAT,  # accounts.Seat of the owning account at this symbol

@@ -9,9 +9,9 @@ from .errors import EngineError, ErrorCode
 from .events import T_ID, T_INSTRUMENT, Trade, fill_view, order_view, trade_event
 from .instruments import Instrument
 from .market import Market
-from .orders import ID, OPEN_STATUSES, ORDER_STATUSES, SEAT, STATUS, check_enum
+from .orders import FILLED, ID, OPEN_STATUSES, ORDER_STATUSES, PRICE, QTY, SEAT, STATUS, WORKING, check_enum
 from .positions import view as position_view
-from .views import BalanceView, DepthView, FillView, MarketStats, OrderView, PositionView
+from .views import BalanceView, DepthView, FillView, MarketStats, OrderProgress, OrderView, PositionView
 
 
 class Queries:
@@ -93,6 +93,12 @@ class Queries:
         """One order of this account, open or recently closed."""
         return order_view(self._order(self._account(account), order_id))
 
+    def order_progress(self, account: str, order_id: int) -> OrderProgress:
+        """Price, quantity, filled lots, status and whether it works, of one order of this account (open
+        or recently closed): ``get_order``'s figures of its progress without building the whole view."""
+        order = self._order(self._account(account), order_id)
+        return OrderProgress(order[PRICE], order[QTY], order[FILLED], order[STATUS], order[WORKING])
+
     def get_order_by_client_id(self, account: str, client_order_id: str) -> OrderView:
         """One order of this account by its client order id (open or among the last 10,000 closed)."""
         return order_view(self._order(self._account(account), None, client_order_id))
@@ -130,6 +136,10 @@ class Queries:
         """Available and locked units of every asset of the exchange, by asset."""
         cells = self._account(account).balances
         return {asset: BalanceView(asset, *cells.get(asset, (0, 0))) for asset in sorted(self._assets)}
+
+    def balance(self, account: str, asset: str) -> BalanceView:
+        """Available and locked units of one asset of the account (``balances`` for one asset)."""
+        return BalanceView(asset, *self._account(account).balances.get(self._asset(asset), (0, 0)))
 
     def positions(self, account: str) -> list[PositionView]:
         """Positions in every symbol the account has traded."""

@@ -7,6 +7,7 @@ them with ``Instrument.format_price`` / ``format_quantity`` and ``units.format_a
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 import attrs
 
@@ -41,6 +42,17 @@ class OrderView:
     def remaining(self) -> int | None:
         """Lots still to fill (None for a market buy by quote amount)."""
         return None if self.quantity is None else self.quantity - self.filled
+
+
+class OrderProgress(NamedTuple):
+    """How far an order has come: what a caller asking every tick needs of ``OrderView`` (a tuple, since
+    the market's agents ask for each of their quotes at every tick they requote)."""
+
+    price: int | None
+    quantity: int | None
+    filled: int
+    status: str
+    is_working: bool
 
 
 @attrs.frozen

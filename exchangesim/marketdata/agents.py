@@ -229,7 +229,7 @@ class MarketMaker(_Agent):
     ) -> int | None:
         exchange = self._exchange
         if order_id is not None:
-            order = exchange.get_order(self.account, order_id)
+            order = exchange.order_progress(self.account, order_id)
             if order.is_working and order.status in _OPEN:
                 left = order.quantity - order.filled
                 if abs(order.price - price) <= tolerance and left * 2 >= lots:  # type: ignore[operator]
@@ -390,10 +390,8 @@ class Taker(_ArrivingAgent):
 def refill(exchange: Exchange, account: str, funding: dict[str, int], ts: int) -> None:
     """Deposit back up to ``funding`` (asset -> units) whatever has fallen under a quarter of it
     available (what resting orders lock does not count)."""
-    balances = exchange.balances(account)
     for asset, amount in funding.items():
-        view = balances.get(asset)
-        available = 0 if view is None else view.available
+        available = exchange.balance(account, asset).available
         if available * 4 < amount:
             exchange.deposit(account, asset, amount - available, ts=ts)
 

@@ -248,9 +248,7 @@ class MovingMarket:
         """The maker's base over (or under) its starting balance, in starting balances."""
         base = self._instrument.base
         start = self._funding[base]
-        view = self._exchange.balances(MAKER_ACCOUNT).get(base)
-        held = 0 if view is None else view.available + view.locked
-        return (held - start) / start
+        return (self._exchange.balance(MAKER_ACCOUNT, base).total - start) / start
 
     def _on_grid(self, price: float) -> int:
         """The fair price on the tick grid (at least one tick)."""

@@ -56,3 +56,30 @@ def test_unknown_account(desk: Desk, query):
     with pytest.raises(EngineError) as caught:
         getattr(desk.x, query)("mallory")
     assert caught.value.code == ErrorCode.UNKNOWN_ACCOUNT
+
+
+def test_order_progress_is_what_get_order_says_of_it(desk: Desk):
+    desk.limit("alice", "SELL", "0.4", "50000")
+    order = desk.limit("bob", "BUY", "1", "50000")
+    stop = desk.place("bob", "SELL", "STOP_LOSS_LIMIT", "1", "40000", stop="45000")
+    taken = desk.limit("carol", "BUY", "0.2", "49000")
+    desk.x.cancel("carol", taken.order_id, ts=desk.now())
+    for account, order_id in (("bob", order.order_id), ("bob", stop.order_id), ("carol", taken.order_id)):
+        view = desk.x.get_order(account, order_id)
+        progress = desk.x.order_progress(account, order_id)
+        assert progress == (view.price, view.quantity, view.filled, view.status, view.is_working)
+    assert desk.x.order_progress("bob", order.order_id).filled == desk.lots("0.4")
+    with pytest.raises(EngineError) as caught:
+        desk.x.order_progress("alice", order.order_id)  # another account's order is unknown
+    assert caught.value.code == ErrorCode.UNKNOWN_ORDER
+
+
+def test_balance_is_one_asset_of_balances(desk: Desk):
+    desk.limit("alice", "BUY", "1", "30000")
+    for asset in desk.x.assets():
+        assert desk.x.balance("alice", asset) == desk.x.balances("alice")[asset]
+    assert desk.x.balance("alice", "USD").locked > 0
+    assert desk.x.balance("fees", "ETH").total == 0  # never held: zero, as balances says
+    with pytest.raises(EngineError) as caught:
+        desk.x.balance("alice", "DOGE")
+    assert caught.value.code == ErrorCode.UNKNOWN_ASSET

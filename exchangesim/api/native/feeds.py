@@ -34,8 +34,9 @@ from ...engine.events import (
     fill_view,
     maker_filled,
     order_of,
+    order_view,
 )
-from ...engine.orders import CLIENT_ID, SIDE_NAMES
+from ...engine.orders import SIDE_NAMES
 from ...marketdata.candles import INTERVALS, Candle
 from ...marketdata.statistics import MarketStatistics
 from ..conflation import Conflator
@@ -217,7 +218,7 @@ class StreamFeed:
         for order, maker in ((trade[T_MAKER], True), (trade[T_TAKER], False)):
             stream = self._hub.live(("FILLS", account_of(order)))
             if stream is not None:
-                body = render_fill(fill_view(trade, maker), instrument, order[CLIENT_ID])
+                body = render_fill(fill_view(trade, maker), instrument, order_view(order).client_order_id)
                 stream.send(stream_message(stream, body, ts))
 
     def _closed_candles(self, symbol: str, interval: str, closed: list[Candle]) -> None:
