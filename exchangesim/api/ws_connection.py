@@ -179,14 +179,10 @@ class FaultyWebSocket(WebSocketServerProtocol):
     def _write(self, message: bytes) -> None:
         if self.state != self.STATE_OPEN:  # closing: the client sent its close frame meanwhile
             return
-        # Autobahn takes exactly bytes: a LabeledMessage leaves as a plain copy. Its payload limit is
-        # ws_max_message_bytes, which bounds what clients send; Autobahn applies it to what is sent too,
-        # and a deep book snapshot may be larger, so it is lifted while the server's own message goes.
-        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
-        try:
-            self.sendMessage(message if type(message) is bytes else bytes(message))
-        finally:
-            self.maxMessagePayloadSize = limit
+        # A prepared message is framed once and goes straight to the transport, without the per-message
+        # path of sendMessage (its payload limit, ws_max_message_bytes, bounds what clients send; a
+        # deep book snapshot may be larger). Autobahn compresses it instead where a client negotiated it.
+        self.sendPreparedMessage(self.factory.prepareMessage(message))
 
     def close_with(self, code: int, reason: str) -> None:
         """Close with a close code and reason; nothing more is sent."""
