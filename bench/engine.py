@@ -15,6 +15,10 @@ Prints one JSON line per engine (median of the repeats, ratio against the baseli
   summed from the records, are what it reports).
 * ``baseline``: ``baseline_engine.BaselineBook`` called exactly as the peers' own adapter calls it.
 
+Instructions per operation, as ``bench/README.md`` reports them: ``valgrind --tool=callgrind python
+bench/engine.py --alone TARGET -n 30000`` less the same with ``--ops 1`` added (the same 30,000
+operations loaded, one run), divided by 29,999, with ``PYTHONHASHSEED=0`` so that start-up is the same.
+
 Nothing is converted inside the timed loops (the stream is turned into Python lists first). GC stays
 enabled and untuned, as in the peers' adapters and in the daemon.
 """
@@ -62,6 +66,14 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("-n", type=int, default=0, help="replay only the first N operations (0 = all)")
     ap.add_argument("-r", "--repeat", type=int, default=3, help="runs per engine; the median is reported")
     ap.add_argument("--only", nargs="*", default=None, help="subset of: book engine engine+events")
+    ap.add_argument(
+        "--alone",
+        choices=("baseline", "book", "engine", "engine+events"),
+        help="run only this target, once, and print its result without timing (for callgrind)",
+    )
+    ap.add_argument(
+        "--ops", type=int, default=0, help="with --alone: run only the first OPS operations loaded (0 = all)"
+    )
     return ap.parse_args()
 
 
@@ -220,6 +232,13 @@ def main() -> None:
         "engine": lambda s: run_engine(s, read_events=False),
         "engine+events": lambda s: run_engine(s, read_events=True),
     }
+    if args.alone:
+        runners["baseline"] = lambda s: run_baseline(s, BaselineBook)
+        stream = (args.ops or stream[0], *stream[1:])  # the same load, whatever runs
+        trades, volume, best_bid, best_ask = runners[args.alone](stream)[1]
+        fields = {"trades": trades, "volume": volume, "best_bid": best_bid, "best_ask": best_ask}
+        print(json.dumps({"engine": args.alone, "ops": stream[0], **fields}))
+        return
     chosen = args.only or list(runners)
     times: dict[str, list[float]] = {"baseline": [], **{name: [] for name in chosen}}
     results: dict[str, tuple] = {}
