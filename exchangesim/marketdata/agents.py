@@ -46,6 +46,13 @@ def lots_for(instrument: Instrument, notional: Decimal, price: int) -> int:
     return min(lots, instrument.max_lots)
 
 
+def _level_notionals(settings: AgentSettings) -> list[Decimal]:
+    """The maker's notional at each level before its random factor: ``level_notional`` at the first,
+    half of it more at each level further out."""
+    notional = settings.level_notional
+    return [notional * Decimal(1 + level) / 2 + notional / 2 for level in range(settings.levels)]
+
+
 def _log_normal(rng: np.random.Generator, sigma: float) -> Decimal:
     """A factor of mean 1 whose log has standard deviation ``sigma``."""
     return Decimal(repr(round(math.exp(sigma * rng.standard_normal() - sigma * sigma / 2), 6)))
@@ -98,6 +105,7 @@ class MarketMaker(_Agent):
             "BUY": [None] * settings.levels,
             "SELL": [None] * settings.levels,
         }
+        self._level_notionals = _level_notionals(settings)
         self._quoted_fair: int | None = None
         self._half_level = 0  # ticks: half a level at the quoted fair price
         self._refresh_at: int | None = None
@@ -110,6 +118,10 @@ class MarketMaker(_Agent):
         self._seen_variance = self._usual_variance
         self._tick_ms = tick_ms
         self._last_fair: int | None = None
+
+    def retune(self, settings: AgentSettings) -> None:
+        super().retune(settings)
+        self._level_notionals = _level_notionals(settings)
 
     def observe(self, fair: int) -> None:
         """See the fair price of one more tick (what the maker's volatility estimate is made of)."""
@@ -133,9 +145,11 @@ class MarketMaker(_Agent):
         tick more than the level before, and widens with ``widening()``.
         """
         settings = self._settings
-        centre = fair - round(Decimal(fair) * settings.skew_bps / 10_000 * Decimal(repr(self.inventory)))
-        half = Decimal(fair) * settings.spread_bps / 20_000
-        step = Decimal(fair) * settings.spacing_bps / 10_000
+        exact_fair = Decimal(fair)
+        shift = round(exact_fair * settings.skew_bps / 10_000 * Decimal(repr(self.inventory)))
+        centre = Decimal(fair - shift)  # a whole number of ticks, converted once rather than per level
+        half = exact_fair * settings.spread_bps / 20_000
+        step = exact_fair * settings.spacing_bps / 10_000
         wider = Decimal(repr(self.widening() * self.stress))
         bids, asks = [], []
         for level in range(settings.levels):
@@ -165,23 +179,22 @@ class MarketMaker(_Agent):
         settings = self._settings
         self._half_level = int(fair * max(settings.spacing_bps, Decimal(1)) / 20_000)
         self._refresh_at = ts + settings.refresh_ms - (self._phase_ms if first else 0)
-        targets = self.targets(fair)
-        leading, trailing = ("SELL", "BUY") if rising else ("BUY", "SELL")
-        self._requote_side(leading, targets[leading], fair, ts)
-        self._take_stale(fair, ts)
-        self._requote_side(trailing, targets[trailing], fair, ts)
-
-    def _requote_side(self, side: str, prices: list[int], fair: int, ts: int) -> None:
-        settings = self._settings
         # A quote within a quarter level of its target, and at least half its size, stays as it is:
         # moving it would cost the engine and every BOOK subscriber an update for nothing.
         tolerance = int(fair * settings.spacing_bps / 40_000)
+        targets = self.targets(fair)
+        leading, trailing = ("SELL", "BUY") if rising else ("BUY", "SELL")
+        self._requote_side(leading, targets[leading], tolerance, ts)
+        self._take_stale(fair, ts)
+        self._requote_side(trailing, targets[trailing], tolerance, ts)
+
+    def _requote_side(self, side: str, prices: list[int], tolerance: int, ts: int) -> None:
+        rng, instrument, dispersion = self._rng, self._instrument, self._settings.size_dispersion
         orders = self._quotes[side]
-        for level, price in enumerate(prices):
-            notional = settings.level_notional * Decimal(1 + level) / 2 + settings.level_notional / 2
-            if settings.size_dispersion:
-                notional *= _log_normal(self._rng, settings.size_dispersion)
-            lots = lots_for(self._instrument, notional, price)
+        for level, (price, notional) in enumerate(zip(prices, self._level_notionals, strict=True)):
+            if dispersion:
+                notional *= _log_normal(rng, dispersion)
+            lots = lots_for(instrument, notional, price)
             orders[level] = self._requote(orders[level], side, price, lots, tolerance, ts)
 
     def adopt(self) -> None:
@@ -201,6 +214,9 @@ class MarketMaker(_Agent):
         """Trade away others' quotes left on the wrong side of ``fair`` (after a jump, all of them): they
         would block its own, and they are a bargain. It never trades with itself (``EXPIRE_TAKER``)."""
         exchange = self._exchange
+        bid, ask = exchange.best_bid_ask(self.symbol)
+        if (ask is None or ask >= fair) and (bid is None or bid <= fair):
+            return  # the usual case, seen in one look at the touch
         for side in ("BUY", "SELL"):
             wrong = (lambda price: price < fair) if side == "BUY" else (lambda price: price > fair)
             for _ in range(STALE_ROUNDS):
