@@ -177,7 +177,8 @@ class MarketMaker(_Agent):
         rising = not first and fair > self._quoted_fair  # type: ignore[operator]
         self._quoted_fair = fair
         settings = self._settings
-        self._half_level = int(fair * max(settings.spacing_bps, Decimal(1)) / 20_000)
+        # at least a tick: fair moves on the tick grid, and a low price's half level rounds to none
+        self._half_level = max(1, int(fair * max(settings.spacing_bps, Decimal(1)) / 20_000))
         self._refresh_at = ts + settings.refresh_ms - (self._phase_ms if first else 0)
         # A quote within a quarter level of its target, and at least half its size, stays as it is:
         # moving it would cost the engine and every BOOK subscriber an update for nothing.

@@ -128,6 +128,15 @@ def test_requotes_are_due_on_refresh_or_a_move_of_half_a_level(exchange):
     assert maker.due(FAIR, 250)
 
 
+def test_at_a_price_whose_half_level_is_under_a_tick_a_move_of_one_tick_is_due(exchange):
+    fair = 10_000  # 100.00: half of a 1 bp level is half a tick
+    maker = maker_of(exchange, refresh_ms=250, spacing_bps=Decimal(1))
+    maker.quote(fair, ts=0)
+    assert not maker.due(fair, 1)  # nothing moved: the quotes stand until the refresh
+    assert maker.due(fair - 1, 1) and maker.due(fair + 1, 1)
+    assert maker.due(fair, 250)
+
+
 def test_limit_traders_rest_a_deep_book_that_follows_the_thin_side(exchange):
     MarketMaker(exchange, "maker", SYMBOL, LIQUID, np.random.default_rng(1)).quote(FAIR, ts=0)
     limits = LimitTrader(exchange, "limits", SYMBOL, LIQUID, np.random.default_rng(2))
