@@ -8,6 +8,7 @@ parent reads what its server spent.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import shutil
@@ -83,7 +84,11 @@ class StdinControl(LineReceiver):
 async def serve_until_stdin_closes(
     reactor: IReactorTime, port: int, control: StdinControl, bound: float
 ) -> None:
-    """Announce ``port``, then serve until stdin closes or ``bound`` seconds have passed (a failure)."""
+    """Announce ``port``, then serve until stdin closes or ``bound`` seconds have passed (a failure).
+
+    What the server made at start is frozen out of the collector's way first, as the daemon does once
+    started (``exchangesim.tap``)."""
+    gc.freeze()
     StandardIO(control, reactor=reactor)
     control.sendLine(f"port {port}".encode())
     overdue = reactor.callLater(bound, control.finish, Failure(TimeoutError("the run outlived its bound")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import platform
 import sys
 from typing import Any
@@ -143,6 +144,10 @@ class _DaemonService(ExchangeService):
         except OSError as error:  # the first snapshot or journal segment could not be written
             path = self.config.persistence.path
             raise SystemExit(f"exchangesim: cannot write [persistence] path {path}: {error}") from None
+        # What exists now (modules, configuration, the recovered state) lives as long as the process:
+        # frozen out of the collector's way, a full collection no longer stalls the reactor for tens of
+        # milliseconds scanning it (60 ms measured at 12 liquid symbols, the longest tick lag of a run).
+        gc.freeze()
 
     def _move_state_aside(self) -> None:
         """--fresh: the saved state moves aside, whole, to a folder beside it; nothing is deleted."""

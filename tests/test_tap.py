@@ -1,5 +1,6 @@
 """``twistd exchangesim``: option parsing, the service it builds, and how it refuses to start."""
 
+import gc
 import io
 import os
 import shutil
@@ -80,10 +81,22 @@ class OptionsTests(SynchronousTestCase):
 
 
 class MakeServiceTests(SynchronousTestCase):
+    def setUp(self):
+        self.addCleanup(gc.unfreeze)  # a started daemon freezes the objects of the process it runs in
+
     def _options(self, *argv):
         options = Options()
         options.parseOptions(list(argv))
         return options
+
+    def test_once_started_what_the_daemon_holds_is_out_of_the_collectors_way(self):
+        gc.unfreeze()
+        service = makeService(self._options(), reactor=MemoryReactorClock())
+        service.privilegedStartService()
+        self.assertEqual(gc.get_freeze_count(), 0)
+        service.startService()
+        self.assertGreater(gc.get_freeze_count(), 0)
+        self.successResultOf(service.stopService())
 
     def test_listens_on_the_configured_endpoint(self):
         reactor = MemoryReactorClock()
