@@ -164,7 +164,7 @@ class LiquidityConfig:
         "refresh_ms",
         INTEGER,
         "Longest time between two requotes of the maker, in market time (a move of the fair"
-        " price by half a level requotes at once).",
+        " price by half a level, at least a tick, requotes at once).",
         between(1, 3_600_000),
     )
     skew_bps: Decimal | None = _tunable(
