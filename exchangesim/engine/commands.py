@@ -11,7 +11,7 @@ command equals only a command of its own kind (``command_value``), never a plain
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, get_args
 
 from .accounts import FeeTier
 from .instruments import Instrument
@@ -192,20 +192,8 @@ Command = (
     | OpenMarket
     | SetTrading
 )
-COMMANDS: tuple[type[Command], ...] = (
-    PlaceOrder,
-    CancelOrder,
-    CancelAll,
-    ReplaceOrder,
-    Deposit,
-    Withdraw,
-    OpenAccount,
-    CloseAccount,
-    SetFeeTier,
-    AddInstrument,
-    OpenMarket,
-    SetTrading,
-)
+COMMANDS: tuple[type[Command], ...] = get_args(Command)
+"""Every command type, in the order of ``Command``."""
 
 
 class Executor(Protocol):

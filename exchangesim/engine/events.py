@@ -296,27 +296,25 @@ def maker_filled(record: tuple) -> list | None:
 
 def balance_changes(records: list[tuple]) -> list[tuple[str, str, int, int]]:
     """(account, asset, available, locked) of each balance the records changed, once each, in the
-    order they first appear."""
+    order they first appear (two seats of one account share its quote: cancel_all)."""
     changes: dict[tuple[str, str], tuple[int, int]] = {}
     for record in records:
-        kind = record[0]
-        if kind == BALANCE:
-            _, account, asset, available, locked = record
+        for account, asset, available, locked in _balance_rows(record):
             changes[account, asset] = available, locked
-        elif kind == BALANCES:  # two seats of one account share its quote (cancel_all): listed once
-            _, seat, base_available, base_locked, quote_available, quote_locked = record
-            name, instrument = seat.account.name, seat.instrument
-            changes[name, instrument.base] = base_available, base_locked
-            changes[name, instrument.quote] = quote_available, quote_locked
     return [(account, asset, *amounts) for (account, asset), amounts in changes.items()]
 
 
-def _balance_keys(record: tuple) -> tuple[tuple[str, str], ...]:
-    """The (account, asset) pairs a BALANCE or BALANCES record is about."""
-    if record[0] == BALANCE:
-        return ((record[1], record[2]),)
-    name, instrument = record[1].account.name, record[1].instrument
-    return (name, instrument.base), (name, instrument.quote)
+def _balance_rows(record: tuple) -> tuple[tuple[str, str, int, int], ...]:
+    """(account, asset, available, locked) of each balance a record holds (none: not a balance record)."""
+    kind = record[0]
+    if kind == BALANCE:
+        return (record[1:],)
+    if kind == BALANCES:
+        _, seat, base_available, base_locked, quote_available, quote_locked = record
+        name, instrument = seat.account.name, seat.instrument
+        base = (name, instrument.base, base_available, base_locked)
+        return base, (name, instrument.quote, quote_available, quote_locked)
+    return ()
 
 
 def trade_event(record: tuple) -> Trade:
@@ -371,10 +369,10 @@ def materialize(records: list[tuple]) -> tuple[Event, ...]:
             _, symbol, side, price, lots, sequence = record
             add(BookLevelChanged(symbol, SIDE_NAMES[side], price, lots, sequence))
         elif kind == BALANCE or kind == BALANCES:
-            for key in _balance_keys(record):
-                amounts = balances.pop(key, None)
+            for account, asset, _, _ in _balance_rows(record):
+                amounts = balances.pop((account, asset), None)
                 if amounts is not None:
-                    add(BalanceChanged(*key, *amounts))
+                    add(BalanceChanged(account, asset, *amounts))
         elif kind == TRANSFER:
             add(BalanceTransferred(*record[1:]))
         elif kind == REPLACED:

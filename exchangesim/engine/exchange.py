@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from . import state
+from . import state as _state
 from .accounts import Account, FeeTier, Seat
 from .commands import (
     AddInstrument,
@@ -121,12 +121,12 @@ class Exchange(Queries):
     def state(self) -> dict[str, Any]:
         """Everything the exchange holds, as plain data (what a snapshot keeps; see ``state.py``).
         Subscribers and the executor are not part of it. Call it between two commands."""
-        return state.capture(self)
+        return _state.capture(self)
 
     def restore(self, saved: dict[str, Any]) -> None:
         """Replace everything the exchange holds by ``saved`` (from ``state()``), keeping its
         subscribers and executor."""
-        state.rebuild(self, saved)
+        _state.rebuild(self, saved)
 
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
@@ -215,8 +215,7 @@ class Exchange(Queries):
         """Cancel every open order of this account (in one symbol, or everywhere)."""
         return cast(CommandResult, self.execute(CancelAll(account, symbol, ts)))
 
-    # The order commands below run their rule directly when no executor is set: a command value per
-    # order would cost the bare engine's matching path measurably (bench/engine.py).
+    # The order commands below run their rule directly when no executor is set (_run_order_command).
     def place(
         self,
         account: str,
@@ -243,24 +242,7 @@ class Exchange(Queries):
         a market buy by base quantity (released after it ran). A stop market buy locks nothing
         until it triggers, then all available quote. Fees come out of what each side receives.
         """
-        if self._executor is not None:
-            command = PlaceOrder(
-                account,
-                symbol,
-                side,
-                order_type,
-                quantity,
-                price,
-                ts,
-                time_in_force,
-                stop_price,
-                quote_quantity,
-                client_order_id,
-                stp,
-                client_id_scope,
-            )
-            return cast(CommandResult, self._executor.execute(command))
-        result = self._place(
+        args = (
             account,
             symbol,
             side,
@@ -275,21 +257,14 @@ class Exchange(Queries):
             stp,
             client_id_scope,
         )
-        if self._subscribers:
-            self.publish(result)
-        return result
+        return self._run_order_command(PlaceOrder, Exchange._place, args)
 
     def cancel(
         self, account: str, order_id: int | None = None, *, client_order_id: str | None = None, ts: int
     ) -> CommandResult:
         """Cancel an open order of this account, by order id or client order id."""
-        if self._executor is not None:
-            command = CancelOrder(account, order_id, client_order_id, ts)
-            return cast(CommandResult, self._executor.execute(command))
-        result = self._cancel(account, order_id, client_order_id, ts)
-        if self._subscribers:
-            self.publish(result)
-        return result
+        args = (account, order_id, client_order_id, ts)
+        return self._run_order_command(CancelOrder, Exchange._cancel, args)
 
     def replace(
         self,
@@ -306,10 +281,17 @@ class Exchange(Queries):
         Lowering the quantity at the same price keeps the order's place in its queue; a price change
         or a larger quantity sends it to the back of its (new) level, where it trades if it crosses.
         """
+        args = (account, order_id, client_order_id, quantity, price, ts)
+        return self._run_order_command(ReplaceOrder, Exchange._replace, args)
+
+    def _run_order_command(
+        self, command: Callable[..., Command], rule: Callable[..., CommandResult], args: tuple
+    ) -> CommandResult:
+        """``execute`` for the order commands: with no executor set, ``rule`` runs on ``args`` without
+        building the command value first (a NamedTuple per order costs the matching path measurably)."""
         if self._executor is not None:
-            command = ReplaceOrder(account, order_id, client_order_id, quantity, price, ts)
-            return cast(CommandResult, self._executor.execute(command))
-        result = self._replace(account, order_id, client_order_id, quantity, price, ts)
+            return cast(CommandResult, self._executor.execute(command(*args)))
+        result = rule(self, *args)
         if self._subscribers:
             self.publish(result)
         return result

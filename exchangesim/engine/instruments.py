@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -180,3 +181,8 @@ class Instrument:
 
 INSTRUMENT_FIELDS = tuple(field.name for field in attrs.fields(Instrument) if field.init)
 """What defines an instrument (its constructor's fields): what saved state and journal records keep."""
+
+
+def instrument_fields(instrument: Instrument) -> dict[str, Any]:
+    """The values of ``INSTRUMENT_FIELDS`` of ``instrument``, by name (``Instrument(**them)`` rebuilds it)."""
+    return {name: getattr(instrument, name) for name in INSTRUMENT_FIELDS}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accounts import Account, FeeTier
 from .events import T_ID, T_INSTRUMENT, T_MAKER, T_TAKER, TRADE
-from .instruments import INSTRUMENT_FIELDS, Instrument
+from .instruments import Instrument, instrument_fields
 from .orders import ID, OPEN_STATUSES, PRICE, SEAT, SIDE, STATUS, WORKING, remaining
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ __all__ = ["capture", "rebuild"]
 
 
 def capture(exchange: Exchange) -> dict[str, Any]:
-    """The state of ``exchange`` as plain data."""
+    """The state of ``exchange`` as plain data (between two commands: a command's matches in flight are
+    not state)."""
+    if any(market._matches for market in exchange._markets.values()):
+        raise RuntimeError("the exchange's state cannot be taken in the middle of a command")
     trades: dict[int, tuple] = {}
     for market in exchange._markets.values():
         trades.update((trade[T_ID], trade) for trade in market.trades)
@@ -41,10 +44,7 @@ def capture(exchange: Exchange) -> dict[str, Any]:
         "fee_account": exchange._fees.name,
         "next_order_id": exchange._next_id,
         "next_trade_id": exchange._trade_ids[0],
-        "instruments": [
-            {name: getattr(instrument, name) for name in INSTRUMENT_FIELDS}
-            for instrument in exchange._instruments.values()
-        ],
+        "instruments": [instrument_fields(instrument) for instrument in exchange._instruments.values()],
         "accounts": [_account_state(account) for account in exchange._accounts.values()],
         "orders": [_order_row(orders[oid]) for oid in sorted(orders)],
         "trades": [_trade_row(trades[tid]) for tid in sorted(trades)],

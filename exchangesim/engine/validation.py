@@ -1,4 +1,6 @@
-"""Checks of command arguments in engine units (ints), each raising EngineError with a code and field."""
+"""Admission rules of the commands: their arguments in engine units (ints) and the state they meet (a halted
+market, a book an order would take from, the last price, client order ids in use), each raising
+EngineError with a code and field."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .orders import (
     OPEN_STATUSES,
     ORDER_TYPES,
     PRICED_TYPES,
+    SIDE_NAMES,
     SIDES,
     STATUS,
     STOP_TYPES,
@@ -143,7 +146,7 @@ def _missing(field: str, order_type: object) -> EngineError:
 
 
 _GTC, _MARKET = TimeInForce.GTC, OrderType.MARKET
-_SIDE_CODES = {"BUY": 0, "SELL": 1}
+_SIDE_CODES = {name: code for code, name in enumerate(SIDE_NAMES)}
 _SHAPES = {
     name: (name in PRICED_TYPES, name in PRICED_TYPES and name != OrderType.LIMIT_MAKER, name in STOP_TYPES)
     for name in ORDER_TYPES

@@ -18,7 +18,7 @@ import attrs
 
 from ..engine import CommandResult, Exchange, FeeTier, Instrument
 from ..engine.commands import COMMANDS, CancelAll, Command, PlaceOrder, command_value
-from ..engine.instruments import INSTRUMENT_FIELDS
+from ..engine.instruments import instrument_fields
 
 __all__ = [
     "RECORDED",
@@ -141,7 +141,7 @@ def _tier(fields: list[str] | None) -> FeeTier | None:
 
 
 def _instrument_fields(instrument: Instrument) -> dict[str, Any]:
-    values = ((name, getattr(instrument, name)) for name in INSTRUMENT_FIELDS)
+    values = instrument_fields(instrument).items()
     return {name: str(value) if isinstance(value, Decimal) else value for name, value in values}
 
 

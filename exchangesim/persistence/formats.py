@@ -88,6 +88,8 @@ class _Format1Unpickler(pickle.Unpickler):
         return _STAND_INS.get((module, name)) or super().find_class(module, name)
 
 
+# The format-1 reader below copies engine/state.py's format-2 output on purpose: it reads the stand-ins
+# above, and must not follow later changes to the engine's classes.
 # format-1 order records: id, seat, then the fields the plain state keeps as they are; trade records:
 # kind, id, instrument, price, quantity, quote, taker side, maker, taker, then fees, filled and ts
 _SEAT, _MAKER, _TAKER = 1, 7, 8

@@ -3,6 +3,8 @@
 import pickle
 from decimal import Decimal
 
+import pytest
+
 from exchangesim.engine import Exchange, FeeTier, Instrument, parse_amount
 
 BTC = Instrument("BTC/USD", "BTC", "USD", tick_size="0.5", lot_size="0.01", maker_fee="0.001")
@@ -113,3 +115,10 @@ def test_restoring_replaces_everything_the_exchange_held_and_keeps_its_subscribe
     x.open_account("a")
     x.deposit("a", "USD", 5, ts=1)
     assert len(heard) == 1
+
+
+def test_the_state_cannot_be_taken_in_the_middle_of_a_command():
+    x = busy_exchange()
+    x._markets["BTC/USD"]._matches.append((200, {1: 5}, 5, 0))  # what a match leaves until it settles
+    with pytest.raises(RuntimeError, match="middle of a command"):
+        x.state()

@@ -24,37 +24,15 @@ def busy_exchange() -> Exchange:
     return exchange
 
 
-def continue_trading(exchange: Exchange) -> list:
-    """The same further commands on any exchange; what they did and where it leaves it."""
-    results = []
-    for i in range(30):
-        side = "BUY" if i % 2 else "SELL"
-        result = exchange.place("ab"[i % 2], "BTC/USD", side, "MARKET", 9 + i, ts=100 + i)
-        results.append([(t.trade_id, t.price, t.quantity, t.maker_order_id) for t in result.trades])
-    return [results, exchange.depth("BTC/USD", 100), exchange.balances("a"), exchange.open_orders("b")]
-
-
-def test_a_restored_engine_goes_on_exactly_like_the_original(tmp_path):
+def test_the_file_gives_back_the_state_written(tmp_path):
     original = busy_exchange()
+    original.subscribe(lambda result: None)  # a closure, which pickle could not take: no part of the state
     write_snapshot(tmp_path / "snapshot", {"format": FORMAT}, original.state())
-    header, state = read_snapshot(tmp_path / "snapshot")
-    restored = Exchange()
-    restored.restore(state)
-    assert header == {"format": FORMAT}
-    after = continue_trading(restored)
-    assert any(after[0])  # the further commands traded
-    assert after == continue_trading(original)
-
-
-def test_subscribers_are_not_part_of_the_state(tmp_path):
-    original = busy_exchange()
-    original.subscribe(lambda result: None)  # a closure, which pickle could not take
-    write_snapshot(tmp_path / "snapshot", {"format": FORMAT}, original.state())
-    assert "_subscribers" not in read_snapshot(tmp_path / "snapshot")[1]
+    assert read_snapshot(tmp_path / "snapshot") == ({"format": FORMAT}, busy_exchange().state())
 
 
 def test_the_file_is_private_and_written_whole(tmp_path):
-    write_snapshot(tmp_path / "snapshot", {}, busy_exchange().state())
+    write_snapshot(tmp_path / "snapshot", {"format": FORMAT}, busy_exchange().state())
     assert stat.S_IMODE((tmp_path / "snapshot").stat().st_mode) == 0o600
     assert os.listdir(tmp_path) == ["snapshot"]  # the temporary file was renamed
 
@@ -62,7 +40,7 @@ def test_the_file_is_private_and_written_whole(tmp_path):
 @pytest.mark.parametrize("damage", ["cut", "flip"])
 def test_a_damaged_snapshot_is_refused(tmp_path, damage):
     path = tmp_path / "snapshot"
-    write_snapshot(path, {}, busy_exchange().state())
+    write_snapshot(path, {"format": FORMAT}, busy_exchange().state())
     data = bytearray(path.read_bytes())
     if damage == "cut":
         del data[-10:]
