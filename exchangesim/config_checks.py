@@ -27,9 +27,9 @@ SECTION_VALIDATORS: tuple[SectionValidator, ...] = (
 def load_config(paths: Iterable[str | os.PathLike[str]] = ()) -> Config:
     """Defaults, then each file in turn (later files override earlier ones), every section checked;
     raise ``ConfigError`` with every problem."""
-    return _config.load_config(paths, validators=SECTION_VALIDATORS)
+    return _config.read_config(paths, validators=SECTION_VALIDATORS)
 
 
 def check_config(config: Config) -> list[Problem]:
     """Every problem of a ``Config`` built in Python, as loading a file would find them."""
-    return _config.check_config(config, validators=SECTION_VALIDATORS)
+    return _config.config_problems(config, validators=SECTION_VALIDATORS)

@@ -7,14 +7,13 @@ those packages' ``SectionValidator``s: ``exchangesim.config_checks`` loads and c
 from ._kinds import BALANCES, SettingError
 from ._liquidity import PRESETS, AgentSettings
 from ._loader import (
-    PROGRAMMATIC,
     ConfigError,
     Problem,
     SectionValidator,
     SourceOf,
-    check_config,
+    config_problems,
     ini_parser,
-    load_config,
+    read_config,
 )
 from ._render import render_ini
 from ._section import seal
@@ -49,7 +48,6 @@ __all__ = [
     "LIMIT_ACCOUNT",
     "MAKER_ACCOUNT",
     "PRESETS",
-    "PROGRAMMATIC",
     "TAKER_ACCOUNT",
     "AccountConfig",
     "AccountsConfig",
@@ -67,10 +65,10 @@ __all__ = [
     "SettingError",
     "SourceOf",
     "SymbolConfig",
-    "check_config",
+    "config_problems",
     "ini_parser",
-    "load_config",
     "parse_balances",
+    "read_config",
     "render_ini",
     "seal",
 ]

@@ -1,8 +1,8 @@
 """Read INI (or the seed's JSON) files into a ``Config``, collecting every problem before refusing.
 
 The package checks the sections it owns; the packages that read others (``[failure:NAME]``, a price
-model's keys) check theirs through the ``SectionValidator`` they hand to ``load_config`` and
-``check_config``, so one load still reports every problem at once.
+model's keys) check theirs through the ``SectionValidator`` they hand to ``read_config`` and
+``config_problems``, so one load still reports every problem at once.
 """
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ class ConfigError(Exception):
 
 SectionValidator = Callable[[Config, SourceOf], list[Problem]]
 """One package's check of the sections it reads: the problems in a whole configuration, each naming its
-source (``source_of(section)``), section and key; ``load_config`` adds the line and the key as written."""
+source (``source_of(section)``), section and key; ``read_config`` adds the line and the key as written."""
 
 
-def load_config(
+def read_config(
     paths: Iterable[str | os.PathLike[str]] = (), *, validators: Iterable[SectionValidator]
 ) -> Config:
     """Defaults, then each file in turn (later files override earlier ones), checked by this package and
@@ -103,13 +103,13 @@ def load_config(
         prefix, _, name = section.partition(":")
         if prefix == "symbol" and name in config.symbols and name not in config.exchange.symbols:
             problems.append(Problem(source, "this symbol is not listed in [exchange] symbols", section))
-    problems += check_config(config, origins, validators=validators)
+    problems += config_problems(config, origins, validators=validators)
     if problems:
         raise ConfigError([_located(problem, located) for problem in problems])
     return config
 
 
-def check_config(
+def config_problems(
     config: Config, origins: dict[str, str] | None = None, *, validators: Iterable[SectionValidator]
 ) -> list[Problem]:
     """Problems of values that are valid alone but not together, then each of ``validators``' (also run

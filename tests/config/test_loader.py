@@ -294,21 +294,21 @@ def unlucky_seven(config, source_of):
 def test_a_section_validators_problems_join_the_loaders_own_in_one_error(tmp_path):
     path = write(tmp_path, "[server]\nendpont = tcp:1\n[exchange]\nSeed = 7\n")
     with pytest.raises(ConfigError) as caught:
-        exchangesim.config.load_config([path], validators=[unlucky_seven])
+        exchangesim.config.read_config([path], validators=[unlucky_seven])
     assert [str(problem) for problem in caught.value.problems] == [
         f"{path}, line 2: [server] endpont: unknown key; did you mean 'endpoint'?",
         f"{path}, line 4: [exchange] Seed = 7: seven is unlucky here",
     ]
     config = Config()
     config.exchange.seed = 7
-    [problem] = exchangesim.config.check_config(config, validators=[unlucky_seven])
+    [problem] = exchangesim.config.config_problems(config, validators=[unlucky_seven])
     assert str(problem) == "<Config>: [exchange] seed = 7: seven is unlucky here"
 
 
 LOAD_WITHOUT_VALIDATORS = """
 import json, sys
-from exchangesim.config import load_config
-config = load_config(sys.argv[1:], validators=())
+from exchangesim.config import read_config
+config = read_config(sys.argv[1:], validators=())
 print(json.dumps([sorted(config.faults), sorted(config.conditions), sorted(sys.modules)]))
 """
 
