@@ -558,7 +558,8 @@ FAILURE_EXAMPLE = """\
 
 @section
 class Config:
-    """The whole configuration; ``Config()`` holds the defaults, ``config_checks.load_config`` reads files into it."""
+    """The whole configuration; ``Config()`` holds the defaults, ``config_checks.load_config`` reads files
+    into it."""
 
     server: ServerConfig = attrs.field(factory=ServerConfig)
     exchange: ExchangeConfig = attrs.field(factory=ExchangeConfig)
