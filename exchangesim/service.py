@@ -309,12 +309,15 @@ def admin_api(venue: Venue) -> AdminAPI:
 @attrs.frozen
 class Streams:
     """The venue's streams: one hub and one conflator for both dialects, the feeds rendering into them,
-    and the listenKeys (REST, the market streams and the WS-API share them)."""
+    and what Binance's REST routes, market streams and WS-API share: the listenKeys and the order
+    actions (``trading``)."""
 
     conflator: Conflator
     native: StreamFeed
     market: MarketStreamFeed
+    user_data: UserDataFeed
     listen_keys: ListenKeys
+    trading: Trading
 
 
 def venue_streams(venue: Venue) -> Streams:
@@ -324,7 +327,9 @@ def venue_streams(venue: Venue) -> Streams:
     venue.faults.audit.listeners.append(native.publish_fault)
     market = MarketStreamFeed(venue.exchange, venue.statistics, hub, conflator, venue.now_ms)
     user_data = UserDataFeed(venue.exchange, hub, venue.now_ms)
-    return Streams(conflator, native, market, ListenKeys(venue.clock, user_data, venue.now_ms))
+    listen_keys = ListenKeys(venue.clock, user_data, venue.now_ms)
+    trading = Trading(venue.exchange, venue.now_ms)
+    return Streams(conflator, native, market, user_data, listen_keys, trading)
 
 
 def native_rest(venue: Venue) -> NativeAPI:
@@ -349,7 +354,6 @@ def native_websocket(venue: Venue, streams: Streams) -> NativeWebSocketFactory:
         venue.faults,
         venue.config.server,
         feed=streams.native,
-        conflator=streams.conflator,
         exchange=venue.exchange,
         authenticator=venue.authenticator,
         admin_token=venue.admin_token,
@@ -363,7 +367,7 @@ def binance_rest(venue: Venue, streams: Streams) -> BinanceAPI:
     return BinanceAPI(
         venue.exchange,
         venue.statistics,
-        Trading(venue.exchange, venue.now_ms),
+        streams.trading,
         streams.listen_keys,
         venue.authenticator,
         venue.limiter,
@@ -383,7 +387,6 @@ def binance_market_streams(venue: Venue, streams: Streams) -> MarketStreamFactor
         venue.config.server,
         exchange=venue.exchange,
         feed=streams.market,
-        conflator=streams.conflator,
         listen_keys=streams.listen_keys,
     )
 
@@ -394,8 +397,8 @@ def binance_ws_api(venue: Venue, streams: Streams) -> WsApiFactory:
         venue.clock,
         venue.faults,
         venue.config.server,
-        exchange=venue.exchange,
-        trading=Trading(venue.exchange, venue.now_ms),
+        trading=streams.trading,
+        user_data=streams.user_data,
         listen_keys=streams.listen_keys,
         authenticator=venue.authenticator,
         limiter=venue.limiter,

@@ -8,6 +8,9 @@ expiry each connection listening to it gets ``{"e": "listenKeyExpired", "E": <ms
 and the key is gone; a closed key ends silently ("This event will not be pushed when the stream is
 closed normally."). Either way the connections stay open. Keys live in memory only: a restart forgets
 them, as Binance's are ephemeral.
+
+Binance retired the listenKey endpoints and methods on 2026-02-20 (user data now comes over the WS-API's
+subscriptions); they are still served here for the older clients that use them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ..streams import LabeledMessage
 from .errors import BinanceError
 from .user_data_feed import UserDataFeed
 
-__all__ = ["LIFETIME_S", "ListenKeyListener", "ListenKeys", "unknown_listen_key"]
+__all__ = ["LIFETIME_S", "ListenKeyListener", "ListenKeys"]
 
 LIFETIME_S = 60 * 60
 """How long a key lives after its start or last keepalive, in wall-clock seconds."""
@@ -41,7 +44,7 @@ class ListenKeyListener(Protocol):
         """The key expired or was closed: the connection no longer listens to it."""
 
 
-def unknown_listen_key() -> BinanceError:
+def _unknown_listen_key() -> BinanceError:
     return BinanceError(400, -1125, "This listenKey does not exist.")
 
 
@@ -59,12 +62,12 @@ class _LiveKey:
 
 class ListenKeys:
     """The venue's live listenKeys, shared by the REST routes, the market stream endpoint and the WS-API;
-    ``feed`` is the user data feed their listeners (and the WS-API's subscriptions) follow. ``clock``
-    is the wall clock keys live on, ``now_ms`` the market time events are stamped with."""
+    ``feed`` is the user data feed their listeners follow. ``clock`` is the wall clock keys live on,
+    ``now_ms`` the market time events are stamped with."""
 
     def __init__(self, clock: IReactorTime, feed: UserDataFeed, now_ms: Callable[[], int]) -> None:
         self._clock = clock
-        self.feed = feed
+        self._feed = feed
         self._now_ms = now_ms
         self._keys: dict[str, _LiveKey] = {}
         self._of_account: dict[str, _LiveKey] = {}
@@ -107,24 +110,24 @@ class ListenKeys:
         if live is None:
             return None
         live.listeners[listener] = None
-        self.feed.follow(listener, live.account)
+        self._feed.follow(listener, live.account)
         return live.account
 
     def unlisten(self, key: str, listener: ListenKeyListener) -> None:
         live = self._keys.get(key)
         if live is not None and live.listeners.pop(listener, False) is None:
-            self.feed.unfollow(listener, live.account)
+            self._feed.unfollow(listener, live.account)
 
     def _owned(self, account: str, key: str) -> _LiveKey:
         live = self._keys.get(key)
         if live is None or live.account != account:  # another account's key does not exist for this one
-            raise unknown_listen_key()
+            raise _unknown_listen_key()
         return live
 
     def _expire(self, key: str) -> None:
         live = self._keys[key]
         event = {"e": "listenKeyExpired", "E": self._now_ms(), "listenKey": key}
-        message = self.feed.message(live.account, event)
+        message = self._feed.message(live.account, event)
         for listener in tuple(live.listeners):
             listener.deliver(message)
         self._end(live)
@@ -133,5 +136,5 @@ class ListenKeys:
         del self._keys[live.key], self._of_account[live.account]
         listeners, live.listeners = tuple(live.listeners), {}
         for listener in listeners:
-            self.feed.unfollow(listener, live.account)
+            self._feed.unfollow(listener, live.account)
             listener.listen_key_ended()

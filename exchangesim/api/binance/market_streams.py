@@ -24,7 +24,6 @@ from twisted.internet.interfaces import IReactorTime
 from ...config import ServerConfig
 from ...engine import Exchange
 from ...failures.controller import FaultController
-from ..conflation import Conflator
 from ..requests import MAX_JSON_DEPTH, json_too_deep
 from ..responses import encode
 from ..streams import LabeledMessage
@@ -52,12 +51,11 @@ class _Subscription:
     """One stream (or listenKey) of one connection, as the hub's subscriber: frames each message as the
     connection asked (combined: ``{"stream": name, "data": payload}``)."""
 
-    __slots__ = ("_connection", "name", "stream")
+    __slots__ = ("_connection", "name")
 
-    def __init__(self, connection: MarketStreamProtocol, name: str, stream: StreamName | None) -> None:
+    def __init__(self, connection: MarketStreamProtocol, name: str) -> None:
         self._connection = connection
         self.name = name
-        self.stream = stream  # None: a listenKey
 
     def deliver(self, message: LabeledMessage) -> None:
         connection = self._connection
@@ -181,14 +179,14 @@ class MarketStreamProtocol(FaultyWebSocket):
 
     def _add(self, stream: StreamName) -> None:
         if stream.name not in self.streams:
-            subscription = self.streams[stream.name] = _Subscription(self, stream.name, stream)
+            subscription = self.streams[stream.name] = _Subscription(self, stream.name)
             self.factory.feed.subscribe(subscription, stream)
 
     def _listen(self, key: str) -> None:
         """Listen to ``key`` (if still live); faults see the connection as its account's."""
         if key in self.listen_keys:
             return
-        subscription = _Subscription(self, key, None)
+        subscription = _Subscription(self, key)
         account = self.factory.listen_keys.listen(key, subscription)
         if account is not None:
             self.listen_keys[key] = subscription
@@ -229,11 +227,9 @@ class MarketStreamFactory(FaultyWebSocketFactory):
         *,
         exchange: Exchange,
         feed: MarketStreamFeed,
-        conflator: Conflator,
         listen_keys: ListenKeys,
     ) -> None:
         super().__init__(clock, faults, server)
         self.symbols = stream_symbols(exchange.instruments())
         self.feed = feed
-        self.conflator = conflator
         self.listen_keys = listen_keys

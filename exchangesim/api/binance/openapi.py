@@ -87,7 +87,7 @@ _SIGNED: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [
     ("get", "/myTrades", "The caller's trades", [_SYMBOL, _ORDER_ID, _FROM_ID, *_WINDOW]),
 ]
 _LISTEN_KEY = ("listenKey", {**TEXT, "description": "what POST /userDataStream answered"}, True)
-_USER_STREAM: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [
+_USER_STREAM: list[tuple[str, str, str, list[tuple[str, Any, bool]]]] = [  # deprecated: Binance retired them
     ("post", "/userDataStream", "Start (or extend) the account's listenKey: {listenKey}", []),
     ("put", "/userDataStream", "Keep a listenKey alive another 60 minutes: {}", [_LISTEN_KEY]),
     ("delete", "/userDataStream", "Close a listenKey: {}", [_LISTEN_KEY]),
@@ -102,7 +102,7 @@ _SIGNING = [
 
 
 def _operation(
-    summary: str, parameters: list[tuple[str, Any, bool]], credentials: list[dict[str, Any]]
+    summary: str, parameters: list[tuple[str, Any, bool]], credentials: list[dict[str, Any]], deprecated: bool
 ) -> dict[str, Any]:
     listed = [
         {"name": name, "in": "query", "required": required, "schema": schema}
@@ -110,6 +110,7 @@ def _operation(
     ]
     return {
         "summary": summary,
+        **({"deprecated": True} if deprecated else {}),
         "parameters": listed + credentials,
         "responses": {
             "200": {
@@ -130,7 +131,8 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for credentials, table in (([], _PUBLIC), (_API_KEY, _USER_STREAM), (_SIGNING, _SIGNED)):
         for method, path, summary, parameters in table:
-            paths.setdefault(path, {})[method] = _operation(summary, parameters, credentials)
+            operation = _operation(summary, parameters, credentials, deprecated=table is _USER_STREAM)
+            paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
         "info": {

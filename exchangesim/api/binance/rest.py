@@ -3,6 +3,8 @@
 ``/userDataStream`` manages listenKeys as Binance does (USER_STREAM: ``X-MBX-APIKEY``, no signature;
 weight 2): POST answers ``{"listenKey": ...}``, PUT (keepalive) and DELETE (close) take ``listenKey``
 and answer ``{}``, or -1125 "This listenKey does not exist." for a key the caller's account has not.
+Binance retired these routes on 2026-02-20 (the WS-API's user data subscriptions replace them); they are
+still served for older clients.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from ..responses import respond
 from .errors import BINANCE_ERRORS, BinanceError, from_engine_error
 from .listen_keys import ListenKeys
 from .openapi import openapi_document
-from .params import Params, binance_symbols, instrument_named, read_params, ticker_type, window_size
+from .params import Params, instrument_named, read_params, ticker_type, window_size
 from .parsing import cancel_replace_mode, order_reference, parse_new_order
 from .render import (
     render_account,
     render_agg_trade,
     render_avg_price,
     render_book_ticker,
+    render_canceled,
     render_depth,
     render_exchange_info,
     render_kline,
@@ -43,7 +46,7 @@ from .render import (
     render_trade,
     render_window_ticker,
 )
-from .signed import API_KEY_HEADER, authenticate, known_key
+from .signed import api_key_of, authenticate, known_key
 from .stream_render import Top, top_of_book
 from .trading import Trading
 from .weights import charge, depth_weight, tickers_weight
@@ -80,8 +83,8 @@ class BinanceAPI:
         ``fees`` and ``accounts``: [exchange]'s fee rates and [account:NAME]'s own, as /account reports."""
         self._exchange = exchange
         self._statistics = statistics
-        self._symbols = binance_symbols(exchange)
         self._trading = trading
+        self._symbols = trading.symbols
         self._listen_keys = listen_keys
         self._authenticator = authenticator
         self._limiter = limiter
@@ -124,14 +127,14 @@ class BinanceAPI:
         params = self._read(request, 0)
         limit = params.whole("limit", default=100, low=1, high=5000)
         charge(request, self._limiter, depth_weight(limit))  # type: ignore[arg-type]
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         depth = self._exchange.depth(instrument.symbol, limit)  # type: ignore[arg-type]
         return respond(request, render_depth(instrument, depth))
 
     @app.route("/trades", methods=["GET"])
     def trades(self, request: IRequest) -> bytes:
         params = self._read(request, 25)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         limit = params.whole("limit", default=500, low=1, high=1000)
         trades = self._exchange.recent_trades(instrument.symbol, limit)  # type: ignore[arg-type]
         return respond(request, [render_trade(trade, instrument) for trade in trades])
@@ -139,7 +142,7 @@ class BinanceAPI:
     @app.route("/aggTrades", methods=["GET"])
     def agg_trades(self, request: IRequest) -> bytes:
         params = self._read(request, 4)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         trades = self._exchange.recent_trades(instrument.symbol, 100_000)  # type: ignore[arg-type]
         chosen = _window(params, trades, "fromId", lambda trade: trade.trade_id, lambda trade: trade.ts)
         rows = [
@@ -151,7 +154,7 @@ class BinanceAPI:
     @app.route("/klines", methods=["GET"])
     def klines(self, request: IRequest) -> bytes:
         params = self._read(request, 2)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         interval = params.text("interval", required=True)
         if interval not in INTERVALS:
             raise BinanceError(400, -1120, "Invalid interval.")
@@ -209,7 +212,7 @@ class BinanceAPI:
     @app.route("/avgPrice", methods=["GET"])
     def avg_price(self, request: IRequest) -> bytes:
         params = self._read(request, 2)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         rolling, last = (
             self._statistics.rolling[instrument.symbol],
             self._exchange.last_price(instrument.symbol),
@@ -241,25 +244,25 @@ class BinanceAPI:
     @app.route("/order", methods=["POST"])
     def place_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 1)
-        return respond(request, self._trading.place(account, params, self._instrument(params)))
+        return respond(request, self._trading.place(account, params, self._trading.instrument(params)))
 
     @app.route("/order", methods=["GET"])
     def get_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 4)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         order = self._trading.find(account, order_reference(params), instrument)
         return respond(request, render_order(order, instrument))
 
     @app.route("/order", methods=["DELETE"])
     def cancel_order(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 1)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         return respond(request, self._trading.cancel(account, order_reference(params), instrument))
 
     @app.route("/order/cancelReplace", methods=["POST"])
     def cancel_replace(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 1)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         mode = cancel_replace_mode(params)
         reference = order_reference(params, "cancelOrderId", "cancelOrigClientOrderId")
         parse_new_order(params, instrument)  # refuse bad new-order parameters before canceling anything
@@ -294,10 +297,10 @@ class BinanceAPI:
     def cancel_open_orders(self, request: IRequest) -> bytes:
         """Cancel the caller's open orders on a symbol; none open is -2011, as Binance answers."""
         account, params = self._signed(request, 1)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         result = self._exchange.cancel_all(account, instrument.symbol, ts=self._now_ms())
         canceled = [
-            {**render_order(event.order, instrument), "origClientOrderId": event.order.client_order_id}
+            render_canceled(event.order, instrument)
             for event in result.events
             if type(event) is OrderCanceled
         ]
@@ -308,7 +311,7 @@ class BinanceAPI:
     @app.route("/allOrders", methods=["GET"])
     def all_orders(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 20)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         orders = self._exchange.orders(account, instrument.symbol)
         chosen = _window(params, orders, "orderId", lambda order: order.order_id, lambda order: order.created)
         return respond(request, [render_order(order, instrument) for order in chosen])
@@ -316,7 +319,7 @@ class BinanceAPI:
     @app.route("/myTrades", methods=["GET"])
     def my_trades(self, request: IRequest) -> bytes:
         account, params = self._signed(request, 20)
-        instrument = self._instrument(params)
+        instrument = self._trading.instrument(params)
         order_id = params.whole("orderId")
         fills = [
             fill
@@ -344,9 +347,7 @@ class BinanceAPI:
 
     def _key_owner(self, request: IRequest) -> str:
         """The account of the request's ``X-MBX-APIKEY`` (a USER_STREAM route: the key, no signature)."""
-        header = request.getHeader(API_KEY_HEADER)
-        key = None if header is None else header.decode("utf-8", "replace")
-        return known_key(key, self._authenticator).account
+        return known_key(api_key_of(request), self._authenticator).account
 
     def _listen_key(self, request: IRequest) -> tuple[str, str]:
         """The caller's account and the ``listenKey`` it names."""
@@ -372,12 +373,8 @@ class BinanceAPI:
         except BinanceError:
             charge(request, self._limiter, spent)  # no key's budget: the request did not prove one
             raise
-        key = request.getHeader(API_KEY_HEADER).decode("utf-8", "replace")  # type: ignore[union-attr]
-        charge(request, self._limiter, spent, key)
+        charge(request, self._limiter, spent, api_key_of(request))
         return account, params
-
-    def _instrument(self, params: Params) -> Instrument:
-        return instrument_named(self._symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
 
     def _optional_symbol(self, params: Params) -> str | None:
         name = params.text("symbol")

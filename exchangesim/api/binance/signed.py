@@ -12,7 +12,15 @@ from ..auth import Authenticator
 from .errors import BinanceError, missing
 from .params import Params
 
-__all__ = ["API_KEY_HEADER", "account_of", "authenticate", "check_timestamp", "known_key", "verify_signed"]
+__all__ = [
+    "API_KEY_HEADER",
+    "account_of",
+    "api_key_of",
+    "authenticate",
+    "check_timestamp",
+    "known_key",
+    "verify_signed",
+]
 
 API_KEY_HEADER = b"x-mbx-apikey"
 DEFAULT_RECV_WINDOW_MS = 5000
@@ -21,21 +29,25 @@ AHEAD_MS = 1000  # how far a timestamp may run ahead of the server's clock, as o
 _HMAC_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
+def api_key_of(request: IRequest) -> str | None:
+    """The API key a request's ``X-MBX-APIKEY`` names, unverified (None: no header)."""
+    header = request.getHeader(API_KEY_HEADER)
+    return None if header is None else header.decode("utf-8", "replace")
+
+
 def account_of(authenticator: Authenticator) -> Callable[[IRequest], str | None]:
     """Who a request says it acts for, unverified (fault targeting, not authorization)."""
 
     def of(request: IRequest) -> str | None:
-        key = request.getHeader(API_KEY_HEADER)
-        return None if key is None else authenticator.keys.owner_of(key.decode("utf-8", "replace"))
+        key = api_key_of(request)
+        return None if key is None else authenticator.keys.owner_of(key)
 
     return of
 
 
 def authenticate(request: IRequest, params: Params, authenticator: Authenticator, now_ms: int) -> str:
     """The account a signed request acts for, or the Binance error ccxt maps (-2014/-2015, -1021, -1022)."""
-    header = request.getHeader(API_KEY_HEADER)
-    key = None if not header else header.decode("utf-8", "replace")
-    return verify_signed(key, params, authenticator, now_ms)
+    return verify_signed(api_key_of(request), params, authenticator, now_ms)
 
 
 def verify_signed(key: str | None, params: Params, authenticator: Authenticator, now_ms: int) -> str:

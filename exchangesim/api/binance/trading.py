@@ -7,7 +7,7 @@ from typing import Any
 
 from ...engine import ClientIdScope, EngineError, Exchange, Instrument
 from .errors import BinanceError, from_engine_error
-from .params import Params
+from .params import Params, binance_symbols, instrument_named
 from .parsing import parse_new_order, response_type
 from .render import render_canceled, render_new_order
 
@@ -16,11 +16,16 @@ __all__ = ["Trading"]
 
 class Trading:
     """An account's order actions on the engine, answered as Binance renders them; ``now_ms`` is the
-    market time the engine stamps them with."""
+    market time the engine stamps them with. ``symbols``: the listed instruments by Binance name."""
 
     def __init__(self, exchange: Exchange, now_ms: Callable[[], int]) -> None:
         self._exchange = exchange
         self._now_ms = now_ms
+        self.symbols = binance_symbols(exchange)
+
+    def instrument(self, params: Params) -> Instrument:
+        """The instrument the required ``symbol`` parameter names, or -1121."""
+        return instrument_named(self.symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
 
     def find(self, account: str, reference: dict[str, Any], instrument: Instrument) -> Any:
         """The order ``reference`` names (``order_id`` or ``client_order_id``) on ``instrument``."""

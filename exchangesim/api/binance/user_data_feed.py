@@ -18,6 +18,11 @@ from .user_events import user_events
 __all__ = ["UserDataFeed"]
 
 
+def _labels(account: str) -> dict[str, str]:
+    """The fields an account's user data messages carry, what faults target."""
+    return {"channel": "userData", "account": account}
+
+
 class UserDataFeed:
     """Who follows which account, and the events each engine command sends them."""
 
@@ -30,10 +35,7 @@ class UserDataFeed:
 
     def follow(self, subscriber: Subscriber, account: str) -> None:
         """Deliver ``account``'s user data events to ``subscriber`` from now on."""
-        key = ("userData", account)
-        self._followed[account] = self._hub.subscribe(
-            subscriber, key, {"channel": "userData", "account": account}
-        )
+        self._followed[account] = self._hub.subscribe(subscriber, ("userData", account), _labels(account))
 
     def unfollow(self, subscriber: Subscriber, account: str) -> None:
         key = ("userData", account)
@@ -43,7 +45,7 @@ class UserDataFeed:
     @staticmethod
     def message(account: str, event: dict[str, Any]) -> LabeledMessage:
         """One event of ``account`` that no command made (the end of a stream), labeled as its others."""
-        return LabeledMessage.of(encode(event), {"channel": "userData", "account": account})
+        return LabeledMessage.of(encode(event), _labels(account))
 
     def _publish(self, result: CommandResult) -> None:
         """Engine subscriber: the command's events of each followed account, in order."""

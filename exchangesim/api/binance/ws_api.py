@@ -12,7 +12,8 @@ Requests are ``{"id", "method", "params"}``; SIGNED ones carry ``apiKey``, ``tim
   {...}}``. ``userDataStream.unsubscribe`` (``subscriptionId``, or none: all) answers ``{}``;
   ``session.subscriptions`` lists ``[{"subscriptionId": N}, ...]``.
 - ``userDataStream.start`` (``apiKey``) answers ``{"listenKey"}``; ``userDataStream.ping`` and
-  ``userDataStream.stop`` (``listenKey``, ``apiKey``) answer ``{}`` (see ``listen_keys``).
+  ``userDataStream.stop`` (``listenKey``, ``apiKey``) answer ``{}`` (see ``listen_keys``). Binance
+  retired these three on 2026-02-20 for the subscriptions above; they are still served for older clients.
 - ``session.logon`` (SIGNED), ``session.status``, ``session.logout`` (see ``ws_api_session``).
 
 Answers are ``{"id", "status": 200, "result"}`` or ``{"id", "status": 4xx, "error": {"code", "msg"}}``.
@@ -36,7 +37,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from ...config import ServerConfig
 from ...credentials import ApiKey
-from ...engine import EngineError, Exchange, Instrument
+from ...engine import EngineError
 from ...failures.controller import FaultController
 from ...persistence.commands import JournalFailedError
 from ..auth import Authenticator
@@ -46,11 +47,12 @@ from ..responses import encode
 from ..ws_connection import FaultyWebSocket, FaultyWebSocketFactory
 from .errors import BinanceError, from_engine_error, journal_unavailable
 from .listen_keys import ListenKeys
-from .params import Params, binance_symbols, instrument_named
+from .params import Params
 from .parsing import order_reference
 from .render import request_weight_limit
 from .signed import check_timestamp, known_key, verify_signed
 from .trading import Trading
+from .user_data_feed import UserDataFeed
 from .weights import refusal
 from .ws_api_session import Session
 
@@ -132,9 +134,7 @@ class WsApiProtocol(FaultyWebSocket):
     def opened(self) -> None:
         factory = self.factory
         self._address = self.transport.getPeer()  # what requests without a proven key are charged to
-        self.session = Session(
-            factory.listen_keys.feed, self.send, factory.wall_ms(), self._return_rate_limits
-        )
+        self.session = Session(factory.user_data, self.send, factory.wall_ms(), self._return_rate_limits)
 
     def closed(self) -> None:
         self.session.close()
@@ -171,6 +171,7 @@ class WsApiProtocol(FaultyWebSocket):
                 failure = journal_unavailable()
         if failure is not None:
             answer = {"id": request_id, "status": failure.status, "error": failure.payload()}
+        self.link.account = self.session.account  # whom faults target from now on
         if show_limits:
             answer["rateLimits"] = [request_weight_limit(factory.limiter.limit, spent.used)]
         self.answer(encode(answer))
@@ -225,12 +226,10 @@ class WsApiProtocol(FaultyWebSocket):
 
     def _subscribe(self, account: str, by_logon: bool) -> dict[str, Any]:
         subscription_id = self.session.subscribe(account, by_logon)
-        self.link.account = account
         return {"subscriptionId": subscription_id}
 
     def _unsubscribe(self, account: None, params: Params) -> dict[str, Any]:
         self.session.unsubscribe(params.whole("subscriptionId"), self.factory.now_ms())
-        self.link.account = self.session.account
         return {}
 
     def _subscriptions(self, account: None, params: Params) -> list[dict[str, int]]:
@@ -250,7 +249,6 @@ class WsApiProtocol(FaultyWebSocket):
     def _logon(self, account: str, params: Params) -> dict[str, Any]:
         factory = self.factory
         self.session.logon(factory.authenticator.keys.lookup(params.text("apiKey")), factory.wall_ms())  # type: ignore[arg-type]
-        self.link.account = account
         return self.session.status(factory.wall_ms())
 
     def _status(self, account: None, params: Params) -> dict[str, Any]:
@@ -259,17 +257,15 @@ class WsApiProtocol(FaultyWebSocket):
     def _logout(self, account: None, params: Params) -> dict[str, Any]:
         factory = self.factory
         self.session.logout(factory.now_ms())
-        self.link.account = self.session.account
         return self.session.status(factory.wall_ms())
 
     def _place(self, account: str, params: Params) -> dict[str, Any]:
-        return self.factory.trading.place(account, params, self._instrument(params))
+        trading = self.factory.trading
+        return trading.place(account, params, trading.instrument(params))
 
     def _cancel(self, account: str, params: Params) -> dict[str, Any]:
-        return self.factory.trading.cancel(account, order_reference(params), self._instrument(params))
-
-    def _instrument(self, params: Params) -> Instrument:
-        return instrument_named(self.factory.symbols, params.text("symbol", required=True))  # type: ignore[arg-type]
+        trading = self.factory.trading
+        return trading.cancel(account, order_reference(params), trading.instrument(params))
 
     _METHODS = {  # request weights as on Binance
         "userDataStream.subscribe.signature": Method(_subscribe_signed, 2, Security.SIGNED),
@@ -288,7 +284,7 @@ class WsApiProtocol(FaultyWebSocket):
 
 
 class WsApiFactory(FaultyWebSocketFactory):
-    """Builds a protocol per WS-API client, over the venue's listenKeys and user data feed; ``now_ms`` is
+    """Builds a protocol per WS-API client, over the venue's user data feed and listenKeys; ``now_ms`` is
     the market time, ``wall_ms`` the wall clock (signatures, sessions)."""
 
     protocol = WsApiProtocol
@@ -299,8 +295,8 @@ class WsApiFactory(FaultyWebSocketFactory):
         faults: FaultController,
         server: ServerConfig,
         *,
-        exchange: Exchange,
         trading: Trading,
+        user_data: UserDataFeed,
         listen_keys: ListenKeys,
         authenticator: Authenticator,
         limiter: WeightLimiter,
@@ -308,8 +304,8 @@ class WsApiFactory(FaultyWebSocketFactory):
         wall_ms: Callable[[], int],
     ) -> None:
         super().__init__(clock, faults, server)
-        self.symbols = binance_symbols(exchange)
         self.trading = trading
+        self.user_data = user_data
         self.listen_keys = listen_keys
         self.authenticator = authenticator
         self.limiter = limiter

@@ -16,17 +16,21 @@ UNKNOWN = {"code": -1125, "msg": "This listenKey does not exist."}
 
 class ListenKeyRestTests(BinanceCase):
     def start(self, key: str | None = ALICE_KEY) -> tuple[int, Any, Any]:
-        return self.send("POST", "/userDataStream", headers={} if key is None else {"X-MBX-APIKEY": key})
+        return self.binance_send(
+            "POST", "/userDataStream", headers={} if key is None else {"X-MBX-APIKEY": key}
+        )
 
     def keepalive(self, listen_key: str, key: str = ALICE_KEY) -> tuple[int, Any]:
         """A PUT with the key in the form body, as python-binance sends it."""
         body = f"listenKey={listen_key}".encode()
-        code, answer, _ = self.send("PUT", "/userDataStream", body=body, headers={"X-MBX-APIKEY": key})
+        code, answer, _ = self.binance_send(
+            "PUT", "/userDataStream", body=body, headers={"X-MBX-APIKEY": key}
+        )
         return code, answer
 
     def close(self, listen_key: str, key: str = ALICE_KEY) -> tuple[int, Any]:
         """A DELETE with the key in the query string, as binance-connector sends it."""
-        code, answer, _ = self.send(
+        code, answer, _ = self.binance_send(
             "DELETE", "/userDataStream", f"listenKey={listen_key}", headers={"X-MBX-APIKEY": key}
         )
         return code, answer
@@ -78,7 +82,7 @@ class ListenKeyRestTests(BinanceCase):
 
     def test_a_missing_listen_key_is_named(self):
         for method in ("PUT", "DELETE"):
-            code, body, _ = self.send(method, "/userDataStream", headers={"X-MBX-APIKEY": ALICE_KEY})
+            code, body, _ = self.binance_send(method, "/userDataStream", headers={"X-MBX-APIKEY": ALICE_KEY})
             assert (code, body["code"]) == (400, -1102), method
             assert "'listenKey'" in body["msg"]
 

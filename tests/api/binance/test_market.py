@@ -165,7 +165,7 @@ class MarketTests(BinanceCase):
         ]
         code, quiet = self.public("/ticker", symbol="ETHUSD", windowSize="1h")
         assert (quiet["count"], quiet["firstId"], quiet["lastId"], quiet["volume"]) == (0, -1, -1, "0.000")
-        _, _, headers = self.send("GET", "/ticker", 'symbols=["BTCUSD","ETHUSD"]')
+        _, _, headers = self.binance_send("GET", "/ticker", 'symbols=["BTCUSD","ETHUSD"]')
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == [str(5 * 4 + 2 * 4)]  # 4 a symbol
 
     def test_a_rolling_window_ticker_refuses_what_binance_refuses(self):
@@ -200,7 +200,7 @@ class MarketTests(BinanceCase):
             "price": "51000.00",
             "closeTime": traded,
         }
-        _, _, headers = self.send("GET", "/avgPrice", "symbol=BTCUSD")
+        _, _, headers = self.binance_send("GET", "/avgPrice", "symbol=BTCUSD")
         assert headers.getRawHeaders("x-mbx-used-weight-1m")[0] != "0"
         assert self.public("/avgPrice")[1]["code"] == -1102
 
@@ -215,17 +215,17 @@ class MarketTests(BinanceCase):
         assert code == 404 and body["code"] == -1000
 
     def test_the_used_weight_header_counts_per_key_and_minute(self):
-        _, _, headers = self.send("GET", "/exchangeInfo")
-        _, _, headers = self.send("GET", "/depth", "symbol=BTCUSD&limit=500")
+        _, _, headers = self.binance_send("GET", "/exchangeInfo")
+        _, _, headers = self.binance_send("GET", "/depth", "symbol=BTCUSD&limit=500")
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["45"]
-        _, _, headers = self.send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})
+        _, _, headers = self.binance_send("GET", "/ping", headers={"X-MBX-APIKEY": ALICE_KEY})
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["46"]  # a key alone proves nothing
         text = f"timestamp={self.now_ms()}"
         signed = text + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
-        _, _, headers = self.send("GET", "/account", signed, headers={"X-MBX-APIKEY": ALICE_KEY})
+        _, _, headers = self.binance_send("GET", "/account", signed, headers={"X-MBX-APIKEY": ALICE_KEY})
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["20"]  # alice's own budget
         self.clock.advance(60)
-        _, _, headers = self.send("GET", "/ping")
+        _, _, headers = self.binance_send("GET", "/ping")
         assert headers.getRawHeaders("x-mbx-used-weight-1m") == ["1"]
 
 
@@ -237,14 +237,14 @@ class WeightLimitTests(BinanceCase):
 
     def test_past_the_limit_429_with_retry_after_then_418_until_the_minute_ends(self):
         self.clock.advance(60 - self.clock.seconds() % 60)  # the start of a minute
-        assert self.send("GET", "/exchangeInfo")[0] == 200
-        assert self.send("GET", "/exchangeInfo")[0] == 200
-        code, body, headers = self.send("GET", "/exchangeInfo")
+        assert self.binance_send("GET", "/exchangeInfo")[0] == 200
+        assert self.binance_send("GET", "/exchangeInfo")[0] == 200
+        code, body, headers = self.binance_send("GET", "/exchangeInfo")
         assert (code, body["code"]) == (429, -1003)
         assert headers.getRawHeaders("retry-after") == ["60"]
         self.clock.advance(30)
-        code, body, headers = self.send("GET", "/ping")
+        code, body, headers = self.binance_send("GET", "/ping")
         assert (code, body["code"], headers.getRawHeaders("retry-after")) == (418, -1003, ["30"])
         assert self.signed("GET", "/openOrders", symbol="BTCUSD")[0] == 200  # alice's key: another budget
         self.clock.advance(30)
-        assert self.send("GET", "/ping")[0] == 200
+        assert self.binance_send("GET", "/ping")[0] == 200

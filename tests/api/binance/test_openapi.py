@@ -32,7 +32,21 @@ def test_signed_routes_ask_for_the_key_timestamp_and_signature():
             assert ({"X-MBX-APIKEY", "timestamp", "signature"} <= names) == signed, (method, path)
 
 
+def test_only_the_listen_key_routes_binance_retired_are_deprecated():
+    deprecated = {
+        (method, path)
+        for path, item in openapi_document()["paths"].items()
+        for method, operation in item.items()
+        if operation.get("deprecated")
+    }
+    assert deprecated == {
+        ("post", "/userDataStream"),
+        ("put", "/userDataStream"),
+        ("delete", "/userDataStream"),
+    }
+
+
 class ServedTests(BinanceCase):
     def test_it_is_served_at_api_v3_openapi_json(self):
-        code, body, _ = self.send("GET", "/openapi.json")
+        code, body, _ = self.binance_send("GET", "/openapi.json")
         assert code == 200 and body == openapi_document()

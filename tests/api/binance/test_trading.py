@@ -37,7 +37,7 @@ class SigningTests(BinanceCase):
         assert self.signed("GET", "/account", recvWindow=60001)[1]["code"] == -1131
 
     def test_keys_must_be_sent_and_known(self):
-        code, body, _ = self.send("GET", "/account", f"timestamp={self.now_ms()}")
+        code, body, _ = self.binance_send("GET", "/account", f"timestamp={self.now_ms()}")
         assert (code, body["code"]) == (401, -2014)
         assert self.signed("GET", "/account", key="nobody-key-1")[0:2] == (
             401,
@@ -48,12 +48,14 @@ class SigningTests(BinanceCase):
         text = f"symbol=BTCUSD&timestamp={self.now_ms()}&recvWindow=10000&side=BUY&type=LIMIT&timeInForce=GTC"
         text += "&quantity=0.5&price=49000"
         signed = text + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
-        code, body, _ = self.send("POST", "/order", body=signed.encode(), headers={"X-MBX-APIKEY": ALICE_KEY})
+        code, body, _ = self.binance_send(
+            "POST", "/order", body=signed.encode(), headers={"X-MBX-APIKEY": ALICE_KEY}
+        )
         assert code == 200 and body["status"] == "NEW"
         resorted = (
             "&".join(sorted(text.split("&"))) + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
         )
-        code, body, _ = self.send(
+        code, body, _ = self.binance_send(
             "POST", "/order", body=resorted.encode(), headers={"X-MBX-APIKEY": ALICE_KEY}
         )
         assert body["code"] == -1022
@@ -62,7 +64,7 @@ class SigningTests(BinanceCase):
         query = urlencode({"symbol": "BTCUSD", "timestamp": self.now_ms()})
         body = urlencode(limit(symbol=None))
         signature = sign_payload(ALICE_SECRET, (query + body).encode())
-        code, answer, _ = self.send(
+        code, answer, _ = self.binance_send(
             "POST", "/order", f"{query}&signature={signature}", body.encode(), {"X-MBX-APIKEY": ALICE_KEY}
         )
         assert code == 200 and answer["symbol"] == "BTCUSD", answer
@@ -232,6 +234,25 @@ class CancelTests(BinanceCase):
         self.signed("POST", "/order", **limit(symbol="ETHUSD", price="2000.00"))
         code, canceled = self.signed("DELETE", "/openOrders", symbol="BTCUSD")
         assert code == 200 and [o["status"] for o in canceled] == ["CANCELED", "CANCELED"]
+        assert list(canceled[0]) == [  # Binance's cancel answer, as DELETE /order's; not GET /order's
+            "symbol",
+            "origClientOrderId",
+            "orderId",
+            "orderListId",
+            "clientOrderId",
+            "transactTime",
+            "price",
+            "origQty",
+            "executedQty",
+            "origQuoteOrderQty",
+            "cummulativeQuoteQty",
+            "status",
+            "timeInForce",
+            "type",
+            "side",
+            "selfTradePreventionMode",
+        ]
+        assert canceled[0]["transactTime"] == self.now_ms()
         _, left = self.signed("GET", "/openOrders")
         assert [o["symbol"] for o in left] == ["ETHUSD"]
         _, account = self.signed("GET", "/account")
@@ -261,7 +282,7 @@ class CancelTests(BinanceCase):
         _, placed = self.signed("POST", "/order", **limit())
         text = urlencode({"timestamp": self.now_ms(), "symbol": "BTCUSD", "orderId": placed["orderId"]})
         forged = text.replace("BTCUSD", "ETHUSD") + "&signature=" + sign_payload(ALICE_SECRET, text.encode())
-        code, body, _ = self.send(
+        code, body, _ = self.binance_send(
             "DELETE", "/order", body=forged.encode(), headers={"X-MBX-APIKEY": ALICE_KEY}
         )
         assert (code, body["code"]) == (400, -1022)
@@ -273,12 +294,12 @@ class CancelTests(BinanceCase):
         query = urlencode({"symbol": "BTCUSD", "orderId": placed["orderId"]})
         body = urlencode({"timestamp": self.now_ms(), "orderId": 999})
         signature = sign_payload(ALICE_SECRET, (query + body).encode())
-        code, canceled, _ = self.send(
+        code, canceled, _ = self.binance_send(
             "DELETE", "/order", query, f"{body}&signature={signature}".encode(), {"X-MBX-APIKEY": ALICE_KEY}
         )
         assert (code, canceled["orderId"]) == (200, placed["orderId"]), canceled
         twice = urlencode({"timestamp": self.now_ms(), "symbol": "BTCUSD"}) + "&symbol=ETHUSD"
-        code, body, _ = self.send(
+        code, body, _ = self.binance_send(
             "GET",
             "/openOrders",
             twice + "&signature=" + sign_payload(ALICE_SECRET, twice.encode()),

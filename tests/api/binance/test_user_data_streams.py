@@ -13,38 +13,39 @@ from twisted.test import iosim
 
 from exchangesim.engine import Side
 from exchangesim.service import binance_rest, binance_ws_api
-from exchangesim.signing import sign_payload
 from tests.failures.wiring import BOB_KEY, LOOPBACK, WsClient, pump_ws, take
 
+from .support import BOB_SECRET, BinanceCalls
 from .test_market_streams import StreamCase
 
 MINUTE = 60.0
 
 
-class UserDataStreamCase(StreamCase):
+class UserDataStreamCase(BinanceCalls, StreamCase):
     """Bob's listenKey made over REST (``self.key``), and bob's REST calls signed as Binance signs them."""
 
     def setUp(self) -> None:
         super().setUp()
         self.binance = StubTreq(binance_rest(self.venue, self.venue_streams).resource())
-        self.key = self.rest("POST", "/userDataStream")["listenKey"]
+        self.key = self.user_stream("POST")["listenKey"]
 
-    def rest(self, method: str, path: str, signed: bool = False, **params: Any) -> Any:
-        """One ``/api/v3`` call of bob's, answered 200; ``signed`` adds timestamp and signature."""
-        text = urlencode({**params, "timestamp": self.venue.wall_ms()} if signed else params)
-        if signed:
-            text += "&signature=" + sign_payload("bob-secret", text.encode())
-        url = f"http://127.0.0.1{path}?{text}"
-        response = self.successResultOf(self.binance.request(method, url, headers={"X-MBX-APIKEY": BOB_KEY}))
-        body = json.loads(self.successResultOf(response.content()))
-        assert response.code == 200, body
+    def user_stream(self, method: str, **params: Any) -> Any:
+        """Bob's ``/userDataStream`` call (his API key, no signature), answered 200."""
+        headers = {"X-MBX-APIKEY": BOB_KEY}
+        code, body, _ = self.binance_send(method, "/userDataStream", urlencode(params), headers=headers)
+        assert code == 200, body
+        return body
+
+    def as_bob_signed(self, method: str, path: str, **params: Any) -> Any:
+        """Bob's signed ``/api/v3`` call, answered 200."""
+        code, body = self.signed(method, path, BOB_KEY, BOB_SECRET, **params)
+        assert code == 200, body
         return body
 
     def place_over_rest(self, client_order_id: str) -> dict[str, Any]:
-        return self.rest(
+        return self.as_bob_signed(
             "POST",
             "/order",
-            signed=True,
             symbol="BTCUSD",
             side="BUY",
             type="LIMIT",
@@ -70,7 +71,7 @@ class DeliveryTests(UserDataStreamCase):
         assert (report["s"], report["S"], report["p"], report["q"]) == ("BTCUSD", "BUY", "100.00", "0.0100")
         assert position["e"] == "outboundAccountPosition"
         assert {"a": "USD", "f": position["B"][0]["f"], "l": "1"} in position["B"]
-        self.rest("DELETE", "/order", signed=True, symbol="BTCUSD", origClientOrderId="rest-1")
+        self.as_bob_signed("DELETE", "/order", symbol="BTCUSD", origClientOrderId="rest-1")
         pump_ws(self, pump)
         canceled, _ = take(client)
         assert (canceled["x"], canceled["C"]) == ("CANCELED", "rest-1")
@@ -117,8 +118,11 @@ class DeliveryTests(UserDataStreamCase):
     def test_a_key_carries_only_its_own_accounts_events(self):
         client, pump = self.connect(f"/ws/{self.key}")
         self.place("default", Side.BUY, "100", "0.01")
+        self.place_over_rest("bobs")
         pump_ws(self, pump)
-        assert take(client) == []
+        report, position = take(client)
+        assert (report["e"], report["c"], report["x"]) == ("executionReport", "bobs", "NEW")
+        assert position["e"] == "outboundAccountPosition"
 
     def test_a_key_started_over_the_ws_api_is_followed_here(self):
         ws_api = binance_ws_api(self.venue, self.venue_streams).buildProtocol(LOOPBACK)
@@ -175,7 +179,7 @@ class LifetimeTests(UserDataStreamCase):
     def test_a_keepalive_gives_another_60_minutes(self):
         client, pump = self.connect(f"/ws/{self.key}")
         pump_ws(self, pump, 59 * MINUTE)
-        assert self.rest("PUT", "/userDataStream", listenKey=self.key) == {}
+        assert self.user_stream("PUT", listenKey=self.key) == {}
         pump_ws(self, pump, 60 * MINUTE - 1)
         assert take(client) == []
         pump_ws(self, pump, 1)
@@ -183,7 +187,7 @@ class LifetimeTests(UserDataStreamCase):
 
     def test_delete_ends_the_stream_silently_and_the_connection_stays_open(self):
         client, pump = self.connect(f"/ws/{self.key}")
-        assert self.rest("DELETE", "/userDataStream", listenKey=self.key) == {}
+        assert self.user_stream("DELETE", listenKey=self.key) == {}
         self.place("bob", Side.BUY, "100", "0.01")
         pump_ws(self, pump, 60 * MINUTE)
         assert take(client) == [] and client.factory.closed is None
@@ -195,7 +199,7 @@ class LifetimeTests(UserDataStreamCase):
         ]
 
     def test_a_key_no_longer_live_cannot_be_subscribed_and_names_nothing_in_a_path(self):
-        self.rest("DELETE", "/userDataStream", listenKey=self.key)
+        self.user_stream("DELETE", listenKey=self.key)
         client, pump = self.connect("/ws")
         [refused] = self.request(client, pump, {"method": "SUBSCRIBE", "params": [self.key], "id": 1})
         assert refused["error"]["code"] == 2 and "listenKey" in refused["error"]["msg"]

@@ -3,8 +3,6 @@ memory."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
@@ -14,10 +12,10 @@ from twisted.test import iosim
 from exchangesim.config import AccountConfig, Config
 from exchangesim.engine import Side
 from exchangesim.service import binance_ws_api
+from exchangesim.signing import sign_payload
 from tests.failures.wiring import BOB_KEY, LOOPBACK, FaultCase, WsClient, pump_ws, take
 
 ALICE_KEY = "alice-key-0001"
-SECRETS = {BOB_KEY: "bob-secret", ALICE_KEY: "alice-secret"}
 PRICED = {"price": "100.00", "quantity": "0.1"}
 RESULT_FIELDS = [  # Binance's order.place RESULT, in its order
     "symbol",
@@ -85,7 +83,7 @@ class WsApiCase(FaultCase):
         """Request parameters with ``apiKey``, ``timestamp`` and their ``signature`` (sorted and HMAC'd)."""
         params = {"apiKey": key, "recvWindow": 10000, "timestamp": self.venue.wall_ms(), **extra}
         text = "&".join(f"{name}={params[name]}" for name in sorted(params))
-        params["signature"] = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+        params["signature"] = sign_payload(secret, text.encode())
         return params
 
     def answer_then_events(self, method: str, **params) -> list:
@@ -376,11 +374,20 @@ class SessionTests(WsApiCase):
 
     def test_a_key_withdrawn_during_the_session_ends_it(self):
         self.logon()
+        assert self.fault_account() == "bob"
         self.venue.keys.forget("bob")
         cancel = {"symbol": "BTCUSD", "orderId": 1, "timestamp": self.venue.wall_ms()}
         [refused] = self.send_request("order.cancel", cancel)
         assert (refused["status"], refused["error"]["code"]) == (401, -2015)
+        assert self.fault_account() is None  # the refusal ended the session: faults no longer pick it
         assert self.send_request("session.status")[0]["result"]["apiKey"] is None
+
+    def test_a_logon_leaves_faults_on_the_newest_subscriptions_account(self):
+        self.subscribe("alice-secret", ALICE_KEY)
+        self.logon()
+        assert self.fault_account() == "alice"
+        self.send_request("userDataStream.unsubscribe")
+        assert self.fault_account() == "bob"  # no subscription left: the logged-on key's
 
     def test_a_signature_of_another_key_type_is_refused_saying_the_keys_are_hmac(self):
         params = {"apiKey": BOB_KEY, "timestamp": self.venue.wall_ms(), "signature": "bm90IGFuIEhNQUM=" * 5}
