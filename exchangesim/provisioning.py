@@ -2,7 +2,8 @@
 each account with its fee tier, API key and balances.
 
 A first start opens all of it (``open_configured``); a state recovered from disk gets what the
-configuration adds to it (``add_configured``); the admin API funds the accounts it opens (``fund``).
+configuration adds to it (``add_configured``); the admin API funds the accounts it opens (``fund``) and
+empties those it resets or removes (``withdraw_available``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ class Provisioner:
         for asset, amount in balances.items():
             if amount > 0 and asset in traded:
                 self.exchange.deposit(account, asset, parse_amount(amount), ts=self.clock.now_ms())
+
+    def withdraw_available(self, account: str) -> None:
+        """Withdraw everything available in ``account`` now (what open orders hold stays)."""
+        now = self.clock.now_ms()
+        for asset, view in self.exchange.balances(account).items():
+            if view.available:
+                self.exchange.withdraw(account, asset, view.available, ts=now)
 
     def _fund_new_assets(self, new_assets: set[str], opened: set[str]) -> None:
         """Deposit each newly traded asset to the configured accounts already open that name it."""

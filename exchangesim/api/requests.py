@@ -18,6 +18,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "check_fields",
     "json_body",
+    "json_int",
     "json_object",
     "json_too_deep",
     "media_type",
@@ -119,8 +120,21 @@ def query_int(request: IRequest, name: str, *, default: int, low: int, high: int
     if text is None:
         return default
     if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
-        raise ApiError(400, "INVALID_PARAMETER", f"{name} must be a whole number from {low} to {high}", name)
+        raise _out_of_range(name, low, high)
     return int(text)
+
+
+def json_int(value: object, name: str, *, low: int, high: int, unit: str = "") -> int:
+    """A JSON number (a Decimal, as ``json_object`` parses it) that must be a whole number within
+    [low, high]; ``unit`` (``"milliseconds"``) says what it counts when it is refused."""
+    if isinstance(value, Decimal) and value == value.to_integral_value() and low <= value <= high:
+        return int(value)
+    raise _out_of_range(name, low, high, unit)
+
+
+def _out_of_range(name: str, low: int, high: int, unit: str = "") -> ApiError:
+    whole = f"a whole number of {unit}" if unit else "a whole number"
+    return ApiError(400, "INVALID_PARAMETER", f"{name} must be {whole} from {low} to {high}", name)
 
 
 def _refuse_constant(name: str) -> None:

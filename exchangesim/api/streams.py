@@ -68,25 +68,26 @@ class StreamHub:
 
     def __init__(self) -> None:
         self._streams: dict[Hashable, Stream] = {}
-        self.subscriptions = 0  # over every stream and dialect
+
+    def subscribed(self, subscriber: Subscriber, key: Hashable) -> bool:
+        """Whether stream ``key`` is delivered to ``subscriber``."""
+        stream = self._streams.get(key)
+        return stream is not None and subscriber in stream.subscribers
 
     def subscribe(self, subscriber: Subscriber, key: Hashable, fields: dict[str, Any]) -> Stream:
-        """Deliver stream ``key`` to ``subscriber``; ``fields`` name the stream when this makes it."""
+        """Deliver stream ``key`` to ``subscriber`` (once, however often asked); ``fields`` name the
+        stream when this makes it."""
         stream = self._streams.get(key)
         if stream is None:
             stream = self._streams[key] = Stream(fields)
-        if subscriber not in stream.subscribers:
-            stream.subscribers[subscriber] = None
-            self.subscriptions += 1
+        stream.subscribers[subscriber] = None
         return stream
 
     def unsubscribe(self, subscriber: Subscriber, key: Hashable) -> bool:
-        """Stop delivering ``key`` to ``subscriber``; False if it was not subscribed."""
+        """Stop delivering ``key`` to ``subscriber``; False if it was not subscribed (``live`` then says
+        whether anyone still listens)."""
         stream = self._streams.get(key)
-        if stream is None or stream.subscribers.pop(subscriber, False) is not None:
-            return False
-        self.subscriptions -= 1
-        return True
+        return stream is not None and stream.subscribers.pop(subscriber, False) is None
 
     def live(self, key: Hashable) -> Stream | None:
         """The stream if someone listens to it (callers skip rendering otherwise)."""

@@ -1,14 +1,11 @@
-"""The guard every admin route passes first: the admin token, from loopback unless allowed."""
+"""The guard every admin request passes first: the admin token, from loopback unless allowed."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import attrs
 from twisted.web.iweb import IRequest
 
 from ..auth import require_admin
-from ..requests import json_body
 
 __all__ = ["AdminGuard"]
 
@@ -16,7 +13,7 @@ __all__ = ["AdminGuard"]
 @attrs.frozen
 class AdminGuard:
     """``token`` is the admin token; ``allow_remote`` accepts it from other hosts than loopback
-    ([server] admin_allow_remote); ``max_body_bytes`` bounds a request's JSON body."""
+    ([server] admin_allow_remote); ``max_body_bytes`` bounds the JSON body of a request it let in."""
 
     token: str = attrs.field(repr=False)
     allow_remote: bool
@@ -25,8 +22,3 @@ class AdminGuard:
     def authorize(self, request: IRequest) -> None:
         """Refuse ``request`` unless it carries the admin token (and comes from loopback, unless allowed)."""
         require_admin(request, self.token, self.allow_remote)
-
-    def body(self, request: IRequest) -> dict[str, Any]:
-        """The JSON body of an admin request, once the request passed the guard."""
-        self.authorize(request)
-        return json_body(request, self.max_body_bytes)

@@ -1,7 +1,7 @@
 """Accounts under ``/api/v1/admin/accounts``: list, create, fund, reset and remove them.
 
-Every route checks the admin token and the peer first; the simulator's own accounts and the configured
-ones cannot be removed.
+``AdminAPI`` checks the admin token and the peer before any route here; the simulator's own accounts
+and the configured ones cannot be removed.
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from ...provisioning import Provisioner
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..native.render import render_balances
-from ..requests import check_fields, text_field
+from ..requests import check_fields, json_body, text_field
 from ..responses import respond
-from .access import AdminGuard
 
 __all__ = ["AccountsAdmin"]
 
@@ -57,13 +56,13 @@ class AccountsAdmin:
 
     def __init__(
         self,
-        guard: AdminGuard,
+        max_body_bytes: int,
         exchange: Exchange,
         keys: KeyStore,
         clock: MarketClock,
         provisioner: Provisioner,
     ) -> None:
-        self._guard = guard
+        self._max_body_bytes = max_body_bytes
         self._exchange = exchange
         self._keys = keys
         self._clock = clock
@@ -74,7 +73,6 @@ class AccountsAdmin:
 
     @app.route("/", methods=["GET"], strict_slashes=False)
     def list_accounts(self, request: IRequest) -> bytes:
-        self._guard.authorize(request)
         accounts = [
             {"name": name, "api_keys": [key.key for key in self._keys.keys_of(name)]}
             for name in self._exchange.account_names()
@@ -83,7 +81,7 @@ class AccountsAdmin:
 
     @app.route("/", methods=["POST"], strict_slashes=False)
     def create_account(self, request: IRequest) -> bytes:
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         check_fields(body, ("name", "balances", "api_key", "api_secret"), required=("name",))
         name = text_field(body, "name")
         balances = self._balances(body.get("balances"))
@@ -107,7 +105,7 @@ class AccountsAdmin:
 
     @app.route("/<name>/fund", methods=["POST"])
     def fund(self, request: IRequest, name: str) -> bytes:
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         check_fields(body, ("asset", "amount"), required=("asset", "amount"))
         self._exchange.deposit(
             name, text_field(body, "asset"), parse_amount(body["amount"]), ts=self._clock.now_ms()
@@ -117,14 +115,11 @@ class AccountsAdmin:
     @app.route("/<name>/reset", methods=["POST"])
     def reset(self, request: IRequest, name: str) -> bytes:
         """Cancel the account's orders and set its balances anew (given, or the default balance)."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         check_fields(body, ("balances",))
         balances = self._balances(body.get("balances"))
-        now = self._clock.now_ms()
-        self._exchange.cancel_all(name, ts=now)
-        for asset, view in self._exchange.balances(name).items():
-            if view.available:
-                self._exchange.withdraw(name, asset, view.available, ts=now)
+        self._exchange.cancel_all(name, ts=self._clock.now_ms())
+        self._provisioner.withdraw_available(name)
         self._provisioner.fund(name, balances)
         return respond(request, {"name": name, **self._balances_of(name)})
 
@@ -132,7 +127,6 @@ class AccountsAdmin:
     def remove(self, request: IRequest, name: str) -> bytes:
         """Remove an account made at run time: cancel its orders, withdraw its balances, close it and
         forget its keys (the simulator's own and the configured accounts stay)."""
-        self._guard.authorize(request)
         if name in _KEPT_ACCOUNTS or name in self._provisioner.configured_accounts:
             what = _KEPT_ACCOUNTS.get(name, f"configured in [account:{name}]")
             reason = f"{name} is {what}; only accounts made at run time can be removed"
@@ -141,9 +135,7 @@ class AccountsAdmin:
         canceled = len(self._exchange.open_orders(name))
         self._exchange.cancel_all(name, ts=now)
         held = self._balances_of(name)
-        for asset, view in self._exchange.balances(name).items():
-            if view.available:
-                self._exchange.withdraw(name, asset, view.available, ts=now)
+        self._provisioner.withdraw_available(name)
         self._exchange.close_account(name)
         self._keys.forget(name)
         self.log.info("account {name} removed ({canceled} orders canceled)", name=name, canceled=canceled)

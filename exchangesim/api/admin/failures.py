@@ -2,10 +2,10 @@
 whole set atomically, halt and resume, clear header faults, list and kill connections, read the audit,
 list the modes.
 
-Every route checks the admin token and the peer first; a fault is parsed whole before anything
-changes, so a refused request leaves the faults as they were. A change is answered first, then applied
-to the connection the request came on (a tcp outage it installs resets that connection after its
-answer has left, not before).
+``AdminAPI`` checks the admin token and the peer before any route here; a fault is parsed whole before
+anything changes, so a refused request leaves the faults as they were. A change is answered first, then
+applied to the connection the request came on (a tcp outage it installs resets that connection after
+its answer has left, not before).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from ...failures.spec import FaultSpec, FaultSpecError
 from ...marketdata.clock import MarketClock
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
-from ..requests import check_fields, query_int
+from ..requests import check_fields, json_body, query_int
 from ..responses import respond
-from .access import AdminGuard
 
 __all__ = ["FailuresAdmin"]
 
@@ -37,8 +36,8 @@ class FailuresAdmin:
     app = Klein()
     answer_errors_as_json(app)
 
-    def __init__(self, guard: AdminGuard, faults: FaultController, clock: MarketClock) -> None:
-        self._guard = guard
+    def __init__(self, max_body_bytes: int, faults: FaultController, clock: MarketClock) -> None:
+        self._max_body_bytes = max_body_bytes
         self._faults = faults
         self._clock = clock
 
@@ -48,13 +47,12 @@ class FailuresAdmin:
     # -- the set of faults ---------------------------------------------------------------------------
     @app.route("/", methods=["GET"], strict_slashes=False)
     def list_faults(self, request: IRequest) -> bytes:
-        self._guard.authorize(request)
         return respond(request, self._faults.describe())
 
     @app.route("/", methods=["POST"], strict_slashes=False)
     def add_fault(self, request: IRequest) -> bytes:
         """Add one fault: ``{"name": ..., "mode": ..., <keys>}``; 409 if the name is taken."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         name = body.pop("name", None)
         if not isinstance(name, str):
             raise ApiError(400, "INVALID_PARAMETER", "name the fault: a string of [A-Za-z0-9_.-]", "name")
@@ -72,7 +70,7 @@ class FailuresAdmin:
     @app.route("/", methods=["PUT"], strict_slashes=False)
     def apply_faults(self, request: IRequest) -> bytes:
         """Replace every fault with ``{"faults": {name: {keys}}}``, all or nothing."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         check_fields(body, ("faults",), required=("faults",))
         faults = body["faults"]
         if not isinstance(faults, dict):
@@ -104,14 +102,12 @@ class FailuresAdmin:
     @app.route("/halt", methods=["POST"])
     def halt(self, request: IRequest) -> bytes:
         """Stop every fault at once; what they hold goes on, in order."""
-        self._guard.authorize(request)
         self._faults.halt()
         self._control("faults_halted")
         return respond(request, self._faults.describe())
 
     @app.route("/resume", methods=["POST"])
     def resume(self, request: IRequest) -> bytes:
-        self._guard.authorize(request)
         self._spare(request)
         self._faults.resume()
         self._control("faults_resumed")
@@ -120,7 +116,6 @@ class FailuresAdmin:
     @app.route("/modes", methods=["GET"])
     def modes(self, request: IRequest) -> bytes:
         """The installed failure modes with their layers, stages and parameters."""
-        self._guard.authorize(request)
         modes = []
         for name in mode_names():
             try:
@@ -143,12 +138,10 @@ class FailuresAdmin:
     @app.route("/headers", methods=["DELETE"])
     def clear_header_faults(self, request: IRequest) -> bytes:
         """End every open header fault: its request goes on (delay, stall) or is closed (drop) at once."""
-        self._guard.authorize(request)
         return self._clear_headers(request, None)
 
     @app.route("/headers/<name>", methods=["DELETE"])
     def clear_header_fault(self, request: IRequest, name: str) -> bytes:
-        self._guard.authorize(request)
         if name not in self._faults.header_active:
             known = ", ".join(self._faults.header_active) or "none"
             raise ApiError(404, "UNKNOWN_FAULT", f"no open header fault {name!r}; open: {known}", "name")
@@ -162,14 +155,12 @@ class FailuresAdmin:
     # -- connections and the audit -------------------------------------------------------------------
     @app.route("/connections", methods=["GET"])
     def connections(self, request: IRequest) -> bytes:
-        self._guard.authorize(request)
         listed = [connection.describe_json() for connection in self._faults.connections.values()]
         return respond(request, {"connections": listed})
 
     @app.route("/connections/<connection_id>", methods=["DELETE"])
     def kill(self, request: IRequest, connection_id: str) -> bytes:
         """Reset a connection (``ws-3``, ``tcp-7``): it ends at once, without a close handshake."""
-        self._guard.authorize(request)
         connection = self._faults.connections.get(connection_id)
         if connection is None:
             raise ApiError(
@@ -182,7 +173,6 @@ class FailuresAdmin:
     @app.route("/events", methods=["GET"])
     def events(self, request: IRequest) -> bytes:
         """Audit events after ``after`` (an ``audit_seq``), oldest first, at most ``limit``."""
-        self._guard.authorize(request)
         after = query_int(request, "after", default=0, low=0, high=2**62)
         limit = query_int(request, "limit", default=1000, low=1, high=10_000)
         return respond(request, {"events": self._faults.audit.since(after, limit)})
@@ -190,13 +180,12 @@ class FailuresAdmin:
     # -- one fault -----------------------------------------------------------------------------------
     @app.route("/<name>", methods=["GET"])
     def get_fault(self, request: IRequest, name: str) -> bytes:
-        self._guard.authorize(request)
         return respond(request, self._faults.describe_fault(self._fault(name)))
 
     @app.route("/<name>", methods=["PUT"])
     def put_fault(self, request: IRequest, name: str) -> bytes:
         """Create or replace a fault with exactly these keys (what the old one held is released)."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         spec = self._parse(name, body)
         created = name not in self._faults.faults
         if created:
@@ -213,7 +202,7 @@ class FailuresAdmin:
         """Change some keys of a fault (``null`` removes a key, back to its default). The fault goes on
         (hits, counts, random streams, schedule) unless a key that says what it is changed; the
         audit's ``restarted`` names those keys."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         given = dict(self._fault(name).spec.given)
         for key, value in body.items():
             if value is None:
@@ -229,7 +218,6 @@ class FailuresAdmin:
     @app.route("/<name>", methods=["DELETE"])
     def remove_fault(self, request: IRequest, name: str) -> bytes:
         """Remove a fault; what it held is delivered, in order."""
-        self._guard.authorize(request)
         released = self._faults.held_by(self._fault(name))
         self._faults.remove(name)
         self._control("fault_removed", fault_name=name, released=released)

@@ -1,8 +1,8 @@
 """The moving markets under ``/api/v1/admin/market``: read them, pause and resume one, change its model's
 volatility and drift, make its fair price jump (a flash crash when negative).
 
-Every route checks the admin token and the peer first; every change that took effect is logged and is
-an event of the fault ``admin`` in the audit.
+``AdminAPI`` checks the admin token and the peer before any route here; every change that took effect
+is logged and is an event of the fault ``admin`` in the audit.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from ...marketdata.service import MAX_JUMP_MS, MovingMarket
 from ..errors import ApiError
 from ..klein_errors import answer_errors_as_json
 from ..native.parsing import instrument_of
-from ..requests import check_fields
+from ..requests import check_fields, json_body, json_int
 from ..responses import respond
-from .access import AdminGuard
 from .conditions import ConditionsAdmin
 
 __all__ = ["MarketAdmin"]
@@ -44,14 +43,14 @@ class MarketAdmin:
 
     def __init__(
         self,
-        guard: AdminGuard,
+        max_body_bytes: int,
         exchange: Exchange,
         markets: Mapping[str, MovingMarket],
         conditions: ConditionsAdmin,
         clock: MarketClock,
         audit: AuditLog,
     ) -> None:
-        self._guard = guard
+        self._max_body_bytes = max_body_bytes
         self._exchange = exchange
         self._markets = markets
         self._conditions = conditions
@@ -64,7 +63,6 @@ class MarketAdmin:
 
     @app.route("/", methods=["GET"], strict_slashes=False)
     def market_status(self, request: IRequest) -> bytes:
-        self._guard.authorize(request)
         return respond(request, {"markets": [self._market_of(symbol) for symbol in self._markets]})
 
     @app.route("/pause", methods=["POST"])
@@ -96,29 +94,29 @@ class MarketAdmin:
     def jump(self, request: IRequest) -> bytes:
         """Move a symbol's fair price by ``fraction`` over ``duration_ms`` (a flash crash when negative)."""
         market, body = self._control(request, ("fraction", "duration_ms"), required=("fraction",))
-        duration = body.get("duration_ms", Decimal(0))
-        if not (isinstance(duration, Decimal) and duration == duration.to_integral_value()) or not (
-            0 <= duration <= MAX_JUMP_MS
-        ):
-            reason = f"duration_ms must be a whole number from 0 to {MAX_JUMP_MS}"
-            raise ApiError(400, "INVALID_PARAMETER", reason, "duration_ms")
+        duration = json_int(body.get("duration_ms", Decimal(0)), "duration_ms", low=0, high=MAX_JUMP_MS)
         fraction = _number(body, "fraction")
-        self._crashes += 1
-        name = f"crash-{self._crashes}"
-        raw = {"kind": "crash", "symbol": market.symbol, "factor": fraction, "duration": int(duration)}
+        raw = {"kind": "crash", "symbol": market.symbol, "factor": fraction, "duration": duration}
         try:
-            spec = parse_condition(name, raw, self._markets)
+            spec = parse_condition(self._crash_name(), raw, self._markets)
         except ConditionError as error:
             key, reason = error.problems[0]
             raise ApiError(400, "INVALID_PARAMETER", reason, "fraction" if key == "factor" else key) from None
         self._conditions.add(spec)  # a crash condition from now: it moves the price on the next tick
-        return self._controlled(request, "jump", market, {"fraction": fraction, "duration_ms": int(duration)})
+        return self._controlled(request, "jump", market, {"fraction": fraction, "duration_ms": duration})
+
+    def _crash_name(self) -> str:
+        """The next ``crash-N`` no condition holds (one added through ``/conditions`` may hold it)."""
+        self._crashes += 1
+        while self._conditions.taken(f"crash-{self._crashes}"):
+            self._crashes += 1
+        return f"crash-{self._crashes}"
 
     def _control(
         self, request: IRequest, fields: tuple[str, ...] = (), required: tuple[str, ...] = ()
     ) -> tuple[MovingMarket, dict[str, Any]]:
         """The market a control request names, and its body, after the token and field checks."""
-        body = self._guard.body(request)
+        body = json_body(request, self._max_body_bytes)
         check_fields(body, ("symbol", *fields), required=("symbol", *required))
         symbol = instrument_of(self._exchange, body["symbol"]).symbol
         market = self._markets.get(symbol)

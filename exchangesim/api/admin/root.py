@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
@@ -23,9 +25,16 @@ from .market import MarketAdmin
 __all__ = ["AdminAPI"]
 
 
+class _Section(Protocol):
+    """One section's Klein app, mounted under its name."""
+
+    def resource(self) -> IResource: ...
+
+
 class AdminAPI:
-    """Accounts, markets, market conditions, the market clock and faults; every route passes ``guard``
-    first (the admin token, from loopback unless ``[server] admin_allow_remote``). ``clock`` is the
+    """Accounts, markets, market conditions, the market clock and faults; every request passes ``guard``
+    (the admin token, from loopback unless ``[server] admin_allow_remote``) here, before its section's
+    routes are looked at, and a section reads a body up to ``guard.max_body_bytes``. ``clock`` is the
     market's, which stamps every change in the faults' audit; ``clock_mode`` is [exchange] clock."""
 
     app = Klein()
@@ -42,32 +51,38 @@ class AdminAPI:
         clock: MarketClock,
         clock_mode: str,
     ) -> None:
-        audit = faults.audit
-        self._accounts = AccountsAdmin(guard, exchange, keys, clock, provisioner)
-        self._conditions = ConditionsAdmin(guard, market.conditions, market.markets, clock, audit)
-        self._market = MarketAdmin(guard, exchange, market.markets, self._conditions, clock, audit)
-        self._clock = ClockAdmin(guard, clock, market.schedule, audit, clock_mode)
-        self._failures = FailuresAdmin(guard, faults, clock)
+        audit, limit = faults.audit, guard.max_body_bytes
+        self._guard = guard
+        self._accounts = AccountsAdmin(limit, exchange, keys, clock, provisioner)
+        self._conditions = ConditionsAdmin(limit, market.conditions, market.markets, clock, audit)
+        self._market = MarketAdmin(limit, exchange, market.markets, self._conditions, clock, audit)
+        self._clock = ClockAdmin(limit, clock, market.schedule, audit, clock_mode)
+        self._failures = FailuresAdmin(limit, faults, clock)
 
     def resource(self) -> IResource:
         return self.app.resource()
 
     @app.route("/accounts", branch=True)
     def accounts(self, request: IRequest) -> IResource:
-        return self._accounts.resource()
+        return self._guarded(request, self._accounts)
 
     @app.route("/market", branch=True)
     def market(self, request: IRequest) -> IResource:
-        return self._market.resource()
+        return self._guarded(request, self._market)
 
     @app.route("/conditions", branch=True)
     def conditions(self, request: IRequest) -> IResource:
-        return self._conditions.resource()
+        return self._guarded(request, self._conditions)
 
     @app.route("/clock", branch=True)
     def clock(self, request: IRequest) -> IResource:
-        return self._clock.resource()
+        return self._guarded(request, self._clock)
 
     @app.route("/failures", branch=True)
     def failures(self, request: IRequest) -> IResource:
-        return self._failures.resource()
+        return self._guarded(request, self._failures)
+
+    def _guarded(self, request: IRequest, section: _Section) -> IResource:
+        """``section``'s routes, once ``request`` passed the guard (a refusal is answered here)."""
+        self._guard.authorize(request)
+        return section.resource()

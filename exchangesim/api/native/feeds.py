@@ -79,9 +79,8 @@ class StreamFeed:
     # -- subscriptions -------------------------------------------------------------------------------
     def subscribe(self, subscriber: Subscriber, channel: str, key: StreamKey) -> Stream:
         """Deliver stream (channel, key) to ``subscriber``; a conflated one joins the conflator."""
-        held = self._hub.subscriptions
+        self.subscriptions += not self._hub.subscribed(subscriber, (channel, key))
         stream = self._hub.subscribe(subscriber, (channel, key), stream_fields(channel, key))
-        self.subscriptions += self._hub.subscriptions - held
         if channel in CONFLATED_CHANNELS and isinstance(key, tuple):
             self._conflator.watch((channel, key[0]), (channel, key), key[1])
         return stream

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 from ..requests import json_too_deep
@@ -24,8 +23,9 @@ __all__ = [
     "AUDIT_CHANNEL",
     "CONFLATED_CHANNELS",
     "MARKET_CHANNELS",
+    "MAX_INTERVAL_MS",
+    "MIN_INTERVAL_MS",
     "StreamKey",
-    "check_interval_ms",
     "labeled",
     "message_fields",
     "stream_fields",
@@ -46,16 +46,6 @@ StreamKey: TypeAlias = str | tuple[str, str] | tuple[str, int]
 """A symbol, an account, (symbol, interval) for CANDLES, or (symbol, interval_ms) for a conflated stream."""
 
 _MESSAGE_FIELDS = ("type", "channel", "symbol", "account", "seq", "order_id", "client_order_id", "op")
-
-
-def check_interval_ms(value: object) -> int:
-    """``interval_ms`` of a subscribe op (a JSON number, so a Decimal) as whole milliseconds."""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        if MIN_INTERVAL_MS <= value <= MAX_INTERVAL_MS:
-            return int(value)
-    raise ValueError(
-        f"interval_ms must be a whole number of milliseconds from {MIN_INTERVAL_MS} to {MAX_INTERVAL_MS}"
-    )
 
 
 def stream_labels(channel: str, key: StreamKey) -> dict[str, Any]:

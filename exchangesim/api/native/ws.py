@@ -21,10 +21,9 @@ from ...config import ServerConfig
 from ...engine import Exchange
 from ...failures.controller import FaultController
 from ..auth import Authenticator, check_admin
-from ..conflation import Conflator
 from ..errors import ApiError
 from ..outbox import Outbox
-from ..requests import check_fields, json_object, text_field
+from ..requests import check_fields, json_int, json_object, text_field
 from ..responses import error_payload
 from ..streams import LabeledMessage, Subscriber
 from ..ws_connection import FaultyWebSocket, FaultyWebSocketFactory
@@ -35,8 +34,9 @@ from .streams import (
     AUDIT_CHANNEL,
     CONFLATED_CHANNELS,
     MARKET_CHANNELS,
+    MAX_INTERVAL_MS,
+    MIN_INTERVAL_MS,
     StreamKey,
-    check_interval_ms,
     labeled,
     message_fields,
     stream_labels,
@@ -194,10 +194,14 @@ class NativeWebSocketProtocol(FaultyWebSocket):
                 return channel, symbol
             if channel not in CONFLATED_CHANNELS:
                 raise ApiError(400, "INVALID_PARAMETER", f"{channel} has no conflated form", "interval_ms")
-            try:
-                return channel, (symbol, check_interval_ms(message["interval_ms"]))
-            except ValueError as error:
-                raise ApiError(400, "INVALID_PARAMETER", str(error), "interval_ms") from None
+            interval_ms = json_int(
+                message["interval_ms"],
+                "interval_ms",
+                low=MIN_INTERVAL_MS,
+                high=MAX_INTERVAL_MS,
+                unit="milliseconds",
+            )
+            return channel, (symbol, interval_ms)
         if channel == AUDIT_CHANNEL:  # the audit names every account's orders: operators only
             factory = self.factory
             given = message.get("admin_token")
@@ -229,7 +233,6 @@ class NativeWebSocketFactory(FaultyWebSocketFactory):
         server: ServerConfig,
         *,
         feed: StreamFeed,
-        conflator: Conflator,
         exchange: Exchange,
         authenticator: Authenticator,
         admin_token: str,
@@ -237,7 +240,6 @@ class NativeWebSocketFactory(FaultyWebSocketFactory):
     ) -> None:
         super().__init__(clock, faults, server)
         self.feed = feed
-        self.conflator = conflator
         self.exchange = exchange
         self.authenticator = authenticator
         self.admin_token = admin_token

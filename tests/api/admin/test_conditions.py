@@ -1,5 +1,9 @@
 """Market conditions under ``/api/v1/admin/conditions``: add, list and remove them at run time."""
 
+from exchangesim.api.admin.conditions import ConditionsAdmin
+from exchangesim.api.errors import ApiError
+from exchangesim.marketdata.conditions import parse_condition
+
 from .support import AdminCase
 
 
@@ -48,3 +52,16 @@ class ConditionTests(AdminCase):
         self.admin("POST", "/market/jump", {"symbol": "BTC/USD", "fraction": "-0.1", "duration_ms": 10})
         [condition] = self.admin("GET", "/conditions")[1]["conditions"]
         assert (condition["name"], condition["kind"], condition["factor"]) == ("crash-1", "crash", "-0.1")
+
+    def test_adding_a_condition_whose_name_is_taken_is_refused_409(self):
+        market = self.venue.market
+        conditions = ConditionsAdmin(
+            1024, market.conditions, market.markets, self.venue.market_clock, self.venue.faults.audit
+        )
+        spec = parse_condition("halt-btc", {"kind": "halt", "symbol": "BTC/USD"}, market.markets)
+        conditions.add(spec)
+        with self.assertRaises(ApiError) as refused:
+            conditions.add(spec)
+        error = refused.exception
+        assert (error.status, error.code, error.field) == (409, "DUPLICATE_CONDITION", "name")
+        assert list(market.conditions.specs) == ["halt-btc"]

@@ -84,3 +84,10 @@ class MarketControlTests(AdminCase):
             "BTC/USD",
             {"fraction": -0.05, "duration_ms": 100},
         )
+
+    def test_a_flash_crash_takes_the_next_name_no_condition_holds(self):
+        assert self.admin("POST", "/conditions", {"name": "crash-1", "kind": "halt"})[0] == 201
+        code, _ = self.admin("POST", "/market/jump", {"symbol": "BTC/USD", "fraction": "-0.1"})
+        assert code == 200
+        names = [condition["name"] for condition in self.admin("GET", "/conditions")[1]["conditions"]]
+        assert names == ["crash-1", "crash-2"]

@@ -362,3 +362,16 @@ class StreamTests(WebSocketCase):
             self.place("bob", Side.BUY, "50000", "0.0001")
         self.settle(pump)
         assert client.factory.closed[0] == 1013
+
+
+class BinanceSubscribeTests(WebSocketCase):
+    def test_a_binance_subscribe_on_the_native_ws_is_refused_as_an_unknown_op(self):
+        """binance-connector's default stream client (``is_combined=False``) connects to bare ``/ws``."""
+        self.place("default", Side.SELL, "50000", "1")
+        client, pump = self.connect()
+        subscribe = {"method": "SUBSCRIBE", "params": ["btcusd@trade"], "id": 1}
+        [reply] = self.exchange(client, pump, subscribe)
+        error = reply["error"]
+        assert reply["type"] == "ERROR" and (error["code"], error["field"]) == ("UNKNOWN_OP", "op")
+        self.place("bob", Side.BUY, "50000", "0.1")
+        assert self.exchange(client, pump) == [] and client.factory.closed is None  # subscribed to nothing
