@@ -181,13 +181,4 @@ def ws_api_listen_key(target: Target) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run(
-        {
-            "market_data": market_data,
-            "trading": trading,
-            "streams": streams,
-            "user_data": user_data,
-            "ws_api": ws_api,
-            "ws_api_listen_key": ws_api_listen_key,
-        }
-    )
+    run(market_data, trading, streams, user_data, ws_api, ws_api_listen_key)

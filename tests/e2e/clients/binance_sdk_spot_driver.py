@@ -8,6 +8,7 @@ carries what it logged (``logged``), so a test sees an answer the SDK had to tak
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import urllib.request
@@ -58,6 +59,7 @@ LOGGED = Logged()
 def reporting(scenario: Callable[[Target], Any]) -> Callable[[Target], Any]:
     """``scenario``'s report with what the SDK logged while it ran."""
 
+    @functools.wraps(scenario)
     async def with_log(target: Target) -> dict[str, Any]:
         report = scenario(target)
         if asyncio.iscoroutine(report):
@@ -288,12 +290,5 @@ async def listen_key(target: Target) -> dict[str, Any]:
 
 if __name__ == "__main__":
     logging.getLogger().addHandler(LOGGED)
-    scenarios = {
-        "market_data": market_data,
-        "trading": trading,
-        "streams": streams,
-        "ws_api": ws_api,
-        "user_data": user_data,
-        "listen_key": listen_key,
-    }
-    run({name: reporting(scenario) for name, scenario in scenarios.items()})
+    scenarios = (market_data, trading, streams, ws_api, user_data, listen_key)
+    run(*(reporting(scenario) for scenario in scenarios))

@@ -57,9 +57,10 @@ def total(account: dict[str, Any], asset: str) -> Decimal:
     return Decimal(balance["free"]) + Decimal(balance["locked"])
 
 
-def check_trading(report: dict[str, Any]) -> None:
+def check_trading(report: dict[str, Any], refused_as: dict[str, Any]) -> None:
     """Alice asks 0.3 at ``PRICE``, bob takes 0.1, alice bids 0.1 at ``LOW_BID``; the bid is canceled,
-    then all her open orders (the rest of the ask)."""
+    then all her open orders (the rest of the ask). Bob's bid beyond his balance and a ticker of an
+    unknown symbol are refused as the client raises an error (``refused_as``: its fields but the code)."""
     ask, taken, bid = report["ask"], report["taken"], report["bid"]
     assert (ask["status"], ask["side"], ask["type"], Decimal(ask["origQty"])) == (
         "NEW",
@@ -89,6 +90,8 @@ def check_trading(report: dict[str, Any]) -> None:
     assert mine["commissionAsset"] == "USD"
     received = Decimal("0.1") * ASK - Decimal(mine["commission"])
     assert total(after, "USD") - total(before, "USD") == received
+    assert report["insufficient_balance"] == {**refused_as, "code": -2010}
+    assert report["bad_symbol"] == {**refused_as, "code": -1121}
 
 
 def check_streams(report: dict[str, Any]) -> None:
@@ -126,6 +129,14 @@ def check_placed_and_canceled(placed: dict[str, Any], canceled: dict[str, Any]) 
         BID,
     )
     assert (canceled["orderId"], canceled["status"]) == (placed["orderId"], "CANCELED")
+
+
+def check_listen_key_stream(report: dict[str, Any], listen_key: Any) -> None:
+    """A listen key created, renewed and closed (each of these two answered ``{}``), its stream carrying
+    the events of alice's bid."""
+    assert isinstance(listen_key, str) and listen_key
+    assert report["renewed"] == report["closed"] == {}
+    check_user_events(report["events"], report["bid"])
 
 
 def check_user_events(events: dict[str, Any], bid: dict[str, Any]) -> None:

@@ -45,14 +45,14 @@ Scenario = Callable[[Target], Any]
 """A scenario returns the report, or a coroutine of it."""
 
 
-def run(scenarios: dict[str, Scenario], setup: Callable[[Target], None] = lambda target: None) -> None:
+def run(*scenarios: Scenario, setup: Callable[[Target], None] = lambda target: None) -> None:
     """The driver's entry point: ``setup`` the client for the target, run the scenario ``sys.argv``
-    names and print its report."""
+    names (by its function's name) and print its report."""
     name, given = sys.argv[1], json.loads(sys.argv[2])
     keys = {account: (key, secret) for account, (key, secret) in given["keys"].items()}
     target = Target(given["base_url"], keys)
     setup(target)
-    report = scenarios[name](target)
+    report = {scenario.__name__: scenario for scenario in scenarios}[name](target)
     if inspect.iscoroutine(report):
         report = asyncio.run(report)
     print(json.dumps(report))

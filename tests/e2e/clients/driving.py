@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ from ..test_ccxt import KEYS, QUIET
 ROOT = Path(__file__).resolve().parents[3]
 DRIVERS = Path(__file__).resolve().parent
 DRIVER_TIMEOUT = 60.0
+
+RunScenario = Callable[[str], dict[str, Any]]
+"""Runs a scenario of one client's driver against one daemon (``drive`` with both given); the report."""
 
 
 @contextmanager

@@ -184,14 +184,4 @@ def ws_api(target: Target) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run(
-        {
-            "market_data": market_data,
-            "trading": trading,
-            "streams": streams,
-            "user_data": user_data,
-            "ws_api": ws_api,
-            "threaded_streams": threaded_streams,
-        },
-        setup=point_at,
-    )
+    run(market_data, trading, streams, user_data, ws_api, threaded_streams, setup=point_at)
