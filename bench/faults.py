@@ -60,7 +60,14 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from rest import SERVE_BOUND_S, Load, summarise  # noqa: E402
 from rest import measure as load_rest  # noqa: E402
-from serving import StdinControl, cpu_seconds, log_warnings_only, serve_until_stdin_closes  # noqa: E402
+from serving import (  # noqa: E402
+    StdinControl,
+    cpu_seconds,
+    log_warnings_only,
+    serve_until_stdin_closes,
+    start_server,
+    stop_server,
+)
 from wsload import READY_TIMEOUT_S, CountingClient, SeqChecker, symbol_names, totals  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -198,17 +205,8 @@ class Daemon:
         profile = (
             ["-m", "cProfile", "-o", os.path.join(args.profile, f"{variant}.prof")] if args.profile else []
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, *profile, os.path.abspath(__file__), "--serve", variant,
-            "--symbols", str(args.symbols),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-        name, _, port = line.decode().partition(" ")
-        if name != "port" or not port.strip().isdigit():
-            process.kill()
-            raise RuntimeError(f"the {variant} server did not report a port (it printed {line!r})")
-        return cls(variant, process, int(port))
+        argv = [*profile, os.path.abspath(__file__), "--serve", variant, "--symbols", str(args.symbols)]
+        return cls(variant, *await start_server(argv))
 
     async def command(self, word: str) -> dict[str, Any]:
         """Pause the daemon, or set it going for one layer (``rest``, ``ws``); returns its answer."""
@@ -217,12 +215,7 @@ class Daemon:
         return json.loads(await asyncio.wait_for(self.process.stdout.readline(), timeout=30))
 
     async def stop(self) -> None:
-        self.process.stdin.close()  # end of input stops the server
-        try:
-            await asyncio.wait_for(self.process.wait(), timeout=30)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        await stop_server(self.process)
 
 
 # -- one measured window per layer ------------------------------------------------------------------

@@ -42,7 +42,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from serving import StdinControl, cpu_seconds, fresh_data_dir, serve_until_stdin_closes  # noqa: E402
+from serving import (  # noqa: E402
+    StdinControl,
+    cpu_seconds,
+    fresh_data_dir,
+    serve_until_stdin_closes,
+    start_server,
+    stop_server,
+)
 
 HOST = "127.0.0.1"
 PATH = "/api/v1/orders"
@@ -211,26 +218,14 @@ async def measure(port: int, pid: int, args: argparse.Namespace) -> Load:
 
 
 async def run_target(target: str, args: argparse.Namespace) -> Load:
-    """Start ``target``'s server subprocess, wait for its port line, load it, and stop it."""
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, os.path.abspath(__file__), "--serve", target,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    """Start ``target``'s server subprocess, load it, and stop it."""
+    server, port = await start_server([os.path.abspath(__file__), "--serve", target])
     try:
         if args.pin:
             os.sched_setaffinity(server.pid, {0})
-        line = await asyncio.wait_for(server.stdout.readline(), timeout=60)
-        name, _, port = line.decode().partition(" ")
-        if name != "port" or not port.strip().isdigit():
-            raise RuntimeError(f"{target} server did not report a port (it printed {line!r})")
-        return await measure(int(port), server.pid, args)
+        return await measure(port, server.pid, args)
     finally:
-        server.stdin.close()
-        try:
-            await asyncio.wait_for(server.wait(), timeout=10)
-        except TimeoutError:
-            server.kill()
-            await server.wait()
+        await stop_server(server)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:

@@ -1,12 +1,14 @@
 """The serving side shared by the benchmarks' server processes: quiet logs, and stdin as the control line.
 
 A server process prints ``port N`` once it listens, answers the commands its parent writes to its
-stdin, and stops when stdin closes, or when the run outlives its bound. ``cpu_seconds`` is how the
-parent reads what its server spent.
+stdin, and stops when stdin closes, or when the run outlives its bound. The parent starts and stops
+it with ``start_server`` and ``stop_server``, reads what it spent with ``cpu_seconds``, and picks a
+target's ``median_run`` of several rounds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import gc
 import json
@@ -30,7 +32,19 @@ from twisted.logger import (
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-__all__ = ["StdinControl", "cpu_seconds", "fresh_data_dir", "log_warnings_only", "serve_until_stdin_closes"]
+__all__ = [
+    "StdinControl",
+    "cpu_seconds",
+    "fresh_data_dir",
+    "log_warnings_only",
+    "median_run",
+    "serve_until_stdin_closes",
+    "start_server",
+    "stop_server",
+]
+
+START_TIMEOUT_S = 60.0  # for a server process to print its port
+STOP_TIMEOUT_S = 30.0  # for it to end once its stdin closed, before it is killed
 
 
 def fresh_data_dir(config: Any) -> None:
@@ -97,3 +111,38 @@ async def serve_until_stdin_closes(
     finally:
         if overdue.active():
             overdue.cancel()
+
+
+# -- the parent's side ------------------------------------------------------------------------------
+async def start_server(argv: list[str]) -> tuple[asyncio.subprocess.Process, int]:
+    """Start ``python argv`` as a server process and return it with the port its ``port N`` line gave."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=START_TIMEOUT_S)
+        name, _, port = line.decode().partition(" ")
+        if name != "port" or not port.strip().isdigit():
+            raise RuntimeError(f"{argv} did not report a port (it printed {line!r})")
+    except BaseException:
+        await stop_server(process)
+        raise
+    return process, int(port)
+
+
+async def stop_server(process: asyncio.subprocess.Process) -> None:
+    """Close the server's stdin, which stops it, and wait for it to end; kill it if it takes too long."""
+    assert process.stdin is not None
+    process.stdin.close()
+    try:
+        await asyncio.wait_for(process.wait(), timeout=STOP_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+def median_run(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The run with the median ``key`` (the lower of an even count), plus every run's as ``runs_KEY``."""
+    ranked = sorted(runs, key=lambda run: run[key])
+    return {**ranked[(len(ranked) - 1) // 2], f"runs_{key}": [run[key] for run in runs]}

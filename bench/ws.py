@@ -68,7 +68,13 @@ from twisted.internet.interfaces import IReactorCore
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from serving import StdinControl, fresh_data_dir, log_warnings_only, serve_until_stdin_closes  # noqa: E402
+from serving import (  # noqa: E402
+    StdinControl,
+    fresh_data_dir,
+    log_warnings_only,
+    median_run,
+    serve_until_stdin_closes,
+)
 from wsload import READY_TIMEOUT_S, run_load, symbol_names  # noqa: E402
 
 from exchangesim.config import (  # noqa: E402
@@ -342,12 +348,6 @@ def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run with the median updates_per_s (the lower one of an even count), and every run's figure."""
-    ranked = sorted(runs, key=lambda run: run["updates_per_s"])
-    return {**ranked[(len(ranked) - 1) // 2], "runs_updates_per_s": [run["updates_per_s"] for run in runs]}
-
-
 def main() -> None:
     args = parse_args()
     if args.profile:
@@ -362,7 +362,7 @@ def main() -> None:
         for _ in range(args.repeat):  # interleaved, so drift on a busy machine hits every target alike
             for target in targets:
                 runs[target].append(measure(target, args))
-        lines = {target: median_run(runs[target]) for target in targets}
+        lines = {target: median_run(runs[target], "updates_per_s") for target in targets}
         for target, line in lines.items():
             for suffix, baseline in (("bare", BASELINE), ("bare_batched", BATCHED_BASELINE)):
                 if target.startswith("exchangesim") and baseline in lines:

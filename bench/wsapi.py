@@ -20,7 +20,7 @@ documents), made anew for each request; both targets get the same requests.
 * ``bare_autobahn_wsapi``: a plain Autobahn ``WebSocketServerFactory`` that ``json.loads`` each request
   and answers, from its parameters, a reply of the shape and size of the daemon's (Binance's FULL
   ``order.place`` answer and its ``rateLimits``): the baseline of the ratio. It checks no signature.
-* ``exchangesim_wsapi``: the daemon's own services (``ExchangeService`` on the default ``Config``, the
+* ``exchangesim_wsapi``: the daemon's own services (``ExchangeServer`` on the default ``Config``, the
   journal as packaged, the liquidity agents off so the requests are the only orders) at ``/ws-api/v3``,
   with an ``[account:bench]`` holding the API key and secret the requests are signed with;
   ``request_rate_limit`` and ``ws_max_messages_per_second`` are raised out of the way (one client is
@@ -65,13 +65,15 @@ from serving import (  # noqa: E402
     cpu_seconds,
     fresh_data_dir,
     log_warnings_only,
+    median_run,
     serve_until_stdin_closes,
+    start_server,
+    stop_server,
 )
 from wsload import READY_TIMEOUT_S, CountingClient, masked_frame  # noqa: E402
 
-from exchangesim.config import AccountConfig, Config, ConfigError, seal  # noqa: E402
-from exchangesim.config_checks import check_config  # noqa: E402
-from exchangesim.service import ExchangeService  # noqa: E402
+from exchangesim.config import AccountConfig, Config  # noqa: E402
+from exchangesim.server import ExchangeServer  # noqa: E402
 from exchangesim.signing import sign_payload  # noqa: E402
 from exchangesim.wire import encode  # noqa: E402
 
@@ -116,9 +118,6 @@ def exchangesim_config() -> Config:
     config.server.ws_max_messages_per_second = 1_000_000
     config.named_accounts = {ACCOUNT: AccountConfig(api_key=API_KEY, api_secret=API_SECRET)}
     fresh_data_dir(config)
-    problems = check_config(config)
-    if problems:
-        raise ConfigError(problems)
     return config
 
 
@@ -176,11 +175,9 @@ async def serve(reactor: IReactorCore, target: str) -> None:
         listening = await TCP4ServerEndpoint(reactor, 0, interface=HOST).listen(BareWsApiFactory(reactor))
         port, stop = listening.getHost().port, listening.stopListening
     else:
-        service = ExchangeService(seal(exchangesim_config()), reactor)
-        service.privilegedStartService()
-        service.startService()
-        port = (await service.web.listening).getHost().port
-        stop = service.stopService
+        server = ExchangeServer(exchangesim_config(), reactor=reactor)
+        await server.start()
+        port, stop = server.port, server.stop
     try:
         await serve_until_stdin_closes(reactor, port, StdinControl(lambda line: None), SERVE_BOUND_S)
     finally:
@@ -262,22 +259,11 @@ async def load_target(port: int, pid: int, args: argparse.Namespace) -> tuple[Lo
 async def measure(target: str, args: argparse.Namespace) -> dict[str, Any]:
     """Start ``target``'s server process, load it, stop it, and return the run's figures."""
     profile = ["-m", "cProfile", "-o", os.path.join(args.profile, f"{target}.prof")] if args.profile else []
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, *profile, os.path.abspath(__file__), "--serve", target,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    server, port = await start_server([*profile, os.path.abspath(__file__), "--serve", target])
     try:
-        name, _, port = (await asyncio.wait_for(server.stdout.readline(), 60)).decode().partition(" ")
-        if name != "port":
-            raise RuntimeError(f"the {target} server did not start")
-        load, clients = await load_target(int(port), server.pid, args)
+        load, clients = await load_target(port, server.pid, args)
     finally:
-        server.stdin.close()  # end of input stops the server
-        try:
-            await asyncio.wait_for(server.wait(), timeout=30)
-        except TimeoutError:
-            server.kill()
-            await server.wait()
+        await stop_server(server)
     return figures(target, load, clients, args)
 
 
@@ -314,22 +300,13 @@ def figures(
     }
 
 
-def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run with the median round_trips_per_s (the lower one of an even count), and every run's figure."""
-    ranked = sorted(runs, key=lambda run: run["round_trips_per_s"])
-    return {
-        **ranked[(len(ranked) - 1) // 2],
-        "runs_round_trips_per_s": [run["round_trips_per_s"] for run in runs],
-    }
-
-
 async def run(args: argparse.Namespace) -> None:
     targets = sorted(args.targets, key=TARGETS.index)
     runs: dict[str, list[dict[str, Any]]] = {target: [] for target in targets}
     for _ in range(args.repeat):  # interleaved, so drift on a busy machine hits every target alike
         for target in targets:
             runs[target].append(await measure(target, args))
-    lines = {target: median_run(runs[target]) for target in targets}
+    lines = {target: median_run(runs[target], "round_trips_per_s") for target in targets}
     if BASELINE in lines:
         base = lines[BASELINE]
         for target, line in lines.items():

@@ -10,6 +10,7 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.protocol import Protocol
 
 from exchangesim.config import Config
+from exchangesim.failures.testing import raw_request
 from exchangesim.testing import PEER, START, MemoryVenue, MemoryWebSocket
 
 __all__ = [
@@ -81,8 +82,5 @@ def status_and_json(raw: bytes) -> tuple[int, dict[str, Any], bytes]:
 
 
 def request_bytes(method: str, path: str, *headers: str, body: bytes = b"") -> bytes:
-    """One raw HTTP/1.1 request."""
-    lines = [f"{method} {path} HTTP/1.1", "Host: sim", *headers]
-    if body:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    """One raw HTTP/1.1 request; ``headers`` are ``Name: value`` lines."""
+    return raw_request(method, path, dict(header.split(": ", 1) for header in headers), body)

@@ -13,10 +13,22 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-__all__ = ["LOOPBACK", "received_request"]
+__all__ = ["LOOPBACK", "raw_request", "received_request"]
 
 LOOPBACK = IPv4Address("TCP", "127.0.0.1", 40000)
 """The peer a request comes from unless told otherwise."""
+
+
+def raw_request(
+    method: str, target: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+) -> bytes:
+    """The bytes an HTTP/1.1 client sends for ``method target`` with ``headers`` (``Host: exchangesim``
+    unless they name one) and ``body`` (its ``Content-Length`` added when there is one)."""
+    fields = {"Host": "exchangesim", **(headers or {})}
+    head = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in fields.items())]
+    if body:
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
 def received_request(
@@ -31,14 +43,10 @@ def received_request(
 
     Whatever answers it writes the response to ``request.transport``.
     """
-    fields = {"Host": "exchangesim", **(headers or {})}
-    head = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in fields.items())]
-    if body:
-        head.append(f"Content-Length: {len(body)}")
     held = _Held()
     channel = Site(held, reactor=Clock()).buildProtocol(peer)  # its timeouts on a clock nobody moves
     channel.makeConnection(StringTransport(peerAddress=peer))
-    channel.dataReceived(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+    channel.dataReceived(raw_request(method, target, headers, body))
     if held.request is None:
         raise ValueError(f"twisted.web refused {method} {target}: {channel.transport.value()[:200]!r}")
     return cast(Request, held.request)  # a Site's requests are twisted.web.server.Request

@@ -17,17 +17,19 @@ checks that the mode declares itself as the registry and the INI parser expect, 
   engine or Rewrite after it), with sane values.
 
 A mode's own tests of its rest effect get a real request, parsed as the server parses it, from
-``received_request("POST", "/api/v1/orders", {"X-API-Key": "k"}, body)``.
+``received_request("POST", "/api/v1/orders", {"X-API-Key": "k"}, body)`` (from ``LOOPBACK`` unless
+told otherwise); ``raw_request`` gives the same request as the bytes a client writes, for a test that
+connects to a server itself.
 """
 
 from __future__ import annotations
 
 from ._contract_declarations import declaration_problems, raised
 from ._contract_runs import rest_problems, stream_problems
-from ._received import received_request
+from ._received import LOOPBACK, raw_request, received_request
 from .interface import IFailureMode
 
-__all__ = ["ModeContractError", "check_mode", "received_request"]
+__all__ = ["LOOPBACK", "ModeContractError", "check_mode", "raw_request", "received_request"]
 
 
 class ModeContractError(AssertionError):

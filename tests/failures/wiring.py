@@ -21,6 +21,7 @@ from exchangesim.config import AccountConfig, Config, seal
 from exchangesim.engine import Side
 from exchangesim.failures.metrics import FaultCollector
 from exchangesim.failures.rest import FaultyResource
+from exchangesim.failures.testing import LOOPBACK, raw_request
 from exchangesim.metrics import MetricsPage
 from exchangesim.service import native_rest, native_websocket, venue_streams
 from exchangesim.venue import open_venue
@@ -28,7 +29,6 @@ from tests.api.native.support import place_limit
 
 BOB_KEY = "bob-key-0001"
 START = 1_700_000_000.0
-LOOPBACK = IPv4Address("TCP", "127.0.0.1", 40000)
 
 
 class FaultCase(SynchronousTestCase):
@@ -172,11 +172,7 @@ def raw_http(site_or_factory: Any, request: bytes, peer: IPv4Address = LOOPBACK)
 
 def http_request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
     """An HTTP/1.1 request that asks the server to close the connection after answering."""
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    if body:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return raw_request(method, path, {"Connection": "close", **(headers or {})}, body)
 
 
 # -- WebSocket ---------------------------------------------------------------------------------------

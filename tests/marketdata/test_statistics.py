@@ -1,27 +1,18 @@
 """The statistics read the engine's TRADE records: every trade of a command reaches the 24-hour statistics
 and each interval's candles, and the candles a trade closes are announced."""
 
-from exchangesim.engine import Exchange, Instrument, parse_amount
 from exchangesim.marketdata.rolling import WindowStats
 from exchangesim.marketdata.statistics import MarketStatistics
+from tests.engine.conftest import BTC, Desk
 
-BTC = "BTC/USD"
-T0 = 1_700_000_040_000  # on a minute
+MAKER, TAKER = "alice", "bob"  # two of the desk's funded accounts
+T0 = 1_700_000_040_000  # on a minute, after the desk's deposits
 
 
 def trading():
-    """An exchange whose commands feed fresh statistics (opened at 100.00 at T0), and what the statistics
-    announced."""
-    exchange = Exchange()
-    exchange.add_instrument(
-        Instrument(
-            BTC, "BTC", "USD", tick_size="0.01", lot_size="0.001", maker_fee="0.001", taker_fee="0.002"
-        )
-    )
-    for name in ("maker", "taker"):
-        exchange.open_account(name)
-        exchange.deposit(name, "USD", parse_amount("1000000"), ts=T0)
-        exchange.deposit(name, "BTC", parse_amount("100"), ts=T0)
+    """The engine tests' desk, whose commands feed fresh statistics (opened at 100.00 at T0), and what the
+    statistics announced."""
+    exchange = Desk().x
     statistics = MarketStatistics()
     statistics.start(BTC, 10_000, T0)
     announced = []
@@ -39,9 +30,9 @@ def fields(candle, names: str) -> tuple:
 
 def test_each_trade_of_a_command_reaches_the_candles_and_the_24_hours():
     exchange, statistics, announced = trading()
-    exchange.place("maker", BTC, "SELL", "LIMIT", 1_000, 10_000, ts=T0 + 1)
-    exchange.place("maker", BTC, "SELL", "LIMIT", 2_000, 10_100, ts=T0 + 2)
-    first, second = exchange.place("taker", BTC, "BUY", "MARKET", 3_000, ts=T0 + 500).trades
+    exchange.place(MAKER, BTC, "SELL", "LIMIT", 1_000, 10_000, ts=T0 + 1)
+    exchange.place(MAKER, BTC, "SELL", "LIMIT", 2_000, 10_100, ts=T0 + 2)
+    first, second = exchange.place(TAKER, BTC, "BUY", "MARKET", 3_000, ts=T0 + 500).trades
     assert [(t.price, t.quantity, t.taker_side) for t in (first, second)] == [
         (10_000, 1_000, "BUY"),
         (10_100, 2_000, "BUY"),
@@ -56,8 +47,8 @@ def test_each_trade_of_a_command_reaches_the_candles_and_the_24_hours():
     assert rolling.stats(T0 + 500) == rolling.since(T0) == window
     assert rolling.last_ts == T0 + 500 and announced == []
 
-    exchange.place("taker", BTC, "BUY", "LIMIT", 1_000, 9_900, ts=T0 + 1_000)
-    [sold] = exchange.place("maker", BTC, "SELL", "MARKET", 1_000, ts=T0 + 1_200).trades
+    exchange.place(TAKER, BTC, "BUY", "LIMIT", 1_000, 9_900, ts=T0 + 1_000)
+    [sold] = exchange.place(MAKER, BTC, "SELL", "MARKET", 1_000, ts=T0 + 1_200).trades
     [(symbol, interval, closed)] = announced  # the sale opened the next second; longer intervals go on
     assert (symbol, interval, closed) == (BTC, "1s", [candle]) and candle.closed
     current = statistics.candles[BTC]["1s"].current
@@ -70,7 +61,7 @@ def test_each_trade_of_a_command_reaches_the_candles_and_the_24_hours():
 
 def test_commands_without_trades_leave_the_statistics_alone():
     exchange, statistics, announced = trading()
-    exchange.place("maker", BTC, "SELL", "LIMIT", 1_000, 10_000, ts=T0 + 1)
-    exchange.place("taker", BTC, "BUY", "LIMIT", 1_000, 9_000, ts=T0 + 5_000)
+    exchange.place(MAKER, BTC, "SELL", "LIMIT", 1_000, 10_000, ts=T0 + 1)
+    exchange.place(TAKER, BTC, "BUY", "LIMIT", 1_000, 9_000, ts=T0 + 5_000)
     assert statistics.rolling[BTC].stats(T0 + 5_000) is None and statistics.rolling[BTC].last_ts is None
     assert statistics.candles[BTC]["1s"].current.trades == 0 and announced == []
